@@ -1,0 +1,3 @@
+"""Ingestion commands: ``validate`` (and, until the full demo exists, ``demo``)."""
+
+from __future__ import annotations

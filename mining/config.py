@@ -1,0 +1,111 @@
+"""Pipeline settings: one pydantic model, every default in one place.
+
+``Settings()`` gives the defaults; ``Settings.model_validate(dict)`` or :func:`load_settings` checks a
+user's settings and reports every problem at once, each with its ``section -> key`` path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mining.errors import ConfigError, Errors
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class IngestSettings(_Section):
+    """How raw files become the corpus."""
+
+    timezone: str = "UTC"  # applied to naive timestamps
+    column_map: dict[str, str] = Field(default_factory=dict)  # canonical name -> input column
+    agent_domains: list[str] = Field(default_factory=list)
+    agent_addresses: list[str] = Field(default_factory=list)
+    max_message_chars: int = Field(20_000, gt=0)  # longer messages are rejected (E1xx)
+    redact: bool = True
+
+
+class EmbedSettings(_Section):
+    """Which embedder, and how to batch and cache."""
+
+    model: str = "all-MiniLM-L6-v2"  # the packaged model; or any sentence-transformers name/path
+    batch_size: int = Field(64, gt=0)
+    cache_dir: Path | None = None  # default: $JOURNEYMINE_CACHE or ~/.cache/journeymine
+    spacy_model: str = ""  # empty: spacy.blank("en") + sentencizer + lookup lemmatizer
+
+
+class ThemeSettings(_Section):
+    """ThemeModel defaults: reduce, cluster, represent."""
+
+    reducer: str = "umap"
+    clusterer: str = "hdbscan"
+    min_theme_size: int | None = None  # None: automatic (see docs)
+    n_themes: int | None = None  # a target number of themes; None: automatic
+    seed: int = 42
+    n_keywords: int = 8
+    n_examples: int = 3
+
+
+class TaggingSettings(_Section):
+    """Objection detection and stage tagging."""
+
+    taxonomy_dir: Path | None = None  # None: the packaged taxonomies/
+    objection_threshold: float = Field(0.5, ge=0.0, le=1.0)
+
+
+class ReportSettings(_Section):
+    """Report parameters."""
+
+    cold_after_days: float = Field(14.0, gt=0)
+    followup_days: float = Field(7.0, gt=0)
+    min_support: int = Field(10, ge=1)
+    confidence: float = Field(0.95, gt=0, lt=1)
+    attribution: Literal["first", "last", "linear", "position", "markov"] = "linear"
+
+
+class Settings(_Section):
+    """All settings of a journeymine run."""
+
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    embed: EmbedSettings = Field(default_factory=EmbedSettings)
+    themes: ThemeSettings = Field(default_factory=ThemeSettings)
+    tagging: TaggingSettings = Field(default_factory=TaggingSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
+
+
+def format_validation_error(err: ValidationError) -> str:
+    """Render every problem of a pydantic error on its own line as ``section -> key: message``.
+
+    Args:
+        err: The pydantic validation error.
+
+    Returns:
+        One line per problem.
+    """
+    lines = []
+    for e in err.errors():
+        loc = " -> ".join(str(p) for p in e["loc"]) or "(top)"
+        lines.append(f"  {loc}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def load_settings(data: dict | None = None) -> Settings:
+    """Validate a settings mapping, reporting every problem at once.
+
+    Args:
+        data: Nested mapping like ``{"themes": {"seed": 1}}``; None gives the defaults.
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        ConfigError: [E001] listing every problem with its path.
+    """
+    try:
+        return Settings.model_validate(data or {})
+    except ValidationError as err:
+        raise ConfigError(Errors.E001.format(problems=format_validation_error(err))) from None

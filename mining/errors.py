@@ -1,0 +1,106 @@
+"""Every error and warning message journeymine shows, numbered, in one place.
+
+Call sites raise built-in exception types with a message from here, for example
+``raise InputError(Errors.E101.format(path=path))``. Reading ``Errors.E101`` returns the template
+prefixed with its code (``"[E101] ..."``). Reject codes in the rejects table use the same numbers.
+
+Ranges, one per area (add new codes at the end of your range; never renumber or reuse a code):
+
+- E001-E099 general, CLI, configuration
+- E100-E199 ingestion: unreadable files and record rejects
+- E200-E299 text cleaning, segmentation, embeddings
+- E300-E399 themes
+- E400-E499 taxonomies
+- E500-E599 tagging (objections, stages)
+- E600-E699 reports and statistics
+- E700-E799 run, exports, HTML report
+- W001-W999 warnings, same ranges
+"""
+
+from __future__ import annotations
+
+
+class _WithCodes(type):
+    def __getattribute__(cls, code: str) -> str:
+        msg = super().__getattribute__(code)
+        if code.startswith("_") or not isinstance(msg, str):
+            return msg
+        return f"[{code}] {msg}"
+
+
+class JourneymineError(Exception):
+    """Base class of the errors journeymine raises on purpose; the CLI prints them as one line."""
+
+    exit_code = 2
+
+
+class InputError(JourneymineError, ValueError):
+    """Input that cannot be read at all: missing, unreadable or not the format it claims."""
+
+    exit_code = 2
+
+
+class ConfigError(JourneymineError, ValueError):
+    """Invalid settings, options or taxonomy files."""
+
+    exit_code = 2
+
+
+class NotFittedError(JourneymineError, RuntimeError):
+    """A model was asked to transform before it was fitted or loaded."""
+
+    exit_code = 2
+
+
+class RejectedDataError(JourneymineError):
+    """Raised under ``--strict`` when any input record was rejected."""
+
+    exit_code = 1
+
+
+class Errors(metaclass=_WithCodes):
+    """Error messages. Each is a ``str.format`` template; read one as ``Errors.E001``."""
+
+    # --- general, CLI, configuration (E001-E099)
+    E001 = "Invalid settings:\n{problems}"
+    E002 = "Unknown {kind} '{name}'. Choose one of: {choices}."
+    E003 = "Option --map expects NAME=COLUMN pairs separated by commas, got '{value}'."
+    E004 = "Unknown time zone '{tz}'. Use an IANA name such as 'Europe/Berlin' or 'UTC'."
+    E005 = "{count} input record(s) were rejected and --strict is set; see {where}."
+    E006 = "No input given. Name at least one file or folder."
+
+    # --- ingestion (E100-E199): file-level errors, then record reject codes
+    E100 = "Input path '{path}' does not exist."
+    E101 = "Cannot tell the format of '{path}'. Use .jsonl, .json, .csv, .parquet, .eml, .mbox or a folder of .eml files."
+    E102 = "'{path}' is not valid {fmt}: {detail}"
+    E103 = "'{path}' has no header row (a CSV file must start with column names)."
+    E104 = "'{path}' is a truncated or corrupt compressed file: {detail}"
+    E105 = "'{path}' looks binary, not {fmt}."
+
+    # --- text, segmentation, embeddings (E200-E299)
+    E200 = "Cannot load the embedding model '{name}': {detail}. Name an installed sentence-transformers model or a local folder (models cannot be downloaded here; set HF_HUB_OFFLINE=0 to allow downloads elsewhere)."
+    E201 = "Cannot load the spaCy pipeline '{name}': {detail}. Install it, or leave the setting empty to use the built-in blank English pipeline."
+
+    # --- themes (E300-E399)
+    E300 = "This {name} is not fitted yet. Call fit() or load() first."
+    E301 = "'{path}' is not a saved theme model (missing {missing})."
+    E302 = "Need at least {need} texts to find themes, got {got}."
+
+    # --- taxonomies (E400-E499)
+    E400 = "Taxonomy problems:\n{problems}"
+
+    # --- tagging (E500-E599)
+
+    # --- reports (E600-E699)
+    E600 = "Unknown report '{name}'. Choose one of: {choices}."
+
+    # --- run, exports, HTML (E700-E799)
+    E700 = "Output folder '{path}' cannot be written: {detail}"
+
+
+class Warnings(metaclass=_WithCodes):
+    """Warning messages, numbered like errors (``W001``)."""
+
+    W001 = "{count} input record(s) rejected; they are listed in the rejects table."
+    W100 = "'{path}': {count} record(s) rejected."
+    W200 = "The spaCy pipeline '{name}' is not installed; using the built-in blank English pipeline."
