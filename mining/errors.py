@@ -76,6 +76,23 @@ class Errors(metaclass=_WithCodes):
     E103 = "'{path}' has no header row (a CSV file must start with column names)."
     E104 = "'{path}' is a truncated or corrupt compressed file: {detail}"
     E105 = "'{path}' looks binary, not {fmt}."
+    E106 = "'{path}' has no '{field}' column (columns: {columns}). Name the column with --map {field}=COLUMN."
+    E107 = "Cannot read '{path}': {detail}"
+    E108 = "'{path}' has no files journeymine can read (.jsonl, .json, .csv, .parquet, .eml, .mbox, optionally .gz)."
+    # record reject codes (E110-E149): the rejects table's `code`; reasons never quote message text
+    E110 = "Line is not valid JSON: {detail}."
+    E111 = "Missing required field '{field}'."
+    E112 = "Field '{field}' value '{value}' is not an ISO 8601 timestamp."
+    E113 = "Text is empty after cleaning."
+    E114 = "Duplicate {field} '{value}'; the first copy ({kept}) was kept."
+    E115 = "Record has bytes that are not valid UTF-8; re-save the file as UTF-8."
+    E116 = "Message has {length} characters, more than the limit of {limit} (setting ingest.max_message_chars)."
+    E117 = "Unknown role '{value}'. Use customer, agent, bot or system (synonyms such as user, lead, rep or staff are mapped)."
+    E118 = "Record is not an object (got {kind})."
+    E119 = "Field 'converted' value '{value}' is not one of true/false/1/0/yes/no."
+    E120 = "Field '{field}' value '{value}' is not a number."
+    E121 = "Row has {got} fields but the header has {want}."
+    E122 = "Conversation has no 'messages' array."
 
     # --- text, segmentation, embeddings (E200-E299)
     E200 = "Cannot load the embedding model '{name}': {detail}. Name an installed sentence-transformers model or a local folder (models cannot be downloaded here; set HF_HUB_OFFLINE=0 to allow downloads elsewhere)."
