@@ -107,6 +107,21 @@ class Errors(metaclass=_WithCodes):
 
     # --- taxonomies (E400-E499)
     E400 = "Taxonomy problems:\n{problems}"
+    E401 = "{where}: cannot read the file: {detail}"
+    E402 = "{where}: not valid YAML: {detail}"
+    E403 = "{where}: {detail}"
+    E404 = "{where}: unknown token attribute '{attr}'"
+    E405 = "{where}: invalid Matcher pattern: {detail}"
+    E406 = "{where}: needs at least {need} example(s), got {got}."
+    E407 = "{where}: '{name}' is not a stage of this taxonomy. Stages: {choices}."
+    E408 = "{where}: extends '{name}', which cannot be found. Use 'base' (the packaged taxonomy) or a path relative to this file."
+    E409 = "{where}: extends chain loops back to '{name}'."
+    E410 = "{where}: '{key}' only applies to {kind} taxonomies."
+    E411 = "Taxonomy path '{path}' does not exist."
+    E412 = "{where}: removes '{name}', which the base taxonomy does not have."
+    E413 = "{where}: duplicate example '{text}' (also in {other})."
+    E414 = "{where}: kind '{got}' does not match the file name; expected '{expected}'."
+    E415 = "{where}: a taxonomy needs at least {need} categories, got {got}."
 
     # --- tagging (E500-E599)
 
