@@ -93,6 +93,12 @@ class Errors(metaclass=_WithCodes):
     E120 = "Field '{field}' value '{value}' is not a number."
     E121 = "Row has {got} fields but the header has {want}."
     E122 = "Conversation has no 'messages' array."
+    # e-mail record reject codes (E150-E169)
+    E150 = "Message cannot be parsed as an e-mail: {detail}."
+    E151 = "Message has no text body (no text/plain or text/html part{detail})."
+    E152 = "Message is empty after removing quoted replies and signatures."
+    E153 = "Message body cannot be decoded as text (declared charset '{charset}'); it looks like binary data."
+    E154 = "Cannot read e-mail file: {detail}."
 
     # --- text, segmentation, embeddings (E200-E299)
     E200 = "Cannot load the embedding model '{name}': {detail}. Name an installed sentence-transformers model or a local folder (models cannot be downloaded here; set HF_HUB_OFFLINE=0 to allow downloads elsewhere)."
