@@ -133,6 +133,10 @@ class Errors(metaclass=_WithCodes):
 
     # --- reports (E600-E699)
     E600 = "Unknown report '{name}'. Choose one of: {choices}."
+    E601 = "The {table} table lacks required column(s): {columns}. Pass the output of `journeymine tag` (tags) or an outcomes/events file with these columns."
+    E602 = "Cannot read {what} file '{path}': {detail}. Use .csv, .parquet, .jsonl or .json."
+    E603 = "Unknown output format '{fmt}'. Choose one of: {choices}."
+    E604 = "Option {option} must be {expected}, got '{value}'."
 
     # --- run, exports, HTML (E700-E799)
     E700 = "Output folder '{path}' cannot be written: {detail}"
