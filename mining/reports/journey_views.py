@@ -1,0 +1,168 @@
+"""Small aggregations of the tags table that the HTML report draws.
+
+These are descriptive views (counts and conversion shares per stage), computed straight from the
+tags and outcomes so the report can show them even when a statistical report is empty. The
+statistics with intervals and tests live in the report modules beside this one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: The default stage order; stages a user adds are placed after these by typical position.
+DEFAULT_STAGES = ("awareness", "consideration", "decision", "purchase", "retention")
+
+
+def stage_order(tags: pd.DataFrame) -> list[str]:
+    """Return the stages present in ``tags`` in journey order.
+
+    Known default stages come in their usual order; other stage names follow, ordered by their
+    median relative position within journeys.
+
+    Args:
+        tags: The tags table (needs ``stage``; ``journey_id`` and ``timestamp`` help order
+            custom stages).
+
+    Returns:
+        Stage names.
+    """
+    stages = [s for s in tags["stage"].dropna().unique().tolist() if str(s)]
+    known = [s for s in DEFAULT_STAGES if s in stages]
+    other = [s for s in stages if s not in DEFAULT_STAGES]
+    if other and "journey_id" in tags:
+        pos = tags.groupby("journey_id").cumcount() / tags.groupby("journey_id")["stage"].transform(
+            "size"
+        ).clip(lower=1)
+        med = pos.groupby(tags["stage"]).median()
+        other.sort(key=lambda s: (float(med.get(s, 1.0)), s))
+    else:
+        other.sort()
+    return known + other
+
+
+def journey_outcomes(tags: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.Series:
+    """Return converted (bool) per journey of ``tags``; journeys without an outcome count as False.
+
+    Args:
+        tags: The tags table.
+        outcomes: The outcomes table (``journey_id``, ``converted``), or None.
+
+    Returns:
+        A boolean Series indexed by journey_id.
+    """
+    import pandas as pd
+
+    journeys = pd.Index(tags["journey_id"].dropna().unique(), name="journey_id")
+    if outcomes is None or outcomes.empty or "converted" not in outcomes:
+        return pd.Series(False, index=journeys, dtype=bool)
+    conv = outcomes.assign(converted=outcomes["converted"].fillna(False).astype(bool))
+    conv = conv.groupby("journey_id")["converted"].any()
+    return conv.reindex(journeys, fill_value=False).astype(bool)
+
+
+def objections_by_stage(tags: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.DataFrame:
+    """Count journeys raising each objection category at each stage, with conversion shares.
+
+    Args:
+        tags: The tags table.
+        outcomes: The outcomes table, or None.
+
+    Returns:
+        Columns ``stage``, ``category``, ``journeys`` (raising it there), ``converted_share``
+        (share of those journeys that converted), ``others_share`` (share converted among the
+        other journeys that reached the stage) and ``impact`` (the difference, in points 0-1).
+    """
+    import pandas as pd
+
+    conv = journey_outcomes(tags, outcomes)
+    obj = tags[tags["is_objection"].fillna(False).astype(bool)]
+    cat = obj["objection_category"].fillna(obj["objection_theme"]).fillna("(unassigned)")
+    obj = obj.assign(category=cat.astype(str))
+    rows = []
+    at_stage = tags.groupby("stage")["journey_id"].unique()
+    for (stage, category), grp in obj.groupby(["stage", "category"]):
+        raised = set(grp["journey_id"].dropna())
+        reached = set(at_stage.get(stage, []))
+        others = list(reached - raised)
+        share = float(conv.reindex(list(raised)).mean()) if raised else float("nan")
+        other_share = float(conv.reindex(others).mean()) if others else float("nan")
+        rows.append(
+            {
+                "stage": stage,
+                "category": category,
+                "journeys": len(raised),
+                "converted_share": share,
+                "others_share": other_share,
+                "impact": share - other_share,
+            }
+        )
+    cols = ["stage", "category", "journeys", "converted_share", "others_share", "impact"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def intents_by_stage(tags: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.DataFrame:
+    """Count journeys expressing each intent theme at each stage, with their conversion share.
+
+    Args:
+        tags: The tags table.
+        outcomes: The outcomes table, or None.
+
+    Returns:
+        Columns ``stage``, ``intent``, ``journeys``, ``converted_share``.
+    """
+    import pandas as pd
+
+    conv = journey_outcomes(tags, outcomes)
+    it = tags.dropna(subset=["intent_theme"])
+    it = it[it["intent_theme"].astype(str).str.len() > 0]
+    rows = []
+    for (stage, intent), grp in it.groupby(["stage", "intent_theme"]):
+        js = list(set(grp["journey_id"].dropna()))
+        rows.append(
+            {
+                "stage": stage,
+                "intent": str(intent),
+                "journeys": len(js),
+                "converted_share": float(conv.reindex(js).mean()) if js else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows, columns=["stage", "intent", "journeys", "converted_share"])
+
+
+def stage_paths(
+    tags: pd.DataFrame, outcomes: pd.DataFrame | None, max_steps: int = 5
+) -> pd.DataFrame:
+    """Return the stage sequence of each journey (repeats collapsed) and its outcome.
+
+    Args:
+        tags: The tags table.
+        outcomes: The outcomes table, or None.
+        max_steps: Keep at most this many stages per journey (the rest is cut).
+
+    Returns:
+        Columns ``journey_id``, ``steps`` (tuple of stage names), ``converted``.
+    """
+    import pandas as pd
+
+    conv = journey_outcomes(tags, outcomes)
+    t = tags.dropna(subset=["stage"]).reset_index(drop=True)
+    t = t.assign(_row=range(len(t))).sort_values(
+        ["journey_id", "timestamp", "_row"], na_position="last"
+    )
+    rows = []
+    for jid, grp in t.groupby("journey_id", sort=False):
+        steps: list[str] = []
+        for s in grp["stage"].astype(str):
+            if not steps or steps[-1] != s:
+                steps.append(s)
+        rows.append(
+            {
+                "journey_id": jid,
+                "steps": tuple(steps[:max_steps]),
+                "converted": bool(conv.get(jid, False)),
+            }
+        )
+    return pd.DataFrame(rows, columns=["journey_id", "steps", "converted"])
