@@ -1,0 +1,314 @@
+"""Raw table files into records: JSONL, JSON, CSV/TSV and Parquet, each optionally gzip-compressed.
+
+A file that is not what it claims (binary, truncated gzip, a CSV without a header, invalid JSON)
+raises :class:`~mining.errors.InputError` naming the file. Records that cannot be read (a broken
+JSON line, undecodable bytes, a CSV row with the wrong number of fields) become rejects.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mining.errors import Errors, InputError
+from mining.io.fields import show
+
+#: Extension (without .gz) -> format name.
+TABLE_FORMATS = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
+    ".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet",
+}
+EMAIL_SUFFIXES = (".eml", ".mbox")
+_FMT_NAMES = {"jsonl": "JSON Lines", "json": "JSON", "csv": "CSV", "parquet": "Parquet"}
+_BAD_BYTES = re.compile("[\udc80-\udcff]")
+_NUMBERISH = re.compile(r"^[-+]?[$€£]?\d[\d,]*(\.\d+)?%?$")
+
+
+@dataclass
+class Records:
+    """The records of one table file.
+
+    Attributes:
+        path: The file, as given.
+        fmt: ``"jsonl"``, ``"json"``, ``"csv"`` or ``"parquet"``.
+        items: ``(record label, record)`` pairs; labels are 1-based line numbers for JSONL/CSV
+            and 1-based record indexes for JSON/Parquet.
+        columns: Every key seen, in first-seen order.
+        rejects: ``(source, record, code, reason)`` for records that could not be read.
+        doc: For JSON, the parsed document when it is not an array of objects (a chat export).
+    """
+
+    path: str
+    fmt: str
+    items: list[tuple[str, Any]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    rejects: list[tuple[str, str, str, str]] = field(default_factory=list)
+    doc: Any = None
+    _seen: set = field(default_factory=set, repr=False)
+
+    @property
+    def sep(self) -> str:
+        """``":"`` before line numbers (JSONL, CSV), ``"#"`` before record indexes."""
+        return ":" if self.fmt in ("jsonl", "csv") else "#"
+
+    @property
+    def n_read(self) -> int:
+        """Records read: accepted by this stage plus rejected."""
+        return len(self.items) + len(self.rejects)
+
+
+def table_format(path: Path) -> str | None:
+    """The table format of ``path`` from its extension (``.gz`` is looked through), or None."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return TABLE_FORMATS.get(suffixes[-1]) if suffixes else None
+
+
+def read_bytes(path: Path, fmt: str) -> bytes:
+    """Read a file, decompressing ``.gz``, and refuse binary content for text formats.
+
+    Raises:
+        InputError: [E100] missing, [E104] truncated/corrupt gzip, [E105] binary, [E107] unreadable.
+    """
+    if not path.exists():
+        raise InputError(Errors.E100.format(path=path))
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        detail = err.strerror or type(err).__name__
+        raise InputError(Errors.E107.format(path=path, detail=detail)) from None
+    if path.suffix.lower() == ".gz":
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as err:
+            detail = str(err) or type(err).__name__
+            raise InputError(Errors.E104.format(path=path, detail=detail)) from None
+    if fmt != "parquet" and _looks_binary(data):
+        raise InputError(Errors.E105.format(path=path, fmt=_FMT_NAMES.get(fmt, fmt)))
+    return data
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark is text
+        return False
+    if b"\x00" in head:
+        return True
+    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return len(head) > 0 and control / len(head) > 0.05
+
+
+def decode(data: bytes) -> str:
+    """Decode UTF-8 (or UTF-16 with a BOM); undecodable bytes survive as lone surrogates.
+
+    Lines or records holding such surrogates are rejected (E115) by the readers, so one bad
+    byte costs one record, not the file.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="surrogateescape")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def has_bad_bytes(value: Any) -> bool:
+    """True when a decoded value (recursively) holds bytes that were not valid UTF-8."""
+    if isinstance(value, str):
+        return bool(_BAD_BYTES.search(value))
+    if isinstance(value, dict):
+        return any(has_bad_bytes(k) or has_bad_bytes(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_bad_bytes(v) for v in value)
+    return False
+
+
+def _add_columns(out: Records, rec: dict) -> None:
+    for k in rec:
+        if k not in out._seen:
+            out._seen.add(k)
+            out.columns.append(k)
+
+
+def _type_name(value: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
+    )
+
+
+def read_jsonl(path: Path, text: str) -> Records:
+    """One JSON object per line; blank lines are skipped (they are not records)."""
+    out = Records(str(path), "jsonl")
+    for no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        label = str(no)
+        if _BAD_BYTES.search(line):
+            out.rejects.append((str(path), label, "E115", Errors.E115))
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as err:
+            reason = Errors.E110.format(detail=f"{err.msg} at column {err.colno}")
+            out.rejects.append((str(path), label, "E110", reason))
+            continue
+        if not isinstance(rec, dict):
+            out.rejects.append((str(path), label, "E118", Errors.E118.format(kind=_type_name(rec))))
+            continue
+        _add_columns(out, rec)
+        out.items.append((label, rec))
+    return out
+
+
+def read_json(path: Path, text: str) -> Records:
+    """A JSON array of objects (a message table) or any other document (kept in ``doc``).
+
+    Raises:
+        InputError: [E102] when the file is not valid JSON.
+    """
+    out = Records(str(path), "json")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as err:
+        detail = f"{err.msg} at line {err.lineno} column {err.colno}"
+        raise InputError(Errors.E102.format(path=path, fmt="JSON", detail=detail)) from None
+    if not isinstance(doc, list) or any(isinstance(x, dict) and "messages" in x for x in doc[:50]):
+        out.doc = doc
+        return out
+    for i, rec in enumerate(doc, start=1):
+        label = str(i)
+        if not isinstance(rec, dict):
+            out.rejects.append((str(path), label, "E118", Errors.E118.format(kind=_type_name(rec))))
+        elif has_bad_bytes(rec):
+            out.rejects.append((str(path), label, "E115", Errors.E115))
+        else:
+            _add_columns(out, rec)
+            out.items.append((label, rec))
+    return out
+
+
+def _sniff_delimiter(first_line: str, path: Path) -> str:
+    if path.name.lower().removesuffix(".gz").endswith(".tsv"):
+        return "\t"
+    counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _looks_like_data(header: list[str]) -> bool:
+    """True when a CSV's first row looks like a record, not column names."""
+    from datetime import datetime
+
+    cells = [h.strip() for h in header]
+    if len(set(cells)) < len(cells) or any(not c for c in cells) and len(cells) > 1:
+        return True
+    for c in cells:
+        if len(c) > 64 or "\n" in c or len(c.split()) > 4 or _NUMBERISH.match(c):
+            return True
+        try:
+            datetime.fromisoformat(c)
+            return True
+        except ValueError:
+            pass
+    return False
+
+
+def read_csv(path: Path, text: str) -> Records:
+    """A CSV (or TSV) file with a header row; quoted fields may span lines.
+
+    Raises:
+        InputError: [E103] when the first row is not a header; [E102] when the quoting is broken.
+    """
+    out = Records(str(path), "csv")
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # oversized cells are rejects later
+    if not text.strip():
+        return out
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line, path))
+    try:
+        header = next(reader)
+        while not any(h.strip() for h in header):
+            header = next(reader)
+    except StopIteration:
+        return out
+    except csv.Error as err:
+        raise InputError(Errors.E102.format(path=path, fmt="CSV", detail=str(err))) from None
+    if _looks_like_data(header) or has_bad_bytes(header):
+        raise InputError(Errors.E103.format(path=path))
+    header = [h.strip() for h in header]
+    out.columns = list(header)
+    line = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            raise InputError(
+                Errors.E102.format(path=path, fmt="CSV", detail=f"{err} (line {reader.line_num})")
+            ) from None
+        label, line = str(line + 1), reader.line_num
+        if not row or not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            out.rejects.append(
+                (str(path), label, "E121", Errors.E121.format(got=len(row), want=len(header)))
+            )
+        elif has_bad_bytes(row):
+            out.rejects.append((str(path), label, "E115", Errors.E115))
+        else:
+            rec = {h: (v if v.strip() else None) for h, v in zip(header, row, strict=True)}
+            out.items.append((label, rec))
+    return out
+
+
+def read_parquet(path: Path, data: bytes) -> Records:
+    """A Parquet file (any row-group layout); rows become records.
+
+    Raises:
+        InputError: [E102] when the file is not Parquet.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = Records(str(path), "parquet")
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError, ValueError) as err:
+        detail = show(err, 120)
+        raise InputError(Errors.E102.format(path=path, fmt="Parquet", detail=detail)) from None
+    out.columns = list(table.column_names)
+    for i, rec in enumerate(table.to_pylist(), start=1):
+        out.items.append((str(i), rec))
+    return out
+
+
+def read_records(path: str | Path) -> Records:
+    """Read any supported table file into records.
+
+    Args:
+        path: A ``.jsonl``/``.ndjson``, ``.json``, ``.csv``/``.tsv`` or ``.parquet`` file,
+            optionally ending in ``.gz``.
+
+    Returns:
+        The file's records and read-level rejects.
+
+    Raises:
+        InputError: When the file is missing, of unknown format, or not what it claims.
+    """
+    p = Path(path)
+    fmt = table_format(p)
+    if fmt is None:
+        raise InputError(Errors.E101.format(path=path))
+    data = read_bytes(p, fmt)
+    if fmt == "parquet":
+        return read_parquet(p, data)
+    text = decode(data)
+    return {"jsonl": read_jsonl, "json": read_json, "csv": read_csv}[fmt](p, text)
