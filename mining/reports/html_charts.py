@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     import pandas as pd
     from plotly.graph_objects import Figure
 
+#: Attribution columns of the channels report, drawn side by side.
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "position", "markov")
+
+#: Readable titles of the cadence report's dimensions.
+CADENCE_TITLES = {
+    "followups": "agent follow-ups in the first days",
+    "first_response": "time to the first agent response",
+}
+
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 
 
@@ -95,9 +104,10 @@ def funnel(tags: pd.DataFrame, reports: dict[str, pd.DataFrame]) -> Figure | Non
     stage_col = pick(rep, "stage")
     reach_col = pick(rep, "journeys_reached", "reached", "journeys")
     if rep is not None and not rep.empty and stage_col and reach_col:
+        rep = rep[~rep[stage_col].astype(str).str.startswith("(")]
         stages = [str(s) for s in rep[stage_col]]
         reached = [int(v) if v == v else 0 for v in rep[reach_col]]
-        cold_col = pick(rep, "went_cold", "cold", "cold_journeys")
+        cold_col = pick(rep, "cold_here", "went_cold", "cold")
         cold = [int(v) if v == v else 0 for v in rep[cold_col]] if cold_col else None
     else:
         order = stage_order(tags)
@@ -178,9 +188,9 @@ def replies(reports: dict[str, pd.DataFrame], top: int = 24) -> Figure | None:
     rate = pick(rep, "resolution_rate", "resolved_rate", "resolution")
     if rep is None or rep.empty or not (cat and strat and rate):
         return None
-    n_col = pick(rep, "n", "count", "replies", "pairs")
-    lo = pick(rep, "resolution_low", "resolution_ci_low", "resolution_lo", "ci_low")
-    hi = pick(rep, "resolution_high", "resolution_ci_high", "resolution_hi", "ci_high")
+    n_col = pick(rep, "objections", "n", "count")
+    lo = pick(rep, "resolution_lo", "resolution_low", "ci_low")
+    hi = pick(rep, "resolution_hi", "resolution_high", "ci_high")
     df = rep.dropna(subset=[rate])
     if n_col:
         df = df.sort_values(n_col, ascending=False).head(top)
@@ -231,14 +241,7 @@ def channels(reports: dict[str, pd.DataFrame]) -> Figure | None:
                 )
             )
     else:
-        models = [
-            c
-            for c in rep.columns
-            if c != ch
-            and any(k in c for k in ("first", "last", "linear", "position", "markov"))
-            and "value" not in c
-            and str(rep[c].dtype) not in ("string", "object", "str")
-        ]
+        models = [c for c in ATTRIBUTION_MODELS if c in rep.columns]
         if not models:
             return None
         for m in models:
@@ -250,46 +253,50 @@ def channels(reports: dict[str, pd.DataFrame]) -> Figure | None:
 
 
 def cadence(reports: dict[str, pd.DataFrame]) -> Figure | None:
-    """Conversion rate by number of agent follow-ups in the first days, with intervals."""
+    """Conversion rate by agent follow-ups and by first-response time, with intervals."""
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     rep = reports.get("cadence")
-    if rep is None or rep.empty:
+    if rep is None or rep.empty or not {"bucket", "conversion_rate"} <= set(rep.columns):
         return None
-    kind = pick(rep, "dimension", "kind", "measure", "by")
-    if kind:
-        first = rep[kind].iloc[0]
-        rep = rep[rep[kind] == first]
-    x = pick(rep, "followups", "follow_ups", "bucket", "bin", "group", "level")
-    rate = pick(rep, "conversion_rate", "rate", "converted_share")
-    if not (x and rate):
-        return None
-    lo = pick(rep, "ci_low", "conversion_low", "conversion_rate_low", "low")
-    hi = pick(rep, "ci_high", "conversion_high", "conversion_rate_high", "high")
-    n_col = pick(rep, "journeys", "n", "count")
-    kw: dict[str, Any] = {}
-    if lo and hi:
-        kw["error_y"] = {
-            "type": "data",
-            "symmetric": False,
-            "array": (rep[hi] - rep[rate]).clip(lower=0).fillna(0).tolist(),
-            "arrayminus": (rep[rate] - rep[lo]).clip(lower=0).fillna(0).tolist(),
-        }
-    text = [f"n={int(n)}" for n in rep[n_col]] if n_col else None
-    fig = go.Figure(
-        go.Bar(
-            x=[esc(v) for v in rep[x]],
-            y=rep[rate].astype(float).tolist(),
-            text=text,
-            marker={"color": "#72B7B2"},
-            **kw,
+    if "dimension" in rep:
+        dims = list(dict.fromkeys(rep["dimension"].astype(str)))
+    else:
+        rep, dims = rep.assign(dimension="followups"), ["followups"]
+    titles = [esc(CADENCE_TITLES.get(d, d.replace("_", " "))) for d in dims]
+    fig = make_subplots(rows=1, cols=len(dims), subplot_titles=titles, shared_yaxes=True)
+    for i, dim in enumerate(dims, start=1):
+        sub = rep[rep["dimension"].astype(str) == dim]
+        rate = sub["conversion_rate"].astype(float)
+        kw: dict[str, Any] = {}
+        if {"conversion_lo", "conversion_hi"} <= set(sub.columns):
+            kw["error_y"] = {
+                "type": "data",
+                "symmetric": False,
+                "array": (sub["conversion_hi"].astype(float) - rate)
+                .clip(lower=0)
+                .fillna(0)
+                .tolist(),
+                "arrayminus": (rate - sub["conversion_lo"].astype(float))
+                .clip(lower=0)
+                .fillna(0)
+                .tolist(),
+            }
+        text = [f"n={int(n)}" for n in sub["journeys"]] if "journeys" in sub else None
+        fig.add_trace(
+            go.Bar(
+                x=[esc(v) for v in sub["bucket"]],
+                y=rate.fillna(0).tolist(),
+                text=text,
+                marker={"color": "#72B7B2"},
+                showlegend=False,
+                **kw,
+            ),
+            row=1,
+            col=i,
         )
-    )
-    fig.update_layout(
-        yaxis={"tickformat": ".0%", "title": {"text": "conversion rate"}},
-        xaxis={
-            "title": {"text": esc(str(first) if kind else x.replace("_", " "))},
-            "type": "category",
-        },
-    )
-    return _layout(fig, "Follow-up cadence: conversion by agent follow-ups (95% interval)", 400)
+        fig.update_xaxes(type="category", row=1, col=i)
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    fig.update_yaxes(title={"text": "conversion rate"}, row=1, col=1)
+    return _layout(fig, "Follow-up cadence: conversion rate (95% interval)", 400)

@@ -1,0 +1,304 @@
+"""Input preparation shared by the reports: tags, outcomes and events joined per journey.
+
+Every report calls these helpers, so the definitions they encode hold everywhere:
+
+- A journey is a ``journey_id`` of the tags table. Journeys with no outcome row count as not
+  converted (value 0); outcome rows for journeys with no tagged message are ignored.
+- Duplicate outcome rows of one journey are merged: converted if any row says so, the earliest
+  ``converted_at``, the summed ``value``.
+- Messages are ordered by timestamp, then by their row order in the tags table (messages without
+  a timestamp keep their row order and sort after timed ones of the same journey).
+- Stages are ordered awareness < consideration < decision < purchase < retention; unknown stage
+  labels sort after these in alphabetical order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mining.config import ReportSettings, Settings
+
+#: The journey stages, in funnel order.
+STAGE_ORDER: tuple[str, ...] = ("awareness", "consideration", "decision", "purchase", "retention")
+
+#: Columns of the tags table the reports need (a subset of ``mining.schema.TAGS``).
+REQUIRED_TAG_COLUMNS = ("message_id", "journey_id", "role", "stage")
+
+
+def report_settings(settings: Settings | ReportSettings | dict | None) -> ReportSettings:
+    """Return the report section of ``settings`` (defaults when None).
+
+    Args:
+        settings: Full settings, the report section, a mapping of report settings, or None.
+
+    Returns:
+        The report settings.
+    """
+    from mining.config import ReportSettings, Settings
+
+    if settings is None:
+        return ReportSettings()
+    if isinstance(settings, Settings):
+        return settings.reports
+    if isinstance(settings, ReportSettings):
+        return settings
+    return ReportSettings.model_validate(settings)
+
+
+def stage_order(stages: Any) -> list[str]:
+    """Known stages in funnel order followed by any other labels found in ``stages``.
+
+    Args:
+        stages: Iterable of stage labels (missing values ignored).
+
+    Returns:
+        Ordered list of stage labels.
+    """
+    import pandas as pd
+
+    found = {str(s) for s in pd.Series(list(stages), dtype="object").dropna()}
+    extra = sorted(found - set(STAGE_ORDER))
+    return list(STAGE_ORDER) + extra
+
+
+def stage_rank(stage: pd.Series, order: list[str]) -> pd.Series:
+    """Position of each stage label in ``order`` (float, ``nan`` when missing)."""
+    ranks = {s: float(i) for i, s in enumerate(order)}
+    return stage.astype("object").map(
+        lambda s: ranks.get(s, np.nan) if isinstance(s, str) else np.nan)
+
+
+def prepare_tags(tags: pd.DataFrame) -> pd.DataFrame:
+    """Normalise a tags table for the reports.
+
+    Args:
+        tags: The tags table (``mining.schema.TAGS``); extra columns are kept.
+
+    Returns:
+        A copy with the declared dtypes, a ``_row`` column (original order), sorted by journey and
+        time, and ``is_objection`` as plain bool (missing means no).
+
+    Raises:
+        InputError: [E601] when a required column is missing.
+    """
+    import pandas as pd
+
+    from mining import schema
+    from mining.errors import Errors, InputError
+
+    missing = [c for c in REQUIRED_TAG_COLUMNS if c not in tags.columns]
+    if missing:
+        raise InputError(Errors.E601.format(table="tags", columns=", ".join(missing)))
+    df = tags.copy()
+    for col, dtype in schema.TAGS.items():
+        if col not in df.columns:
+            fill = pd.NaT if dtype == schema.TS else (np.nan if dtype == schema.FLOAT else pd.NA)
+            df[col] = pd.Series(fill, index=df.index, dtype=dtype)
+        elif dtype == schema.TS:
+            df[col] = pd.to_datetime(df[col], utc=True, errors="coerce")
+        elif dtype == schema.BOOL:
+            df[col] = _to_bool(df[col])
+        elif dtype == schema.FLOAT:
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+        else:
+            df[col] = df[col].astype("string")
+    df["is_objection"] = df["is_objection"].fillna(False).astype(bool)
+    df["_row"] = np.arange(len(df))
+    df = df.sort_values(["journey_id", "timestamp", "_row"], na_position="last", kind="mergesort")
+    return df.reset_index(drop=True)
+
+
+def _to_bool(s: pd.Series) -> pd.Series:
+    """Parse a column of booleans given as bools, 0/1 or true/false/yes/no strings."""
+    import pandas as pd
+
+    if str(s.dtype) in ("bool", "boolean"):
+        return s.astype("boolean")
+    mapping = {"true": True, "1": True, "yes": True, "y": True, "t": True, "1.0": True,
+               "false": False, "0": False, "no": False, "n": False, "f": False, "0.0": False}
+    out = s.astype("object").map(
+        lambda v: mapping.get(str(v).strip().lower(), pd.NA) if not _isna(v) else pd.NA)
+    return out.astype("boolean")
+
+
+def _isna(v: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def prepare_outcomes(outcomes: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per journey: ``converted`` (bool), ``converted_at`` (UTC), ``value`` (float).
+
+    Args:
+        outcomes: The outcomes table (``mining.schema.OUTCOMES``) or None.
+
+    Returns:
+        A frame indexed by ``journey_id``.
+
+    Raises:
+        InputError: [E601] when ``journey_id`` or ``converted`` is missing.
+    """
+    import pandas as pd
+
+    from mining.errors import Errors, InputError
+
+    cols = ["converted", "converted_at", "value"]
+    if outcomes is None or len(outcomes) == 0:
+        return pd.DataFrame({"converted": pd.Series(dtype=bool),
+                             "converted_at": pd.Series(dtype="datetime64[ns, UTC]"),
+                             "value": pd.Series(dtype=float)},
+                            index=pd.Index([], name="journey_id", dtype="string"))
+    missing = [c for c in ("journey_id", "converted") if c not in outcomes.columns]
+    if missing:
+        raise InputError(Errors.E601.format(table="outcomes", columns=", ".join(missing)))
+    df = pd.DataFrame({"journey_id": outcomes["journey_id"].astype("string")})
+    df["converted"] = _to_bool(outcomes["converted"]).fillna(False).astype(bool)
+    df["converted_at"] = (pd.to_datetime(outcomes["converted_at"], utc=True, errors="coerce")
+                          if "converted_at" in outcomes.columns else pd.NaT)
+    df["value"] = (pd.to_numeric(outcomes["value"], errors="coerce")
+                   if "value" in outcomes.columns else np.nan)
+    df["converted_at"] = df["converted_at"].where(df["converted"])
+    g = df.groupby("journey_id", sort=False)
+    out = pd.DataFrame({
+        "converted": g["converted"].any(),
+        "converted_at": g["converted_at"].min(),
+        "value": g["value"].sum(min_count=1),
+    })
+    return out[cols]
+
+
+def prepare_events(events: pd.DataFrame | None) -> pd.DataFrame:
+    """Events with UTC timestamps and string columns; an empty frame when None.
+
+    Args:
+        events: The events table (``mining.schema.EVENTS``) or None.
+
+    Returns:
+        A frame with ``journey_id``, ``timestamp``, ``event_type``, ``channel``, ``value``.
+    """
+    import pandas as pd
+
+    from mining import schema
+
+    if events is None or len(events) == 0:
+        return schema.empty("events")
+    df = pd.DataFrame(index=events.index)
+    df["journey_id"] = events["journey_id"].astype("string")
+    df["timestamp"] = pd.to_datetime(events.get("timestamp"), utc=True, errors="coerce")
+    for c in ("event_type", "channel"):
+        df[c] = events[c].astype("string") if c in events.columns else pd.NA
+    df["value"] = pd.to_numeric(events["value"], errors="coerce") if "value" in events.columns \
+        else np.nan
+    return df.reset_index(drop=True)
+
+
+def journeys(tags: pd.DataFrame, outcomes: pd.DataFrame, events: pd.DataFrame | None = None,
+             order: list[str] | None = None) -> pd.DataFrame:
+    """One row per journey of the (prepared) tags, joined to its outcome.
+
+    Args:
+        tags: Output of :func:`prepare_tags`.
+        outcomes: Output of :func:`prepare_outcomes`.
+        events: Output of :func:`prepare_events` (adds event times to ``last_activity``).
+        order: Stage order (default: :func:`stage_order` of the tags).
+
+    Returns:
+        A frame indexed by ``journey_id`` with ``first_ts``, ``last_activity``,
+        ``first_customer_ts``, ``n_messages``, ``converted``, ``converted_at``, ``value``
+        (0 when unknown), ``furthest_stage``, ``last_stage`` and ``days_to_convert``.
+    """
+    import pandas as pd
+
+    order = order or stage_order(tags["stage"])
+    g = tags.groupby("journey_id", sort=True)
+    j = pd.DataFrame({"first_ts": g["timestamp"].min(), "last_ts": g["timestamp"].max(),
+                      "n_messages": g.size()})
+    cust = tags[tags["role"] == "customer"]
+    j["first_customer_ts"] = cust.groupby("journey_id")["timestamp"].min().reindex(j.index)
+    last = j["last_ts"]
+    if events is not None and len(events):
+        ev_last = events.groupby("journey_id")["timestamp"].max().reindex(j.index)
+        last = pd.concat([last, ev_last], axis=1).max(axis=1)
+    j["last_activity"] = last
+    o = outcomes.reindex(j.index)
+    j["converted"] = o["converted"].fillna(False).astype(bool)
+    j["converted_at"] = o["converted_at"]
+    j["value"] = o["value"].fillna(0.0).astype(float)
+    staged = tags[tags["stage"].notna()].copy()
+    staged["_rank"] = stage_rank(staged["stage"], order)
+    furthest = staged.groupby("journey_id")["_rank"].max().reindex(j.index)
+    j["furthest_stage"] = furthest.map(lambda r: order[int(r)] if r == r else pd.NA) \
+        .astype("string")
+    j["last_stage"] = staged.groupby("journey_id")["stage"].last().reindex(j.index) \
+        .astype("string")
+    j["days_to_convert"] = (j["converted_at"] - j["first_ts"]).dt.total_seconds() / 86400.0
+    return j
+
+
+def data_end(tags: pd.DataFrame, events: pd.DataFrame | None, outcomes: pd.DataFrame) -> Any:
+    """The last timestamp anywhere in the data (messages, events, conversions), or NaT."""
+    import pandas as pd
+
+    stamps = [tags["timestamp"].max()]
+    if events is not None and len(events):
+        stamps.append(events["timestamp"].max())
+    if len(outcomes):
+        stamps.append(outcomes["converted_at"].max())
+    stamps = [s for s in stamps if not pd.isna(s)]
+    return max(stamps) if stamps else pd.NaT
+
+
+def resolve_as_of(as_of: Any, tags: pd.DataFrame, events: pd.DataFrame | None,
+                  outcomes: pd.DataFrame) -> Any:
+    """``as_of`` as a UTC timestamp (naive means UTC), or the data's end (:func:`data_end`)."""
+    import pandas as pd
+
+    if as_of is None:
+        return data_end(tags, events, outcomes)
+    ts = pd.Timestamp(as_of)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def quotes(messages: pd.DataFrame | None, max_chars: int = 160) -> dict[str, str] | None:
+    """Map ``message_id`` to its redacted ``clean_text`` (never the raw ``text``), shortened.
+
+    Args:
+        messages: A messages table with ``message_id`` and ``clean_text``, or None.
+        max_chars: Longer quotes are cut at a word boundary and end with an ellipsis.
+
+    Returns:
+        The mapping, or None when no usable messages were given.
+    """
+    if messages is None or "clean_text" not in messages.columns or "message_id" not in messages:
+        return None
+    out = {}
+    for mid, txt in zip(messages["message_id"].astype(str), messages["clean_text"], strict=True):
+        if not isinstance(txt, str) or not txt.strip():
+            continue
+        t = " ".join(txt.split())
+        if len(t) > max_chars:
+            t = t[: max_chars - 1].rsplit(" ", 1)[0] + "…"
+        out[mid] = t
+    return out
+
+
+def pick_examples(ids: list[str], texts: dict[str, str] | None, n: int = 2) -> list[str]:
+    """Up to ``n`` quotes for ``ids`` (in the given order), padded with empty strings."""
+    found: list[str] = []
+    if texts:
+        for i in ids:
+            t = texts.get(i)
+            if t and t not in found:
+                found.append(t)
+            if len(found) == n:
+                break
+    return found + [""] * (n - len(found))

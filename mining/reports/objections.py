@@ -1,0 +1,127 @@
+"""Objections by stage: which objections appear where, and how the journeys that raise them convert.
+
+One row per (level, objection, stage), where level is ``category`` (the taxonomy category,
+``objection_category``) or ``theme`` (the discovered theme, ``objection_theme``) and stage is a
+journey stage or ``(any)``. An objection is a customer message with ``is_objection`` true; its stage
+is the stage tagged on that message. Definitions (also in docs/reports.md):
+
+- ``journeys_at_stage``: journeys with at least one message (any role) tagged with that stage
+  (for ``(any)``: all journeys).
+- ``journeys``: of those, journeys with at least one customer message raising this objection at
+  that stage; ``messages`` counts those messages.
+- ``conv_with``: share of ``journeys`` that converted; ``conv_without``: share of the other
+  ``journeys_at_stage`` (at the stage, did not raise it there) that converted. Both with Wilson
+  intervals; ``lift = conv_with / conv_without``; ``p_value``: two-sided Fisher exact test of the
+  2x2 table; ``q_value``: Benjamini-Hochberg over every row of the report.
+- ``median_days_to_convert``: median days from a journey's first message to ``converted_at`` over
+  the converted journeys that raised it.
+- ``low_support``: ``journeys < min_support``. Such rows are kept, never hidden.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mining.reports import _data, stats
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ANY_STAGE = "(any)"
+
+COLUMNS = [
+    "level", "objection", "category", "stage", "messages", "journeys", "journeys_at_stage",
+    "share_of_stage", "conv_with", "conv_with_lo", "conv_with_hi", "conv_without",
+    "conv_without_lo", "conv_without_hi", "lift", "p_value", "q_value", "median_days_to_convert",
+    "low_support", "example_1", "example_2",
+]
+
+
+def objections_by_stage(
+    tags: pd.DataFrame,
+    outcomes: pd.DataFrame | None,
+    events: pd.DataFrame | None = None,
+    messages: pd.DataFrame | None = None,
+    settings=None,
+    *,
+    levels: tuple[str, ...] = ("category", "theme"),
+) -> pd.DataFrame:
+    """Objections per category and theme × stage, joined to conversion outcomes.
+
+    Args:
+        tags: The tags table (``mining.schema.TAGS``).
+        outcomes: The outcomes table (``mining.schema.OUTCOMES``); missing journeys did not convert.
+        events: Unused (accepted so every report has the same signature).
+        messages: Optional messages table; its ``clean_text`` (redacted) gives two example quotes
+            per row. The raw ``text`` column is never read.
+        settings: ``Settings``/``ReportSettings`` (``confidence``, ``min_support``) or None.
+        levels: Which groupings to report: ``"category"`` and/or ``"theme"``.
+
+    Returns:
+        A DataFrame with :data:`COLUMNS`, one row per (level, objection, stage) that occurs.
+    """
+    import pandas as pd
+
+    cfg = _data.report_settings(settings)
+    t = _data.prepare_tags(tags)
+    j = _data.journeys(t, _data.prepare_outcomes(outcomes))
+    order = _data.stage_order(t["stage"])
+    texts = _data.quotes(messages)
+    converted = j["converted"]
+    all_journeys = set(j.index)
+    at_stage = {s: set(t.loc[t["stage"] == s, "journey_id"]) for s in order}
+    at_stage[ANY_STAGE] = all_journeys
+    obj = t[(t["role"] == "customer") & t["is_objection"]].copy()
+    if "objection_probability" in obj:
+        obj = obj.sort_values("objection_probability", ascending=False, kind="mergesort",
+                              na_position="last")
+    rows = []
+    for level in levels:
+        col = {"category": "objection_category", "theme": "objection_theme"}[level]
+        sub = obj[obj[col].notna()]
+        for stage in order + [ANY_STAGE]:
+            here = sub if stage == ANY_STAGE else sub[sub["stage"] == stage]
+            base = at_stage.get(stage, set())
+            for key, grp in here.groupby(col, sort=True):
+                raised = set(grp["journey_id"])
+                rest = base - raised
+                k1 = int(converted.loc[list(raised)].sum())
+                k2 = int(converted.loc[list(rest)].sum()) if rest else 0
+                days = j.loc[list(raised)]
+                days = days.loc[days["converted"], "days_to_convert"].dropna()
+                cats = grp["objection_category"].dropna()
+                ex = _data.pick_examples(list(grp["message_id"]), texts)
+                rows.append({
+                    "level": level, "objection": str(key),
+                    "category": str(cats.mode().iloc[0]) if len(cats) else pd.NA,
+                    "stage": stage, "messages": len(grp), "journeys": len(raised),
+                    "journeys_at_stage": len(base), "_k1": k1, "_n2": len(rest), "_k2": k2,
+                    "median_days_to_convert": float(days.median()) if len(days) else np.nan,
+                    "example_1": ex[0], "example_2": ex[1],
+                })
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
+    df = pd.DataFrame(rows)
+    df["share_of_stage"] = stats.rate(df["journeys"], df["journeys_at_stage"])
+    df["conv_with"] = stats.rate(df["_k1"], df["journeys"])
+    df["conv_with_lo"], df["conv_with_hi"] = stats.wilson_interval(df["_k1"], df["journeys"],
+                                                                   cfg.confidence)
+    df["conv_without"] = stats.rate(df["_k2"], df["_n2"])
+    df["conv_without_lo"], df["conv_without_hi"] = stats.wilson_interval(df["_k2"], df["_n2"],
+                                                                         cfg.confidence)
+    df["lift"] = stats.lift(df["conv_with"], df["conv_without"])
+    df["p_value"] = stats.fisher_exact_many(df["_k1"], df["journeys"], df["_k2"], df["_n2"])
+    df["q_value"] = stats.bh_qvalues(df["p_value"])
+    df["low_support"] = df["journeys"] < cfg.min_support
+    rank = {s: i for i, s in enumerate(order + [ANY_STAGE])}
+    df["_stage_rank"] = df["stage"].map(rank)
+    df = df.sort_values(["level", "_stage_rank", "journeys", "objection"],
+                        ascending=[True, True, False, True], kind="mergesort")
+    out = df[COLUMNS].reset_index(drop=True)
+    for c in ("level", "objection", "category", "stage", "example_1", "example_2"):
+        out[c] = out[c].astype("string")
+    for c in ("messages", "journeys", "journeys_at_stage"):
+        out[c] = out[c].astype("int64")
+    return out
