@@ -16,7 +16,7 @@ from mining.reports import html_charts as charts
 from mining.reports.journey_views import (
     intents_by_stage,
     journey_outcomes,
-    objections_by_stage,
+    objection_view,
     stage_order,
 )
 
@@ -86,18 +86,24 @@ def _pp(x: float) -> str:
     return f'<span class="{cls}">{x * 100:+.0f} pp</span>'
 
 
-def journey_map_html(tags: pd.DataFrame, outcomes: pd.DataFrame | None, top: int = 4) -> str:
+def journey_map_html(
+    tags: pd.DataFrame,
+    outcomes: pd.DataFrame | None,
+    reports: dict[str, pd.DataFrame] | None = None,
+    top: int = 4,
+) -> str:
     """Render the journey map: one column per stage with its objections and intents.
 
     Args:
         tags: The tags table.
         outcomes: The outcomes table, or None.
+        reports: Report name -> DataFrame; the ``objections`` report supplies the figures.
         top: How many objections and intents to list per stage.
 
     Returns:
         An HTML fragment.
     """
-    obj = objections_by_stage(tags, outcomes)
+    obj = objection_view(tags, outcomes, reports)
     intents = intents_by_stage(tags, outcomes)
     conv = journey_outcomes(tags, outcomes)
     cols = []
@@ -217,7 +223,7 @@ def build_report_html(
         The complete HTML document.
     """
     figures = {
-        "heatmap": lambda: charts.heatmap(tags, outcomes),
+        "heatmap": lambda: charts.heatmap(tags, outcomes, reports),
         "funnel": lambda: charts.funnel(tags, reports),
         "sankey": lambda: charts.sankey(tags, outcomes),
         "replies": lambda: charts.replies(reports),
@@ -230,7 +236,7 @@ def build_report_html(
         "conversion between journeys that raised it at that stage and the other journeys at that "
         "stage, in percentage points — and the most common intents with the share of those "
         "journeys that converted. Journeys without a known outcome count as not converted.</p>",
-        journey_map_html(tags, outcomes),
+        journey_map_html(tags, outcomes, reports),
         "</section>",
     ]
     inline_js: bool | str = True

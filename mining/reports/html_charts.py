@@ -12,7 +12,7 @@ import html
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from mining.reports.journey_views import objections_by_stage, stage_order, stage_paths
+from mining.reports.journey_views import objection_view, stage_order, stage_paths
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,11 +60,16 @@ def _layout(fig: Figure, title: str, height: int = 420) -> Figure:
     return fig
 
 
-def heatmap(tags: pd.DataFrame, outcomes: pd.DataFrame | None, top: int = 15) -> Figure | None:
+def heatmap(
+    tags: pd.DataFrame,
+    outcomes: pd.DataFrame | None,
+    reports: dict[str, pd.DataFrame] | None = None,
+    top: int = 15,
+) -> Figure | None:
     """Stage × objection category heatmap: journeys raising it there, hover shows conversion."""
     import plotly.graph_objects as go
 
-    view = objections_by_stage(tags, outcomes)
+    view = objection_view(tags, outcomes, reports)
     if view.empty:
         return None
     stages = [s for s in stage_order(tags) if s in set(view["stage"])]
@@ -218,7 +223,12 @@ def replies(reports: dict[str, pd.DataFrame], top: int = 24) -> Figure | None:
                 **kw,
             )
         )
-    fig.update_layout(barmode="group", yaxis={"tickformat": ".0%", "range": [0, 1.05]})
+    fig.update_layout(
+        barmode="group",
+        showlegend=True,
+        legend={"title": {"text": "reply strategy"}},
+        yaxis={"tickformat": ".0%", "range": [0, 1.05]},
+    )
     return _layout(fig, "Reply strategies: share of objections resolved (95% interval)", 440)
 
 
@@ -299,4 +309,6 @@ def cadence(reports: dict[str, pd.DataFrame]) -> Figure | None:
         fig.update_xaxes(type="category", row=1, col=i)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     fig.update_yaxes(title={"text": "conversion rate"}, row=1, col=1)
-    return _layout(fig, "Follow-up cadence: conversion rate (95% interval)", 400)
+    _layout(fig, "Follow-up cadence: conversion rate (95% interval)", 420)
+    fig.update_layout(margin={"t": 80})
+    return fig

@@ -166,3 +166,40 @@ def stage_paths(
             }
         )
     return pd.DataFrame(rows, columns=["journey_id", "steps", "converted"])
+
+
+def objection_view(
+    tags: pd.DataFrame,
+    outcomes: pd.DataFrame | None,
+    reports: dict[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Objection categories per stage, from the objections report when it is there.
+
+    The objections report (``level == "category"`` rows) carries the same figures with
+    intervals and tests; using it keeps the page consistent with ``reports/objections.csv``.
+    Without it, :func:`objections_by_stage` computes them from the tags.
+
+    Args:
+        tags: The tags table.
+        outcomes: The outcomes table, or None.
+        reports: Report name -> DataFrame, or None.
+
+    Returns:
+        Columns of :func:`objections_by_stage`.
+    """
+    rep = (reports or {}).get("objections")
+    need = {"level", "objection", "stage", "journeys", "conv_with", "conv_without"}
+    if rep is None or rep.empty or not need <= set(rep.columns):
+        return objections_by_stage(tags, outcomes)
+    rep = rep[rep["level"].astype(str) == "category"]
+    with_ = rep["conv_with"].astype(float)
+    without = rep["conv_without"].astype(float)
+    return rep.assign(
+        category=rep["objection"].astype(str),
+        journeys=rep["journeys"].astype(int),
+        converted_share=with_,
+        others_share=without,
+        impact=with_ - without,
+    )[["stage", "category", "journeys", "converted_share", "others_share", "impact"]].reset_index(
+        drop=True
+    )
