@@ -1,0 +1,181 @@
+"""Writing tables: CSV safe for spreadsheets, Parquet, JSONL, JSON, with a traceable side file.
+
+``write_table(df, "out/objections.csv")`` writes the table and ``out/objections.meta.json`` beside
+it: row and column counts, the format, the journeymine version, the time written and whatever the
+caller passes as ``metadata`` (inputs and settings), so every number can be traced.
+
+CSV injection (OWASP "CSV Injection"): a spreadsheet treats a cell that starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return as a formula. Every *text* cell starting with one of those
+characters (or a line feed) is written with a leading apostrophe (``'=HYPERLINK(...)``), which
+spreadsheets show as text. Numbers stay numbers:
+
+- numeric, boolean and datetime columns are written unchanged (``-12.5`` stays ``-12.5``);
+- in text columns, a cell that is exactly a plain decimal number (``-12.5``, ``+3``, ``1e-4``) is
+  also left unchanged: a spreadsheet reads it as that number and it cannot carry a formula.
+  Anything else that starts with a trigger character, such as ``-2+3`` or ``+1 555 0100``, is
+  neutralised.
+
+CSV files are UTF-8 (pass ``bom=True`` for Excel on Windows) with a header row; fields are quoted
+as needed by the standard ``csv`` rules. Datetimes are ISO 8601 with offset.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMATS = ("csv", "parquet", "jsonl", "json")
+
+#: Characters that make a spreadsheet cell a formula (OWASP), plus line feed for good measure.
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Return ``value`` made safe for a spreadsheet (see the module docstring).
+
+    Args:
+        value: A cell value; only strings are changed.
+
+    Returns:
+        The value, with a leading ``'`` when it is a string that starts with a formula trigger
+        and is not a plain number.
+    """
+    if isinstance(value, str) and value.startswith(TRIGGERS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with every text cell neutralised against CSV injection.
+
+    Args:
+        df: Any DataFrame.
+
+    Returns:
+        A new DataFrame; numeric, boolean and datetime columns are untouched.
+    """
+    import pandas as pd
+
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
+            out[col] = s.map(_cell_for_csv, na_action="ignore").astype("object")
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out
+
+
+def _cell_for_csv(value: Any) -> Any:
+    if isinstance(value, (list, tuple, dict)):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    return neutralise_cell(value)
+
+
+def infer_format(path: str | Path) -> str:
+    """The format named by a path's suffix (``.csv``, ``.parquet``, ``.jsonl``, ``.json``)."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return {"pq": "parquet", "ndjson": "jsonl"}.get(suffix, suffix)
+
+
+def meta_path(path: str | Path) -> Path:
+    """The side file of ``path``: ``out/x.csv`` -> ``out/x.meta.json``."""
+    p = Path(path)
+    return p.with_name(p.stem + ".meta.json")
+
+
+def write_table(
+    df: pd.DataFrame,
+    path: str | Path,
+    format: str | None = None,  # noqa: A002 - the public name users expect
+    metadata: dict[str, Any] | None = None,
+    *,
+    bom: bool = False,
+    side_file: bool = True,
+) -> Path:
+    """Write ``df`` to ``path`` and its metadata to ``<name>.meta.json`` beside it.
+
+    Args:
+        df: The table.
+        path: Output file; parent folders are created.
+        format: ``csv``, ``parquet``, ``jsonl`` or ``json``; default from the suffix (else csv).
+        metadata: Extra facts to record (inputs, settings, report name); must be JSON-serialisable
+            (other objects are written with ``str``).
+        bom: CSV only: start with a UTF-8 byte-order mark (helps Excel on Windows).
+        side_file: Write the ``.meta.json`` side file (default True).
+
+    Returns:
+        The path written.
+
+    Raises:
+        ConfigError: [E603] for an unknown format.
+    """
+    from mining import __version__
+    from mining.errors import ConfigError, Errors
+
+    fmt = (format or infer_format(path) or "csv").lower()
+    if fmt not in FORMATS:
+        raise ConfigError(Errors.E603.format(fmt=fmt, choices=", ".join(FORMATS)))
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        csv_safe(_iso_dates(df)).to_csv(p, index=False, encoding="utf-8-sig" if bom else "utf-8",
+                                        lineterminator="\n")
+    elif fmt == "parquet":
+        _for_parquet(df).to_parquet(p, index=False)
+    elif fmt == "jsonl":
+        _iso_dates(df).to_json(p, orient="records", lines=True, force_ascii=False)
+    else:
+        _iso_dates(df).to_json(p, orient="records", force_ascii=False, indent=1)
+    if side_file:
+        meta = {
+            "file": p.name,
+            "format": fmt,
+            "rows": int(len(df)),
+            "columns": [str(c) for c in df.columns],
+            "journeymine": __version__,
+            "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **{k: v for k, v in (df.attrs or {}).items() if _jsonable(v)},
+            **(metadata or {}),
+        }
+        meta_path(p).write_text(json.dumps(meta, indent=2, default=str, ensure_ascii=False) + "\n",
+                                encoding="utf-8")
+    return p
+
+
+def _jsonable(v: Any) -> bool:
+    try:
+        json.dumps(v, default=str)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _iso_dates(df: pd.DataFrame) -> pd.DataFrame:
+    """Datetime columns as ISO 8601 strings (missing stays missing)."""
+    import pandas as pd
+
+    cols = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c].dtype)]
+    if not cols:
+        return df
+    out = df.copy()
+    for c in cols:
+        out[c] = out[c].map(lambda v: v.isoformat() if not pd.isna(v) else None).astype("object")
+    return out
+
+
+def _for_parquet(df: pd.DataFrame) -> pd.DataFrame:
+    """Lists/dicts in object columns become JSON strings so Arrow can store them."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object and out[c].map(lambda v: isinstance(v, (list, dict))).any():
+            out[c] = out[c].map(lambda v: json.dumps(v, default=str)
+                                if isinstance(v, (list, dict)) else v)
+    return out
