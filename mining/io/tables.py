@@ -77,7 +77,8 @@ class MessageBuilder:
 
     def add(self, label: str, rec: dict) -> bool:
         """Validate one record; append a row or a reject. Returns True when accepted."""
-        text = self._get(rec, "text")
+        key = self.mapping.get("text")
+        text = rec.get(key) if key is not None else None
         if text is None or (not isinstance(text, str) and is_blank(text)):
             self._reject(label, "E111", Errors.E111.format(field="text"))
             return False

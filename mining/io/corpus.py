@@ -1,0 +1,463 @@
+"""The corpus: every input read, cleaned, de-duplicated and reconciled.
+
+:func:`load_corpus` dispatches each path to its reader (message tables, chat exports, e-mail,
+events, outcomes), fills ``clean_text`` (quotes, signatures and HTML removed; PII redacted unless
+turned off), and rejects what cannot be used: oversized messages (E116), messages that are empty
+after cleaning (E113) and duplicate message ids across all files (E114, the first copy is kept).
+Every record read ends up in exactly one of the tables or in ``rejects``:
+``read = accepted + rejected`` for every source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mining.errors import ConfigError, Errors, InputError
+from mining.io.base import ReadResult
+from mining.io.fields import ALIASES, check_column_map, resolve_timezone, show
+from mining.io.records import EMAIL_SUFFIXES, read_records, table_format
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mining.config import IngestSettings, Settings
+
+PathArg = str | PathLike[str]
+_SOURCE = re.compile(r"^(.*)[:#]([^:#/\\]+)$")
+_KINDS = ("messages", "events", "outcomes")
+
+
+@dataclass
+class Corpus:
+    """Messages, events, outcomes and rejects, plus what was read from each source.
+
+    Attributes:
+        messages: One row per accepted message (``mining.schema.MESSAGES``).
+        events: Accepted events (``mining.schema.EVENTS``).
+        outcomes: Accepted outcomes, one row per journey (``mining.schema.OUTCOMES``).
+        rejects: Every record not accepted, with its code and reason (``mining.schema.REJECTS``).
+        sources: One row per input read: ``source``, ``kind``, ``format``, ``read``,
+            ``accepted``, ``rejected`` and ``reject_codes`` (like ``"E113:2 E114:1"``).
+        notes: Remarks for the user (never message text).
+    """
+
+    messages: pd.DataFrame
+    events: pd.DataFrame
+    outcomes: pd.DataFrame
+    rejects: pd.DataFrame
+    sources: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_read(self) -> int:
+        """Records read over all sources."""
+        return int(self.sources["read"].sum())
+
+    @property
+    def n_accepted(self) -> int:
+        """Records accepted over all sources."""
+        return int(self.sources["accepted"].sum())
+
+    @property
+    def n_rejected(self) -> int:
+        """Records rejected over all sources (the length of ``rejects``)."""
+        return len(self.rejects)
+
+    def reconciles(self) -> bool:
+        """True when ``read = accepted + rejected`` holds for every source and in total."""
+        s = self.sources
+        per_source = bool((s["read"] == s["accepted"] + s["rejected"]).all())
+        return per_source and self.n_read == self.n_accepted + self.n_rejected
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary: per-source counts, totals, rejects by code, notes."""
+        by_code: dict[str, dict[str, Any]] = {}
+        for r in self.rejects.itertuples(index=False):
+            example = f"{r.source}:{r.record} {r.reason}"
+            entry = by_code.setdefault(r.code, {"count": 0, "example": example})
+            entry["count"] += 1
+        sources = []
+        for r in self.sources.itertuples(index=False):
+            codes = dict(c.split(":") for c in str(r.reject_codes or "").split())
+            sources.append({
+                "source": r.source, "kind": r.kind, "format": r.format, "read": int(r.read),
+                "accepted": int(r.accepted), "rejected": int(r.rejected),
+                "rejects_by_code": {k: int(v) for k, v in codes.items()},
+            })
+        return {
+            "sources": sources,
+            "totals": {"read": self.n_read, "accepted": self.n_accepted,
+                       "rejected": self.n_rejected, "reconciled": self.reconciles()},
+            "tables": {"messages": len(self.messages), "events": len(self.events),
+                       "outcomes": len(self.outcomes)},
+            "rejects_by_code": dict(sorted(by_code.items())),
+            "notes": list(self.notes),
+        }
+
+
+def split_source(source: str) -> tuple[str, str]:
+    """Split a messages ``source`` like ``"chats.jsonl:12"`` into ``("chats.jsonl", "12")``."""
+    m = _SOURCE.match(str(source))
+    return (m.group(1), m.group(2)) if m else (str(source), "")
+
+
+def _ingest_settings(settings: Settings | IngestSettings | None, overrides: dict) -> IngestSettings:
+    from pydantic import ValidationError
+
+    from mining.config import IngestSettings, format_validation_error
+
+    base = getattr(settings, "ingest", settings)
+    data = base.model_dump() if base is not None else {}
+    defaults = {"column_map": None, "timezone": "UTC", "agent_domains": (), "agent_addresses": (),
+                "redact": True, "max_message_chars": 20_000}
+    for key, value in overrides.items():
+        if base is None or value != defaults[key]:
+            if key in ("agent_domains", "agent_addresses", "column_map"):
+                value = dict(value or {}) if key == "column_map" else list(value or ())
+            if value is not None:
+                data[key] = value
+    try:
+        return IngestSettings.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(Errors.E001.format(problems=format_validation_error(err))) from None
+
+
+def _as_list(paths: PathArg | Iterable[PathArg] | None) -> list[Path]:
+    if paths is None:
+        return []
+    if isinstance(paths, (str, PathLike)):
+        return [Path(paths)]
+    return [Path(p) for p in paths]
+
+
+def plan_inputs(
+    paths: Sequence[Path], events: Sequence[Path] = (), outcomes: Sequence[Path] = ()
+) -> tuple[list[tuple[Path, str]], list[str]]:
+    """Decide which reader reads each input.
+
+    Folders are searched recursively (hidden files skipped): ``.eml`` files make the folder one
+    e-mail source, each ``.mbox`` is one, and each table file is read on its own; other files are
+    skipped with a note.
+
+    Returns:
+        ``([(path, kind), ...], notes)`` with kind ``"email"``, ``"auto"`` (a table file: messages,
+        or events/outcomes recognised by their columns), ``"events"`` or ``"outcomes"``.
+
+    Raises:
+        InputError: [E100] a path does not exist, [E101] unknown file type, [E108] a folder has
+            nothing readable.
+    """
+    plan: list[tuple[Path, str]] = []
+    notes: list[str] = []
+    for p in paths:
+        if not p.exists():
+            raise InputError(Errors.E100.format(path=p))
+        if p.is_file():
+            if p.suffix.lower() in EMAIL_SUFFIXES:
+                plan.append((p, "email"))
+            elif table_format(p) is not None:
+                plan.append((p, "auto"))
+            else:
+                raise InputError(Errors.E101.format(path=p))
+            continue
+        files = sorted(
+            f for f in p.rglob("*")
+            if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+        )
+        found = False
+        if any(f.suffix.lower() == ".eml" for f in files):
+            plan.append((p, "email"))
+            found = True
+        for f in files:
+            if f.suffix.lower() == ".mbox":
+                plan.append((f, "email"))
+            elif table_format(f) is not None:
+                plan.append((f, "auto"))
+            elif f.suffix.lower() != ".eml":
+                notes.append(f"{f}: skipped (not a format journeymine reads)")
+                continue
+            found = True
+        if not found:
+            raise InputError(Errors.E108.format(path=p))
+    for kind, extra in (("events", events), ("outcomes", outcomes)):
+        for p in extra:
+            if not p.exists():
+                raise InputError(Errors.E100.format(path=p))
+            if not p.is_file() or table_format(p) is None:
+                raise InputError(Errors.E101.format(path=p))
+            plan.append((p, kind))
+    return plan, notes
+
+
+def _has_field(columns: list[str], name: str, column_map: dict[str, str]) -> bool:
+    lower = {str(c).strip().lower() for c in columns}
+    if column_map.get(name) in columns or name in lower:
+        return True
+    return any(a in lower for a in ALIASES[name])
+
+
+def read_input(path: Path, kind: str, settings: IngestSettings) -> ReadResult:
+    """Read one planned input with the right reader.
+
+    Args:
+        path: File or (for e-mail) folder.
+        kind: ``"email"``, ``"auto"``, ``"messages"``, ``"events"`` or ``"outcomes"``.
+        settings: Ingestion settings.
+
+    Returns:
+        The reader's result.
+    """
+    from mining.io.events import events_from_records
+    from mining.io.outcomes import outcomes_from_records
+    from mining.io.tables import messages_from_records
+
+    if kind == "email":
+        try:
+            from mining.io.email import read_email
+        except ImportError:  # pragma: no cover - the e-mail reader ships with the package
+            detail = "e-mail reading is not available"
+            raise InputError(Errors.E107.format(path=path, detail=detail)) from None
+        res = read_email(path, settings)
+        res.kind, res.fmt = "messages", res.fmt or "email"
+        return res
+    records = read_records(path)
+    if kind == "events":
+        return events_from_records(records, settings)
+    if kind == "outcomes":
+        return outcomes_from_records(records, settings)
+    cmap = settings.column_map
+    has_text = _has_field(records.columns, "text", cmap)
+    if records.doc is not None or ("messages" in records.columns and not has_text):
+        from mining.io.chat import chat_from_records
+
+        return chat_from_records(records, settings)
+    if kind == "auto" and records.items and not has_text:
+        if _has_field(records.columns, "event_type", cmap):
+            return events_from_records(records, settings)
+        if _has_field(records.columns, "converted", cmap):
+            return outcomes_from_records(records, settings)
+    return messages_from_records(records, settings)
+
+
+def _clean_messages(
+    msgs: pd.DataFrame, settings: IngestSettings
+) -> tuple[pd.DataFrame, list[tuple[int, str, str, str, str]]]:
+    """Fill ``clean_text``; reject oversized (E116), empty (E113) and duplicate-id (E114) rows.
+
+    Returns:
+        The kept rows and rejects as ``(result index, source, record, code, reason)``.
+    """
+    from mining.text.clean import clean_message
+    from mining.text.redact import redact
+
+    limit, do_redact = settings.max_message_chars, settings.redact
+    rejects: list[tuple[int, str, str, str, str]] = []
+    clean: list[str | None] = []
+    keep: list[bool] = []
+    first_seen: dict[str, str] = {}
+    rows = zip(msgs["_rid"].tolist(), msgs["message_id"].tolist(), msgs["text"].tolist(),
+               msgs["clean_text"].tolist(), msgs["source"].tolist(), strict=True)
+    for rid, mid, text, pre, source in rows:
+        src_file, record = split_source(source)
+        precleaned = isinstance(pre, str)
+        length = len(pre) if precleaned else len(text) if isinstance(text, str) else 0
+        ct: str | None = None
+        if length > limit:
+            reason = Errors.E116.format(length=length, limit=limit)
+            rejects.append((rid, src_file, record, "E116", reason))
+        else:
+            if precleaned:
+                ct = redact(pre) if do_redact else pre
+            else:
+                ct = clean_message(text if isinstance(text, str) else "", redact=do_redact)
+            if not ct or not ct.strip():
+                rejects.append((rid, src_file, record, "E113", Errors.E113))
+                ct = None
+            elif mid in first_seen:
+                kept = first_seen[mid]
+                reason = Errors.E114.format(field="message_id", value=show(mid, 80), kept=kept)
+                rejects.append((rid, src_file, record, "E114", reason))
+                ct = None
+            else:
+                first_seen[mid] = source
+        keep.append(ct is not None)
+        clean.append(ct)
+    msgs = msgs.assign(clean_text=clean)
+    return msgs[keep], rejects
+
+
+def _journey_of(msgs: pd.DataFrame) -> dict[str, str]:
+    pairs = msgs[["conversation_id", "journey_id"]].dropna().drop_duplicates("conversation_id")
+    return dict(zip(pairs["conversation_id"].tolist(), pairs["journey_id"].tolist(), strict=True))
+
+
+def _rekey(table: pd.DataFrame, journey_of: dict[str, str]) -> pd.DataFrame:
+    """Give rows keyed by ``conversation_id`` the journey of that conversation."""
+    if "conversation_id" not in table.columns:
+        return table
+    conv = table["conversation_id"]
+    mapped = [journey_of.get(c, c) if isinstance(c, str) else j
+              for c, j in zip(conv.tolist(), table["journey_id"].tolist(), strict=True)]
+    return table.assign(journey_id=mapped)
+
+
+def _merge_outcomes(out: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """One row per journey: rows of conversations that share a journey are combined."""
+    dup = out["journey_id"].duplicated(keep=False)
+    if not dup.any():
+        return out
+    notes.append(
+        f"{int(out.loc[dup, 'journey_id'].nunique())} journey(s) have outcomes from several "
+        "conversations: converted if any converted, earliest converted_at, summed value"
+    )
+    conv_at = out["converted_at"].where(out["converted"].fillna(False).astype(bool))
+    agg = out.assign(converted_at=conv_at).groupby("journey_id", sort=False, dropna=False).agg(
+        converted=("converted", "max"), converted_at=("converted_at", "min"),
+        value=("value", lambda v: v.sum(min_count=1)), source=("source", "first"),
+        _rid=("_rid", "first"),
+    )
+    return agg.reset_index()
+
+
+def load_corpus(
+    paths: PathArg | Iterable[PathArg],
+    events: PathArg | Iterable[PathArg] | None = None,
+    outcomes: PathArg | Iterable[PathArg] | None = None,
+    *,
+    column_map: dict[str, str] | None = None,
+    timezone: str = "UTC",
+    agent_domains: Iterable[str] = (),
+    agent_addresses: Iterable[str] = (),
+    redact: bool = True,
+    max_message_chars: int = 20_000,
+    settings: Settings | IngestSettings | None = None,
+) -> Corpus:
+    """Read message files and folders (and optional events and outcomes) into a :class:`Corpus`.
+
+    Args:
+        paths: Message tables (``.jsonl``, ``.json``, ``.csv``, ``.tsv``, ``.parquet``, each
+            optionally ``.gz``), chat exports (``.json``), e-mail (``.eml``, ``.mbox``) or folders
+            of them. Table files in a folder that hold events (an ``event_type`` column) or
+            outcomes (a ``converted`` column) instead of messages are read as such.
+        events: Events file(s).
+        outcomes: Outcomes file(s).
+        column_map: Canonical field -> input column, e.g. ``{"text": "body"}``.
+        timezone: IANA time zone that naive timestamps are taken in.
+        agent_domains: E-mail domains of the business side (senders there are agents).
+        agent_addresses: E-mail addresses of the business side.
+        redact: Replace PII in ``clean_text`` with placeholders.
+        max_message_chars: Longer messages are rejected (E116).
+        settings: ``Settings`` or ``IngestSettings`` to start from; the keyword arguments above
+            override it where they differ from their defaults.
+
+    Returns:
+        The corpus. ``corpus.reconciles()`` is True: every record read is accepted or rejected.
+
+    Raises:
+        InputError: When an input cannot be read at all (E100-E108).
+        ConfigError: For no inputs (E006), an unknown time zone (E004), a bad column map (E002)
+            or invalid settings (E001).
+    """
+    import pandas as pd
+
+    from mining.io.base import reject_frame
+    from mining.schema import conform
+
+    ingest = _ingest_settings(settings, {
+        "column_map": column_map, "timezone": timezone, "agent_domains": agent_domains,
+        "agent_addresses": agent_addresses, "redact": redact,
+        "max_message_chars": max_message_chars,
+    })
+    resolve_timezone(ingest.timezone)
+    check_column_map(ingest.column_map)
+    message_paths = _as_list(paths)
+    if not message_paths:
+        raise ConfigError(Errors.E006)
+    plan, notes = plan_inputs(message_paths, _as_list(events), _as_list(outcomes))
+    results = [read_input(p, kind, ingest) for p, kind in plan]
+
+    tables: dict[str, list[pd.DataFrame]] = {k: [] for k in _KINDS}
+    reject_frames = []
+    for rid, res in enumerate(results):
+        notes.extend(res.notes)
+        tables[res.kind].append(res.table.assign(_rid=rid))
+        reject_frames.append(res.rejects.assign(_rid=rid))
+
+    msgs = pd.concat(tables["messages"], ignore_index=True) if tables["messages"] else None
+    corpus_rejects: list[tuple[int, str, str, str, str]] = []
+    if msgs is not None and len(msgs):
+        msgs, corpus_rejects = _clean_messages(msgs, ingest)
+    journey_of = _journey_of(msgs) if msgs is not None and len(msgs) else {}
+
+    evs = pd.concat(tables["events"], ignore_index=True) if tables["events"] else None
+    if evs is not None:
+        evs = _rekey(evs, journey_of)
+    outs = pd.concat(tables["outcomes"], ignore_index=True) if tables["outcomes"] else None
+    if outs is not None and len(outs):
+        if "conversation_id" not in outs:
+            outs = outs.assign(conversation_id=pd.NA)
+        key = outs["conversation_id"]
+        kind = key.notna().map({True: "conversation_id", False: "journey_id"})
+        ident = kind + "\x1f" + outs["journey_id"].astype(str)
+        dup = ident.duplicated()
+        first = dict(zip(ident[~dup].tolist(), outs.loc[~dup, "source"].tolist(), strict=True))
+        for i in outs.index[dup]:
+            src_file, record = split_source(outs.at[i, "source"])
+            reason = Errors.E114.format(field=kind[i], value=show(outs.at[i, "journey_id"], 80),
+                                        kept=first[ident[i]])
+            corpus_rejects.append((int(outs.at[i, "_rid"]), src_file, record, "E114", reason))
+        outs = _merge_outcomes(_rekey(outs[~dup], journey_of), notes)
+
+    if corpus_rejects:
+        extra = reject_frame([r[1:] for r in corpus_rejects])
+        reject_frames.append(extra.assign(_rid=[r[0] for r in corpus_rejects]))
+    rejects = pd.concat(reject_frames, ignore_index=True) if reject_frames else None
+    if rejects is None or rejects.empty:
+        rejects = reject_frame([]).assign(_rid=pd.Series(dtype="int64"))
+    order = rejects["record"].map(_record_key)
+    rejects = rejects.assign(_order=order).sort_values(["_rid", "_order"], kind="stable")
+
+    accepted = {k: (v["_rid"].value_counts().to_dict() if v is not None and len(v) else {})
+                for k, v in (("m", msgs), ("e", evs), ("o", outs))}
+    rows = []
+    for rid, res in enumerate(results):
+        mine = rejects[rejects["_rid"] == rid]
+        codes = mine["code"].value_counts().sort_index()
+        n_acc = sum(a.get(rid, 0) for a in accepted.values())
+        if res.kind == "outcomes":  # merged journeys count once per record read
+            n_acc = res.n_read - len(mine)
+        rows.append({
+            "source": str(res.source), "kind": res.kind, "format": res.fmt, "read": res.n_read,
+            "accepted": n_acc, "rejected": len(mine),
+            "reject_codes": " ".join(f"{c}:{n}" for c, n in codes.items()),
+        })
+    sources = pd.DataFrame(rows, columns=["source", "kind", "format", "read", "accepted",
+                                          "rejected", "reject_codes"])
+    corpus = Corpus(
+        messages=conform(msgs, "messages") if msgs is not None else _empty("messages"),
+        events=conform(evs, "events") if evs is not None else _empty("events"),
+        outcomes=conform(outs, "outcomes") if outs is not None else _empty("outcomes"),
+        rejects=conform(rejects, "rejects"),
+        sources=sources,
+        notes=notes,
+    )
+    if not corpus.reconciles():  # a reader miscounted; say so rather than hide it
+        bad = [r["source"] for r in rows if r["read"] != r["accepted"] + r["rejected"]]
+        corpus.notes.append(f"counts do not reconcile for: {', '.join(bad)} (please report this)")
+    return corpus
+
+
+def _record_key(record: Any) -> tuple:
+    parts = re.split(r"(\d+)", str(record))
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p)
+
+
+def _empty(table: str) -> pd.DataFrame:
+    from mining.schema import empty
+
+    return empty(table)
