@@ -79,6 +79,7 @@ class Errors(metaclass=_WithCodes):
     E106 = "'{path}' has no '{field}' column (columns: {columns}). Name the column with --map {field}=COLUMN."
     E107 = "Cannot read '{path}': {detail}"
     E108 = "'{path}' has no files journeymine can read (.jsonl, .json, .csv, .parquet, .eml, .mbox, optionally .gz)."
+    E109 = "Cannot write '{path}': {detail}"
     # record reject codes (E110-E149): the rejects table's `code`; reasons never quote message text
     E110 = "Line is not valid JSON: {detail}."
     E111 = "Missing required field '{field}'."
