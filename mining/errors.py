@@ -141,6 +141,10 @@ class Errors(metaclass=_WithCodes):
 
     # --- run, exports, HTML (E700-E799)
     E700 = "Output folder '{path}' cannot be written: {detail}"
+    E701 = "The sample data folder sample_transcripts/ was not found (looked in: {places}). The demo needs a source checkout: git clone the project and run `make demo` there, or run `journeymine run` on your own files."
+    E702 = "Cannot read the tags table '{path}': {detail}. Give the tags.parquet or tags.csv that `journeymine run` wrote."
+    E703 = "'{path}' is not a tags table: missing column(s) {missing}."
+    E704 = "Format '{fmt}' does not fit the {what} export. Choose one of: {choices}."
 
 
 class Warnings(metaclass=_WithCodes):
