@@ -1,3 +1,165 @@
 """Ingestion commands: ``validate`` (and, until the full demo exists, ``demo``)."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from mining.cli._app import STATE, app, handle_errors, parse_map
+
+_HEAD = ("source", "kind", "format", "read", "accepted", "rejected", "reject codes")
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """Render a corpus summary (``Corpus.summary()``) as a plain-text table with totals.
+
+    Args:
+        summary: The summary dict.
+
+    Returns:
+        Lines of text: one row per source, the totals that reconcile, and rejects by code.
+    """
+    rows = [
+        (s["source"], s["kind"], s["format"], str(s["read"]), str(s["accepted"]),
+         str(s["rejected"]), " ".join(f"{c}:{n}" for c, n in s["rejects_by_code"].items()))
+        for s in summary["sources"]
+    ]
+    t = summary["totals"]
+    total = ("total", "", "", str(t["read"]), str(t["accepted"]), str(t["rejected"]), "")
+    widths = [max(len(r[i]) for r in [_HEAD, *rows, total]) for i in range(len(_HEAD))]
+
+    def line(r: tuple[str, ...]) -> str:
+        cells = [r[i].rjust(w) if 3 <= i <= 5 else r[i].ljust(w) for i, w in enumerate(widths)]
+        return "  ".join(cells).rstrip()
+
+    out = [line(_HEAD), *[line(r) for r in rows], line(total)]
+    check = "reconciled" if t["reconciled"] else "DOES NOT RECONCILE"
+    out.append(f"read {t['read']} = accepted {t['accepted']} + rejected {t['rejected']} ({check})")
+    tb = summary["tables"]
+    out.append(
+        f"corpus: {tb['messages']} messages, {tb['events']} events, {tb['outcomes']} outcomes"
+    )
+    if summary["rejects_by_code"]:
+        out.append("rejects by code (first example):")
+        for code, info in summary["rejects_by_code"].items():
+            out.append(f"  {code}  {info['count']:>6}  {info['example']}")
+    return "\n".join(out)
+
+
+def _write_rejects(rejects: Any, path: Path) -> None:
+    from mining.errors import ConfigError, Errors
+
+    def safe(v: Any) -> Any:  # spreadsheet formula injection: prefix cells that start a formula
+        return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
+
+    try:
+        rejects.map(safe).to_csv(path, index=False)
+    except OSError as err:
+        raise ConfigError(Errors.E109.format(path=path, detail=err.strerror or err)) from None
+
+
+def _validate(
+    paths: list[Path],
+    events: list[Path],
+    outcomes: list[Path],
+    column_map: str | None,
+    timezone: str | None,
+    agent_domains: list[str],
+    agent_addresses: list[str],
+    redact: bool,
+    max_message_chars: int | None,
+    strict: bool,
+    rejects_out: Path | None,
+    as_json: bool,
+) -> None:
+    from mining.config import IngestSettings
+    from mining.errors import ConfigError, Errors, RejectedDataError
+    from mining.io.corpus import load_corpus
+
+    if not paths:
+        raise ConfigError(Errors.E006)
+    defaults = IngestSettings()
+    corpus = load_corpus(
+        paths,
+        events=events or None,
+        outcomes=outcomes or None,
+        column_map=parse_map(column_map),
+        timezone=timezone or defaults.timezone,
+        agent_domains=agent_domains or (),
+        agent_addresses=agent_addresses or (),
+        redact=redact,
+        max_message_chars=max_message_chars or defaults.max_message_chars,
+    )
+    if rejects_out is not None:
+        _write_rejects(corpus.rejects, rejects_out)
+    summary = corpus.summary()
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_summary(summary))
+        if not STATE.get("quiet"):
+            for note in summary["notes"]:
+                typer.echo(f"note: {note}", err=True)
+    if strict and corpus.n_rejected:
+        where = str(rejects_out) if rejects_out else "the summary above (or use --rejects-out FILE)"
+        raise RejectedDataError(Errors.E005.format(count=corpus.n_rejected, where=where))
+
+
+@app.command()
+@handle_errors
+def validate(
+    paths: list[Path] = typer.Argument(  # noqa: B008
+        None, help="Message files or folders: .jsonl .json .csv .tsv .parquet (.gz), .eml, .mbox."
+    ),
+    events: list[Path] = typer.Option(None, "--events", help="Events file (repeatable)."),  # noqa: B008
+    outcomes: list[Path] = typer.Option(  # noqa: B008
+        None, "--outcomes", help="Outcomes file (repeatable)."
+    ),
+    column_map: str = typer.Option(
+        None, "--map", help="Map fields to your columns: text=body,role=sender_type."
+    ),
+    timezone: str = typer.Option(
+        None, "--timezone", help="IANA time zone of naive timestamps (default UTC)."
+    ),
+    agent_domain: list[str] = typer.Option(  # noqa: B008
+        None, "--agent-domain", help="E-mail domain of the business side (repeatable)."
+    ),
+    agent_address: list[str] = typer.Option(  # noqa: B008
+        None, "--agent-address", help="E-mail address of the business side (repeatable)."
+    ),
+    no_redact: bool = typer.Option(False, "--no-redact", help="Keep PII in clean_text."),
+    max_message_chars: int = typer.Option(
+        None, "--max-message-chars", help="Reject longer messages (default 20000)."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when any record is rejected."),
+    rejects_out: Path = typer.Option(  # noqa: B008
+        None, "--rejects-out", help="Write every rejected record to this CSV file."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Read inputs and report what was accepted and rejected; read = accepted + rejected."""
+    _validate(
+        list(paths or []), list(events or []), list(outcomes or []), column_map, timezone,
+        list(agent_domain or []), list(agent_address or []), not no_redact, max_message_chars,
+        strict, rejects_out, as_json,
+    )
+
+
+def sample_dir() -> Path:
+    """The ``sample_transcripts/`` folder: beside the package in a source tree, else the cwd's."""
+    here = Path(__file__).resolve().parents[2] / "sample_transcripts"
+    return here if here.is_dir() else Path.cwd() / "sample_transcripts"
+
+
+@app.command()
+@handle_errors
+def demo(
+    data: Path = typer.Option(None, "--data", help="Folder to use instead of sample_transcripts/."),  # noqa: B008
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Validate the sample transcripts and print the ingestion summary."""
+    folder = data or sample_dir()
+    _validate([folder], [], [], None, None, [], [], True, None, False, None, as_json)
