@@ -1,0 +1,500 @@
+"""Text cleaning: HTML to text, quoted replies, signatures, whitespace.
+
+Two entry points:
+
+- :func:`clean_email_body` for e-mail bodies: removes reply history (``On … wrote:`` in several
+  languages, ``>`` lines, Outlook ``-----Original Message-----`` and ``From:/Sent:/To:/Subject:``
+  blocks, forwarded-message banners) and signatures (``-- ``, "Sent from my iPhone", sign-off
+  blocks, contact blocks, legal disclaimers), so each sentence is counted once. No redaction.
+- :func:`clean_message` for chat and table messages: HTML if it looks like HTML, whitespace, a
+  conservative quote/signature pass (chat rarely quotes; a line that merely starts with "From:"
+  stays), then PII redaction.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from html.parser import HTMLParser
+
+# --- HTML -------------------------------------------------------------------------------------
+
+_BLOCK = frozenset(
+    "address article aside blockquote body br dd div dl dt fieldset figcaption figure footer form "
+    "h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section table tbody thead tfoot tr ul "
+    "caption center".split()
+)
+_SKIP = frozenset("script style head title noscript template svg object iframe".split())
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+# Containers of quoted history or signatures in common mail clients' HTML.
+_QUOTE_CLASSES = frozenset(
+    "gmail_quote gmail_quote_container gmail_extra gmail_signature yahoo_quoted moz-cite-prefix "
+    "moz-signature protonmail_quote zmail_extra".split()
+)
+# Elements after which everything is reply history (Outlook on the web, new Outlook).
+_CUT_IDS = frozenset({"divrplyfwdmsg", "appendonsend", "mail-editor-reference-message-container"})
+_HTML_HINT = re.compile(
+    r"<\s*(?:html|body|div|p|br|span|table|a\s|b>|i>|strong|em>|ul|ol|li|blockquote|font|img)\b[^>]*>"
+    r"|&(?:nbsp|amp|lt|gt|quot|#\d+);",
+    re.IGNORECASE,
+)
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self, strip_quotes: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.strip_quotes = strip_quotes
+        self.parts: list[str] = []
+        self.skip_tag: str | None = None
+        self.skip_depth = 0
+        self.pre = 0
+        self.cut = False
+        self.list_stack: list[str] = []
+
+    def _newline(self, n: int = 1) -> None:
+        self.parts.append("\n" * n)
+
+    def _starts_skip(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        if tag in _SKIP:
+            return True
+        if not self.strip_quotes:
+            return False
+        if tag == "blockquote":
+            return True
+        a = {k.lower(): (v or "") for k, v in attrs}
+        classes = set(a.get("class", "").split())
+        if classes & _QUOTE_CLASSES:
+            return True
+        if a.get("id", "").lower() in _CUT_IDS:
+            self.cut = True
+        return False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.cut:
+            return
+        if self.skip_tag is not None:
+            if tag == self.skip_tag and tag not in _VOID:
+                self.skip_depth += 1
+            return
+        if self._starts_skip(tag, attrs):
+            if tag not in _VOID:
+                self.skip_tag, self.skip_depth = tag, 1
+            return
+        if self.cut:
+            return
+        if tag == "pre":
+            self.pre += 1
+        if tag in ("ul", "ol"):
+            self.list_stack.append(tag)
+        if tag == "li":
+            self._newline()
+            self.parts.append("- ")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
+        elif tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "hr"):
+            self._newline(2)
+        elif tag in _BLOCK:
+            self._newline()
+        elif tag == "img":
+            alt = dict(attrs).get("alt")
+            if alt and alt.strip():
+                self.parts.append(alt.strip())
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.cut:
+            return
+        if self.skip_tag is not None:
+            if tag == self.skip_tag:
+                self.skip_depth -= 1
+                if self.skip_depth == 0:
+                    self.skip_tag = None
+                    if tag not in _SKIP:
+                        self._newline()
+            return
+        if tag == "pre" and self.pre:
+            self.pre -= 1
+        if tag in ("ul", "ol") and self.list_stack:
+            self.list_stack.pop()
+        if tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "table"):
+            self._newline(2)
+        elif tag in _BLOCK and tag not in _VOID and tag != "li":
+            self._newline()
+
+    def handle_data(self, data: str) -> None:
+        if self.cut or self.skip_tag is not None:
+            return
+        if self.pre:
+            self.parts.append(data)
+        else:
+            self.parts.append(re.sub(r"[ \t\r\n\f]+", " ", data))
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def html_to_text(html: str, *, strip_quotes: bool = False) -> str:
+    """Convert HTML to plain text.
+
+    Scripts, styles and the document head are dropped; block elements (paragraphs, divs, line
+    breaks, list items, table rows, headings) become line breaks; entities are unescaped; runs of
+    spaces collapse as a browser would (except inside ``<pre>``).
+
+    Args:
+        html: An HTML document or fragment. Malformed markup is tolerated.
+        strip_quotes: Also drop reply history and signature containers of common mail clients
+            (``<blockquote>``, Gmail ``gmail_quote``/``gmail_signature``, Yahoo, Thunderbird, and
+            everything after Outlook on the web's reply header).
+
+    Returns:
+        The text, with normalised whitespace (see :func:`normalize_whitespace`).
+    """
+    if not html:
+        return ""
+    parser = _TextExtractor(strip_quotes)
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # noqa: BLE001 - html.parser rarely fails; fall back to tag removal
+        text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", html)
+        text = re.sub(r"(?i)<br\s*/?>|</p\s*>|</div\s*>", "\n", text)
+        return normalize_whitespace(_html.unescape(re.sub(r"<[^>]*>", " ", text)))
+    return normalize_whitespace(parser.text())
+
+
+def looks_like_html(text: str) -> bool:
+    """Tell whether ``text`` is HTML markup rather than plain text.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        True when it contains at least two common HTML tags or entities.
+    """
+    if not text or "<" not in text and "&" not in text:
+        return False
+    return len(_HTML_HINT.findall(text, 0, 20_000)) >= 2
+
+
+# --- whitespace -------------------------------------------------------------------------------
+
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\f\v]+")
+
+
+def normalize_whitespace(text: str) -> str:
+    r"""Normalise whitespace while keeping paragraph structure.
+
+    Line endings become ``\\n``; non-breaking and other Unicode spaces become a plain space;
+    zero-width characters and soft hyphens are removed; runs of spaces collapse; lines are
+    stripped; more than one blank line collapses to one; leading and trailing blank lines go.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The normalised text.
+    """
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = _ZERO_WIDTH.sub("", text)
+    text = _SPACES.sub(" ", text)
+    lines = [ln.strip() for ln in text.split("\n")]
+    text = "\n".join(lines)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+# --- quoted replies ---------------------------------------------------------------------------
+
+# A line that starts the reply history; everything from it onwards is quoted.
+_CUT_LINE = re.compile(
+    r"""^\s*(?:
+      -{2,}\s*(?:original\s+message|ursprüngliche\s+nachricht|message\s+d'origine|mensaje\s+original|
+          messaggio\s+originale|oorspronkelijk\s+bericht|originalmeddelande|mensagem\s+original|
+          forwarded\s+message|weitergeleitete\s+nachricht|message\s+transféré|mensaje\s+reenviado|
+          reply\s+message)\s*-{2,}
+      | begin\s+forwarded\s+message\s*:
+      | anfang\s+der\s+weitergeleiteten\s+nachricht\s*:
+      | début\s+du\s+message\s+réexpédié\s*:
+      | _{10,}
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Attribution lines ("On … wrote:") in English, German, French, Spanish, Dutch, Italian,
+# Portuguese, Swedish/Danish/Norwegian; they may wrap over up to three lines.
+_ATTRIBUTION = re.compile(
+    r"""^\s*(?:
+      on\b.{4,300}\bwrote\s*:
+      | am\b.{4,300}\bschrieb\b.{0,200}:
+      | le\b.{4,300}\ba\s+écrit\s*:
+      | el\b.{4,300}\bescribió\s*:
+      | op\b.{4,300}\bschreef\b.{0,200}:
+      | il\b.{4,300}\bha\s+scritto\s*:
+      | em\b.{4,300}\bescreveu\s*:
+      | den\b.{4,300}\bskrev\b.{0,200}:
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# "John Smith <john@x.com> wrote:" / "… napisał(a):": only with an address or a date in the line.
+_ATTRIBUTION_WEAK = re.compile(
+    r"^\s*(?=.*(?:@|\d)).{2,300}\b(?:wrote|schrieb|skrev|a\s+écrit|escribió|napisał\(a\)|napisał|"
+    r"napisała)\s*:\s*$",
+    re.IGNORECASE,
+)
+_HDR_FROM = re.compile(r"^\s*\*?(?:from|von|de|da|van|från|fra|od)\s*\*?\s*:\s*\S", re.IGNORECASE)
+_HDR_OTHER = re.compile(
+    r"^\s*\*?(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date|à|objet|enviado|"
+    r"fecha|para|asunto|inviato|oggetto|a|verzonden|onderwerp|aan|skickat|ämne|till|emne|sendt|til)"
+    r"\s*\*?\s*:",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"^\s*>")
+
+
+def _joined(lines: list[str], i: int, n: int) -> str:
+    return " ".join(ln.strip() for ln in lines[i : i + n])
+
+
+def _is_attribution(lines: list[str], i: int) -> int:
+    """Return how many lines the attribution starting at ``i`` spans (0 if none)."""
+    if not lines[i].strip():
+        return 0
+    for n in (1, 2, 3):
+        if i + n > len(lines):
+            break
+        if n > 1 and not lines[i + n - 1].strip():
+            break
+        joined = _joined(lines, i, n)
+        if _ATTRIBUTION.match(joined) or _ATTRIBUTION_WEAK.match(joined):
+            return n
+    return 0
+
+
+def _is_header_block(lines: list[str], i: int) -> bool:
+    """A ``From: … / Sent: … / To: … / Subject: …`` block (at least two more header lines)."""
+    if not _HDR_FROM.match(lines[i]):
+        return False
+    hits = 0
+    for ln in lines[i + 1 : i + 8]:
+        if not ln.strip():
+            continue
+        if _HDR_OTHER.match(ln):
+            hits += 1
+            if hits >= 2:
+                return True
+        elif hits == 0:
+            continue  # a wrapped "From:" line
+    return False
+
+
+def strip_quotes(text: str, *, conservative: bool = False) -> str:
+    """Remove quoted reply history from a message.
+
+    Cuts at the first attribution line (``On … wrote:``, ``Am … schrieb …:``, ``Le … a écrit :``,
+    …), Outlook separator (``-----Original Message-----``, a line of underscores), Outlook header
+    block (``From:`` followed by ``Sent:``/``To:``/``Subject:`` lines, also in German, French,
+    Spanish, …) or forwarded-message banner (``Begin forwarded message:``, ``---------- Forwarded
+    message ---------``); removes the remaining ``>``-quoted lines (interleaved replies keep their
+    own lines).
+
+    Args:
+        text: Plain text.
+        conservative: For chat messages: only remove ``>`` lines and cut at an attribution line
+            that is followed by ``>`` lines; header blocks and banners are kept.
+
+    Returns:
+        The text without quoted history (whitespace not normalised).
+    """
+    if not text:
+        return ""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    keep: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        n_attr = _is_attribution(lines, i)
+        if n_attr:
+            rest = [ln for ln in lines[i + n_attr :] if ln.strip()]
+            if not conservative or (rest and _QUOTED.match(rest[0])):
+                break
+        if not conservative and (_CUT_LINE.match(line) or _is_header_block(lines, i)):
+            break
+        if _QUOTED.match(line):
+            i += 1
+            continue
+        keep.append(line)
+        i += 1
+    if conservative and not any(ln.strip() for ln in keep):
+        return text  # a chat message made only of ">" lines is the author's own text
+    return "\n".join(keep)
+
+
+# --- signatures -------------------------------------------------------------------------------
+
+_DEVICE = re.compile(
+    r"""^\s*(?:
+      sent\s+(?:from|via|with|using)\s+(?:my\s+)?(?:iphone|ipad|ipod|android|mobile|phone|samsung|galaxy|
+          blackberry|huawei|pixel|xiaomi|oneplus|smartphone|tablet|windows\s+phone|mail\s+for\s+windows|
+          outlook|yahoo\s+mail|aol|proton\s*mail|gmail|the\s+\w+\s+app)\b.{0,60}
+      | get\s+outlook\s+for\s+(?:ios|android|mac|windows)\b.{0,20}
+      | von\s+meinem\s+\w+(?:\s+\w+)?\s+gesendet\.?
+      | envoyé\s+(?:de|depuis)\s+mon\s+\w+.{0,30}
+      | enviado\s+desde\s+mi\s+\w+.{0,30}
+      | verzonden\s+(?:vanaf|met)\s+(?:mijn\s+)?\w+.{0,30}
+      | inviato\s+da(?:l)?\s+(?:mio\s+)?\w+.{0,30}
+      | skickat\s+från\s+min\s+\w+.{0,30}
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_SIGNOFF = re.compile(
+    r"""^\s*(?:
+      (?:best|kind|warm|warmest|many\s+thanks\s+and\s+kind|with\s+kind|with\s+best)?\s*regards
+      | best(?:\s+wishes)? | all\s+the\s+best | cheers
+      | thanks(?:\s+(?:again|a\s+lot|so\s+much|in\s+advance))?
+      | thank\s+you(?:\s+(?:again|so\s+much|in\s+advance))? | many\s+thanks | thx | ta
+      | sincerely | yours\s+(?:sincerely|truly|faithfully) | respectfully
+      | take\s+care | talk\s+soon
+      | br | rgds | kr
+      | mit\s+freundlichen\s+grü(?:ß|ss)en | freundliche\s+grüße | viele\s+grüße
+      | beste\s+grüße | liebe\s+grüße | lg | mfg | gruß | grüße
+      | cordialement | bien\s+(?:cordialement|à\s+vous) | salutations | merci(?:\s+beaucoup)?
+      | saludos(?:\s+cordiales)? | un\s+saludo | atentamente | gracias
+      | met\s+vriendelijke\s+groet(?:en)? | groeten | distinti\s+saluti | cordiali\s+saluti | saluti
+      | atenciosamente | abraços | med\s+vänlig\s+hälsning | vänliga\s+hälsningar | mvh | hilsen
+    )\s*[,.!]*\s*(?:[,-]?\s*(?-i:[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2}))?\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_DISCLAIMER = re.compile(
+    r"""^\s*(?:
+      \**\s*(?:confidentiality|legal|privileged|important)\s+(?:notice|disclaimer)\b
+      | \**\s*disclaimer\s*\**\s*:
+      | this\s+(?:e-?mail|message|communication)\b.{0,80}
+        \b(?:confidential|intended\s+(?:solely|only))
+      | the\s+information\s+(?:contained\s+)?in\s+this\s+(?:e-?mail|message|communication)
+      | if\s+you\s+(?:are\s+not|have\s+received\s+this)\b.{0,40}
+        \b(?:intended\s+recipient|in\s+error)
+      | please\s+consider\s+the\s+environment\s+before\s+printing
+      | diese\s+e-?mail\s+(?:enthält|kann)\b
+      | ce\s+(?:message|courriel)\s+(?:et\s+)?.{0,40}confidenti
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CONTACT = re.compile(
+    r"(?:\b(?:tel|phone|ph|mob|mobile|cell|fax|direct|office|t|m|f|e|w)\b\.?\s*[:.]"
+    r"|\+?\d[\d ()./-]{6,}\d|@|\bwww\.|https?://|linkedin\.com|\|)",
+    re.IGNORECASE,
+)
+
+
+def _trailing_contact_block(lines: list[str]) -> int:
+    """Index where a trailing name/title/contact block starts, or ``len(lines)``."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].strip():
+        start -= 1
+    block = lines[start:end]
+    if start == 0 or not block or len(block) > 8:
+        return len(lines)
+    if len(block) < 2 or any(
+        len(ln.strip()) > 70 or len(ln.split()) > 6 or ln.strip().endswith("?") for ln in block
+    ):
+        return len(lines)
+    contact = sum(1 for ln in block if _CONTACT.search(ln))
+    if contact and contact >= len(block) / 3:
+        return start
+    return len(lines)
+
+
+def strip_signature(text: str, *, conservative: bool = False) -> str:
+    """Remove a trailing signature from a message.
+
+    Removes, in this order: everything after a ``--`` / ``-- `` delimiter line; device lines
+    ("Sent from my iPhone", "Get Outlook for iOS", "Von meinem iPhone gesendet", …); legal
+    disclaimers to the end of the text; a sign-off line ("Best regards,", "Thanks,", "Mit
+    freundlichen Grüßen", …) in the last lines together with the short name/title/phone lines
+    after it; and a trailing block of short lines made mostly of contact details.
+
+    Args:
+        text: Plain text without quoted history.
+        conservative: For chat messages: only the delimiter and device lines are removed.
+
+    Returns:
+        The text without its signature (whitespace not normalised).
+    """
+    if not text:
+        return ""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for i, ln in enumerate(lines):
+        if ln.rstrip() in ("--", "-- ", "—") and any(x.strip() for x in lines[:i]):
+            lines = lines[:i]
+            break
+    lines = [ln for ln in lines if not _DEVICE.match(ln)]
+    if conservative:
+        return "\n".join(lines)
+    for i, ln in enumerate(lines):
+        if i > 0 and _DISCLAIMER.match(ln) and any(x.strip() for x in lines[:i]):
+            lines = lines[:i]
+            break
+    nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+    for i in nonblank[-8:]:
+        if i == nonblank[0] or not _SIGNOFF.match(lines[i]):
+            continue
+        tail = [ln.strip() for ln in lines[i + 1 :] if ln.strip()]
+        if len(tail) <= 6 and all(len(t) <= 70 and not t.endswith("?") for t in tail):
+            lines = lines[:i]
+            break
+    lines = lines[: _trailing_contact_block(lines)]
+    return "\n".join(lines)
+
+
+# --- entry points -----------------------------------------------------------------------------
+
+
+def clean_email_body(text: str) -> str:
+    """Clean an e-mail body so that each sentence is counted once (no redaction).
+
+    Args:
+        text: The decoded plain-text body (convert HTML first with
+            ``html_to_text(html, strip_quotes=True)``).
+
+    Returns:
+        The author's own words: no reply history, no signature, normalised whitespace.
+    """
+    return normalize_whitespace(strip_signature(strip_quotes(text)))
+
+
+def clean_message(text: str, *, redact: bool = True) -> str:
+    """Clean a chat or table message for analysis.
+
+    HTML (when the text looks like HTML) becomes text; whitespace is normalised; ``>`` quotes and
+    "On … wrote:" blocks, ``--`` signatures and "Sent from my iPhone" lines are removed; then PII
+    is redacted unless ``redact`` is False.
+
+    Args:
+        text: The message as given; ``None`` or NA becomes ``""``.
+        redact: Replace personal data with placeholders (see :mod:`mining.text.redact`).
+
+    Returns:
+        The cleaned text (possibly empty).
+    """
+    if text is None or not isinstance(text, str):
+        return ""
+    if looks_like_html(text):
+        text = html_to_text(text, strip_quotes=True)
+    text = normalize_whitespace(text)
+    text = strip_quotes(text, conservative=True)
+    text = normalize_whitespace(strip_signature(text, conservative=True))
+    if redact and text:
+        from mining.text.redact import redact as _redact
+
+        text = _redact(text)
+    return text

@@ -1,0 +1,280 @@
+"""PII redaction: replace personal data in message text with typed placeholders.
+
+Placeholders (the only ones produced):
+
+- ``<EMAIL>``: e-mail addresses (also inside ``mailto:`` links).
+- ``<URL>``: URLs that carry a query string or a ``key=value`` fragment (tokens, tracking ids,
+  personal links) or user credentials (``https://user:pw@host``). Plain URLs such as
+  ``https://acme.com/pricing`` are kept: they name pages and products, which are useful themes,
+  and carry no personal data by themselves.
+- ``<IBAN>``: international bank account numbers that pass the ISO 13616 mod-97 check.
+- ``<CARD>``: payment card numbers, 13-19 digits optionally grouped by spaces or dashes, that pass
+  the Luhn check (numbers that fail it are left alone).
+- ``<PHONE>``: phone numbers with 7-15 digits in international (``+44 20 7946 0958``,
+  ``0049 30 1234567``), US (``(415) 555-0132``, ``415.555.0132``), UK (``020 7946 0958``) and
+  European (``06 12 34 56 78``) formats. Dates (``2026-01-05``, ``05.01.2026``, ``01/05/2026``),
+  times, year ranges, prices (``$1,299.00``, ``1.299.000 €``), thousands-grouped amounts, IP
+  addresses and order/ticket numbers (``#123456``, ``order 1234567``) are not phones.
+
+All patterns are compiled once at import; :func:`redact` makes one pass per kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+PLACEHOLDERS = ("<EMAIL>", "<URL>", "<IBAN>", "<CARD>", "<PHONE>")
+
+# --- URLs -------------------------------------------------------------------------------------
+_URL = re.compile(
+    r"""(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>"'`]+""",
+    re.IGNORECASE,
+)
+_URL_TRAILING = ".,;:!?)]}'\""
+
+# --- e-mail -----------------------------------------------------------------------------------
+_EMAIL = re.compile(
+    r"(?<![\w.+-])(?:mailto:)?[A-Za-z0-9][A-Za-z0-9._%+'-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,24}(?![\w-])",
+    re.IGNORECASE,
+)
+
+# --- IBAN -------------------------------------------------------------------------------------
+_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){11,30})(?![a-z0-9])", re.IGNORECASE
+)
+# Registered IBAN lengths (SWIFT IBAN registry); other countries: 15-34 characters.
+_IBAN_LEN = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BR": 29, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20,
+    "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18,
+    "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IS": 26, "IT": 27, "JO": 30,
+    "KW": 30, "KZ": 20, "LB": 28, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24,
+    "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28,
+    "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SE": 24, "SI": 19, "SK": 24,
+    "SM": 27, "TN": 24, "TR": 26, "UA": 29, "VG": 24, "XK": 20,
+}
+
+# --- cards ------------------------------------------------------------------------------------
+_CARD = re.compile(r"(?<![\w.,/-])\d(?:[ \-]?\d){12,18}(?![\w]|[.,/-]\d)")
+
+_IBAN_HEAD = re.compile(r"[A-Za-z]{2}\d{2}[ \-]?$")
+
+# --- phones -----------------------------------------------------------------------------------
+_PHONE = re.compile(
+    r"(?<![\w@/#+.,:-])"  # not glued to a word, an id, a decimal or a time
+    r"(?:\+|\b00)?\s?(?:\(\s?\d{1,5}\s?\)\s?)?"  # +, 00 or a bracketed area code
+    r"\d(?:[\d \t().\-/]{0,24}\d)?"
+    r"(?![\w@]|[.,:/-]\d)"
+)
+_DATE_LIKE = re.compile(
+    r"""
+    \d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}          # 2026-01-05
+    | \d{1,2}[\-/.]\d{1,2}[\-/.]\d{2,4}       # 05.01.2026, 1/5/26
+    | (?:19|20)\d{2}\s?[\-/]\s?(?:19|20)?\d{2} # 2019-2023, 2019/20
+    | \d{1,3}(?:\.\d{1,3}){3}                 # IP address
+    """,
+    re.VERBOSE,
+)
+_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:([ .,'])\d{3})(?:\1\d{3})*")
+_CURRENCY_BEFORE = re.compile(
+    r"(?:[$€£¥₹]|\b(?:usd|eur|gbp|chf|aud|cad|inr|jpy|sek|nok|dkk|pln|rs|price|cost|costs|total)\b)"
+    r"\s?[:=]?\s?$",
+    re.IGNORECASE,
+)
+_CURRENCY_AFTER = re.compile(
+    r"^\s?(?:[$€£¥₹%]|(?:usd|eur|gbp|chf|euros?|dollars?|pounds?|bucks|k|m|bn|mio|million|"
+    r"billion|units|pcs|items|users|seats|km|kg|mb|gb|tb)\b)",
+    re.IGNORECASE,
+)
+_ID_BEFORE = re.compile(
+    r"(?:\b(?:order|invoice|inv|ticket|case|ref|reference|tracking|shipment|po|sku|item|"
+    r"confirmation|booking|reservation|account|acct|customer|member|policy|claim|id|no|nr|"
+    r"number)\b\.?|#|№)\s?(?:no\.?|nr\.?|number|#|id)?\s?[:=]?\s?$",
+    re.IGNORECASE,
+)
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _iban_ok(compact: str) -> bool:
+    if len(compact) < 15 or len(compact) > 34 or not compact[2:4].isdigit():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    try:
+        number = "".join(str(int(ch, 36)) for ch in rearranged)
+    except ValueError:
+        return False
+    return int(number) % 97 == 1
+
+
+def _sub_urls(text: str, counts: Counter) -> str:
+    def repl(m: re.Match) -> str:
+        url = m.group(0)
+        tail = ""
+        while url and url[-1] in _URL_TRAILING:
+            # keep a closing bracket that belongs to the URL, e.g. wiki/Foo_(bar)
+            if url[-1] == ")" and url.count("(") >= url.count(")"):
+                break
+            tail = url[-1] + tail
+            url = url[:-1]
+        scheme_rest = url.split("://", 1)[-1]
+        host_part = scheme_rest.split("/", 1)[0]
+        has_query = "?" in url and len(url.split("?", 1)[1]) > 0
+        fragment = url.split("#", 1)[1] if "#" in url else ""
+        if has_query or "=" in fragment or "@" in host_part:
+            counts["<URL>"] += 1
+            return "<URL>" + tail
+        return m.group(0)
+
+    return _URL.sub(repl, text)
+
+
+def _sub_emails(text: str, counts: Counter) -> str:
+    def repl(m: re.Match) -> str:
+        counts["<EMAIL>"] += 1
+        return "<EMAIL>"
+
+    return _EMAIL.sub(repl, text)
+
+
+def _sub_ibans(text: str, counts: Counter) -> str:
+    def repl(m: re.Match) -> str:
+        raw = m.group(1)
+        # positions in `raw` after each alphanumeric character, to cut at a character boundary
+        ends: list[int] = []
+        compact_chars: list[str] = []
+        for i, ch in enumerate(raw):
+            if ch.isalnum():
+                compact_chars.append(ch.upper())
+                ends.append(i + 1)
+        compact = "".join(compact_chars)
+        want = _IBAN_LEN.get(compact[:2])
+        lengths = [want] if want else range(min(34, len(compact)), 14, -1)
+        for n in lengths:
+            if n is None or n > len(compact):
+                continue
+            if _iban_ok(compact[:n]):
+                cut = ends[n - 1]
+                counts["<IBAN>"] += 1
+                return "<IBAN>" + raw[cut:]
+        return raw
+
+    return _IBAN.sub(repl, text)
+
+
+def _sub_cards(text: str, counts: Counter) -> str:
+    def repl(m: re.Match) -> str:
+        raw = m.group(0)
+        if _IBAN_HEAD.search(text, max(0, m.start() - 5), m.start()):
+            return raw  # the tail of an IBAN that failed its checksum: not a card
+        digits = re.sub(r"\D", "", raw)
+        seps = set(re.findall(r"[ \-]", raw))
+        if 13 <= len(digits) <= 19 and len(seps) <= 1 and digits.strip("0") and _luhn_ok(digits):
+            counts["<CARD>"] += 1
+            return "<CARD>"
+        return raw
+
+    return _CARD.sub(repl, text)
+
+
+def _looks_like_phone(cand: str, before: str, after: str) -> bool:
+    digits = sum(ch.isdigit() for ch in cand)
+    if digits < 7 or digits > 15:
+        return False
+    core = cand.strip()
+    international = core.startswith("+") or core.startswith("00")
+    if _DATE_LIKE.search(core):
+        return False
+    if "  " in core.replace("\t", " ") or re.search(r"[.\-/][.\-/ ]|[ ][.\-/]", core):
+        return False  # separators must be single (a "-" between spaced groups is allowed below)
+    if not international:
+        if _CURRENCY_BEFORE.search(before) or _CURRENCY_AFTER.search(after):
+            return False
+        if _ID_BEFORE.search(before):
+            return False
+        if _THOUSANDS.fullmatch(core):
+            return False  # 1 299 000, 12.500.000, 1,299,000
+        if core.count(".") == 1 or core.count("/") > 1:
+            return False  # a decimal number or a path-like token
+        if "." in core and re.search(r"\.\d{1,2}$", core) and core.count(".") < 2:
+            return False
+        if digits > 12:
+            return False  # national numbers are at most 12 digits; longer ones are ids or cards
+        plain = core.isdigit()
+        if plain and core[0] != "0" and digits < 7:
+            return False
+    return True
+
+
+def _sub_phones(text: str, counts: Counter) -> str:
+    out: list[str] = []
+    last = 0
+    for m in _PHONE.finditer(text):
+        cand = m.group(0)
+        lead = len(cand) - len(cand.lstrip())
+        start, end = m.start() + lead, m.end()
+        cand = text[start:end]
+        before = text[max(0, start - 24) : start]
+        after = text[end : end + 16]
+        if _looks_like_phone(cand, before, after):
+            out.append(text[last:start])
+            out.append("<PHONE>")
+            last = end
+            counts["<PHONE>"] += 1
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _redact(text: str) -> tuple[str, Counter]:
+    counts: Counter = Counter()
+    if not text:
+        return text, counts
+    text = _sub_urls(text, counts)
+    if "@" in text:
+        text = _sub_emails(text, counts)
+    if any(ch.isdigit() for ch in text):
+        text = _sub_ibans(text, counts)
+        text = _sub_cards(text, counts)
+        text = _sub_phones(text, counts)
+    return text, counts
+
+
+def redact(text: str) -> str:
+    """Replace e-mail addresses, phone numbers, card numbers, IBANs and query-string URLs.
+
+    Args:
+        text: Any text; ``None`` or empty text is returned unchanged.
+
+    Returns:
+        The text with personal data replaced by ``<EMAIL>``, ``<PHONE>``, ``<CARD>``, ``<IBAN>``
+        and ``<URL>`` placeholders; everything else is unchanged.
+    """
+    if not text:
+        return text
+    return _redact(text)[0]
+
+
+def redaction_counts(text: str) -> dict[str, int]:
+    """Count what :func:`redact` would replace in ``text``.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        A mapping from placeholder (``"<EMAIL>"``, ...) to the number of replacements, with every
+        placeholder present (zero when none).
+    """
+    counts = _redact(text or "")[1]
+    return {p: counts.get(p, 0) for p in PLACEHOLDERS}
