@@ -4,10 +4,13 @@ Each area registers its commands in its own module; heavy libraries are imported
 commands, so ``journeymine --help`` is instant.
 """
 
-from mining.cli._app import app
-
 # Command modules register themselves on `app` when imported (one module per area).
-from mining.cli import ingest  # noqa: E402,F401
-from mining.cli import taxonomy  # noqa: E402,F401
+from mining.cli import (
+    export,  # noqa: E402,F401
+    ingest,  # noqa: E402,F401
+    reports,  # noqa: E402,F401
+    taxonomy,  # noqa: E402,F401
+)
+from mining.cli._app import app
 
 __all__ = ["app"]

@@ -1,0 +1,184 @@
+"""``journeymine run`` (transcripts to a journey map in one command) and ``journeymine demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mining.cli._app import STATE, app, handle_errors
+
+#: The demo's inputs inside ``sample_transcripts/`` (the bad-records and ground-truth files are
+#: deliberately not read), and the e-mail domains of the sample businesses' staff.
+DEMO_INPUTS = ("chats.jsonl", "emails.mbox")
+DEMO_EVENTS = "events.csv"
+DEMO_OUTCOMES = "outcomes.csv"
+DEMO_AGENT_DOMAINS = ()
+
+
+def _summary(result, out: Path) -> None:  # noqa: ANN001 - RunResult, imported lazily
+    """Print a short human summary of a run on stderr."""
+    if STATE.get("quiet"):
+        return
+    c, t = result.counts, result.timings
+    typer.echo(
+        f"{c.get('messages', 0)} messages in {c.get('journeys', 0)} journeys "
+        f"({c.get('converted_journeys', 0)} converted), {c.get('themes', 0)} themes, "
+        f"{c.get('objection_messages', 0)} objection messages, {c.get('rejects', 0)} rejects; "
+        f"{t.get('total', 0):.1f} s. Outputs in {out}/",
+        err=True,
+    )
+
+
+def _run(
+    inputs: list[Path],
+    out: Path,
+    *,
+    events: Path | None,
+    outcomes: Path | None,
+    taxonomy: Path | None,
+    agent_domains: list[str],
+    model: Path | None,
+    redact: bool,
+    strict: bool,
+) -> Path:
+    from mining.config import Settings
+    from mining.errors import Errors, RejectedDataError
+    from mining.pipeline import run
+
+    settings = Settings()
+    settings.ingest.redact = redact
+    if agent_domains:
+        settings.ingest.agent_domains = list(agent_domains)
+    if taxonomy is not None:
+        settings.tagging.taxonomy_dir = taxonomy
+    result = run(
+        [str(p) for p in inputs],
+        out,
+        settings=settings,
+        model_dir=model,
+        taxonomy_dir=taxonomy,
+        events=events,
+        outcomes=outcomes,
+        agent_domains=agent_domains or None,
+        progress=bool(STATE.get("progress", True)),
+    )
+    _summary(result, out)
+    if strict and len(result.rejects):
+        raise RejectedDataError(
+            Errors.E005.format(count=len(result.rejects), where=out / "rejects.csv")
+        )
+    return out / "report.html"
+
+
+@app.command("run")
+@handle_errors
+def run_command(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Message files or folders: chat JSONL/CSV/Parquet/JSON exports, .eml, .mbox."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if needed).")],
+    events: Annotated[
+        Path | None, typer.Option("--events", help="Events file (visits, bookings…).")
+    ] = None,
+    outcomes: Annotated[
+        Path | None, typer.Option("--outcomes", help="Outcomes file (converted, value).")
+    ] = None,
+    taxonomy: Annotated[
+        Path | None,
+        typer.Option(
+            "--taxonomy", help="Folder of taxonomy YAML files (default: the packaged ones)."
+        ),
+    ] = None,
+    agent_domain: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--agent-domain", help="E-mail domain of your staff (repeatable), e.g. acme.com."
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model", help="model/ folder of an earlier run: keep its theme ids on new data."
+        ),
+    ] = None,
+    no_redact: Annotated[
+        bool,
+        typer.Option(
+            "--no-redact", help="Keep personal data (e-mails, phones, names) in the outputs."
+        ),
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with code 1 if any record is rejected.")
+    ] = False,
+) -> None:
+    """Transcripts in, journey map out: ingest, tag, report, and write OUT/ with report.html.
+
+    Writes tags.csv and tags.parquet, themes.csv, reports/*.csv, rejects.csv, model/,
+    report.html and run.json into OUT. Prints the path of report.html on stdout.
+    """
+    report = _run(
+        inputs,
+        out,
+        events=events,
+        outcomes=outcomes,
+        taxonomy=taxonomy,
+        agent_domains=agent_domain or [],
+        model=model,
+        redact=not no_redact,
+        strict=strict,
+    )
+    typer.echo(str(report))
+
+
+def find_samples() -> Path:
+    """Locate ``sample_transcripts/``: in the source tree, or shipped inside the package.
+
+    Returns:
+        The folder.
+
+    Raises:
+        InputError: [E701] when neither exists (for example in a wheel built without it).
+    """
+    import mining
+    from mining.errors import Errors, InputError
+
+    pkg = Path(mining.__file__).resolve().parent
+    for cand in (pkg.parent / "sample_transcripts", pkg / "sample_transcripts"):
+        if (cand / DEMO_OUTCOMES).is_file():
+            return cand
+    raise InputError(
+        Errors.E701.format(
+            places=f"{pkg.parent / 'sample_transcripts'}, {pkg / 'sample_transcripts'}"
+        )
+    )
+
+
+@app.command("demo")
+@handle_errors
+def demo_command(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder for the demo run.")
+    ] = Path("journeymine-demo"),
+) -> None:
+    """Run the whole pipeline on the bundled sample transcripts and say where the report is."""
+    samples = find_samples()
+    inputs = [samples / name for name in DEMO_INPUTS if (samples / name).exists()]
+    report = _run(
+        inputs,
+        out,
+        events=samples / DEMO_EVENTS,
+        outcomes=samples / DEMO_OUTCOMES,
+        taxonomy=None,
+        agent_domains=list(DEMO_AGENT_DOMAINS),
+        model=None,
+        redact=True,
+        strict=False,
+    )
+    if not STATE.get("quiet"):
+        typer.echo(f"Open the report: {report.resolve().as_uri()}", err=True)
+    typer.echo(str(report))
