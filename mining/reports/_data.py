@@ -135,11 +135,17 @@ def _isna(v: Any) -> bool:
         return False
 
 
-def prepare_outcomes(outcomes: pd.DataFrame | None) -> pd.DataFrame:
+def prepare_outcomes(outcomes: pd.DataFrame | None, tags: pd.DataFrame | None = None
+                     ) -> pd.DataFrame:
     """One row per journey: ``converted`` (bool), ``converted_at`` (UTC), ``value`` (float).
+
+    Outcomes keyed by conversation (a non-empty ``conversation_id`` column, as
+    ``mining.io.outcomes`` writes for such files) are mapped to the journey of that conversation in
+    ``tags``.
 
     Args:
         outcomes: The outcomes table (``mining.schema.OUTCOMES``) or None.
+        tags: Prepared tags, used to map conversation keys to journeys.
 
     Returns:
         A frame indexed by ``journey_id``.
@@ -161,6 +167,13 @@ def prepare_outcomes(outcomes: pd.DataFrame | None) -> pd.DataFrame:
     if missing:
         raise InputError(Errors.E601.format(table="outcomes", columns=", ".join(missing)))
     df = pd.DataFrame({"journey_id": outcomes["journey_id"].astype("string")})
+    if tags is not None and "conversation_id" in outcomes.columns:
+        conv = outcomes["conversation_id"].astype("string")
+        to_journey = tags.drop_duplicates("conversation_id").set_index("conversation_id")[
+            "journey_id"]
+        mapped = conv.map(to_journey)
+        df["journey_id"] = mapped.where(conv.notna() & mapped.notna(), df["journey_id"]) \
+            .astype("string")
     df["converted"] = _to_bool(outcomes["converted"]).fillna(False).astype(bool)
     df["converted_at"] = (pd.to_datetime(outcomes["converted_at"], utc=True, errors="coerce")
                           if "converted_at" in outcomes.columns else pd.NaT)

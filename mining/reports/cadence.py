@@ -73,7 +73,7 @@ def journey_cadence(
                                              expected="agent_messages or unanswered",
                                              value=definition))
     t = _data.prepare_tags(tags)
-    j = _data.journeys(t, _data.prepare_outcomes(outcomes))
+    j = _data.journeys(t, _data.prepare_outcomes(outcomes, t))
     j = j[j["first_customer_ts"].notna()].copy()
     talk = t[t["role"].isin(["customer", "agent"]) & t["journey_id"].isin(j.index)].copy()
     talk["_prev_role"] = talk.groupby("journey_id")["role"].shift(1)
@@ -135,7 +135,7 @@ def cadence_report(
     cfg = _data.report_settings(settings)
     j = journey_cadence(tags, outcomes, followup_days=cfg.followup_days, definition=definition)
     t = _data.prepare_tags(tags)
-    o = _data.prepare_outcomes(outcomes)
+    o = _data.prepare_outcomes(outcomes, t)
     end = _data.resolve_as_of(as_of, t, _data.prepare_events(events), o)
     window_end = j["first_customer_ts"] + pd.Timedelta(days=cfg.followup_days)
     incomplete = (window_end > end) & ~j["converted"]

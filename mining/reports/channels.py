@@ -174,7 +174,7 @@ def channels_report(
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
     ev = _data.prepare_events(events)
-    j = _data.journeys(t, _data.prepare_outcomes(outcomes), ev)
+    j = _data.journeys(t, _data.prepare_outcomes(outcomes, t), ev)
     paths = touchpoint_paths(t, ev, j)
     conv = j["converted"]
     value = j["value"].where(conv, 0.0)

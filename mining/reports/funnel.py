@@ -63,7 +63,7 @@ def cold_journeys(
     """
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
-    o = _data.prepare_outcomes(outcomes)
+    o = _data.prepare_outcomes(outcomes, t)
     ev = _data.prepare_events(events)
     j = _data.journeys(t, o, ev)
     ref = _data.resolve_as_of(as_of, t, ev, o)

@@ -66,7 +66,7 @@ def objections_by_stage(
 
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
-    j = _data.journeys(t, _data.prepare_outcomes(outcomes))
+    j = _data.journeys(t, _data.prepare_outcomes(outcomes, t))
     order = _data.stage_order(t["stage"])
     texts = _data.quotes(messages)
     converted = j["converted"]

@@ -85,7 +85,7 @@ def paths_report(
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
     ev = _data.prepare_events(events)
-    j = _data.journeys(t, _data.prepare_outcomes(outcomes), ev)
+    j = _data.journeys(t, _data.prepare_outcomes(outcomes, t), ev)
     frames = []
     for kind, paths in (("stage", stage_paths(t)), ("touchpoint", touchpoint_paths(t, ev, j))):
         fmt = {jid: _fmt(p, max_length) for jid, p in paths.items()}

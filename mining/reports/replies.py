@@ -150,7 +150,7 @@ def replies_report(
 
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
-    j = _data.journeys(t, _data.prepare_outcomes(outcomes))
+    j = _data.journeys(t, _data.prepare_outcomes(outcomes, t))
     order = _data.stage_order(t["stage"])
     if t["replies_to"].notna().sum() == 0:
         t["replies_to"] = derive_replies_to(t)
