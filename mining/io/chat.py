@@ -34,7 +34,7 @@ from mining.io.fields import (
     resolve_columns,
     resolve_timezone,
 )
-from mining.io.records import Records, _type_name, has_bad_bytes, read_records
+from mining.io.records import Records, _type_name, has_bad_bytes, in_record_order, read_records
 from mining.io.tables import MessageBuilder
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def chat_from_document(path: str, doc: Any, settings: IngestSettings) -> ReadRes
     notes = [f"{path}: {empty} conversation(s) with no messages"] if empty else []
     return ReadResult(
         table=out.frame(),
-        rejects=reject_frame(rejects),
+        rejects=reject_frame(in_record_order(rejects)),
         n_read=n_read,
         source=path,
         notes=notes,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from mining.errors import ConfigError, Errors, InputError
 from mining.io.base import ReadResult
 from mining.io.fields import ALIASES, check_column_map, resolve_timezone, show
-from mining.io.records import EMAIL_SUFFIXES, read_records, table_format
+from mining.io.records import EMAIL_SUFFIXES, read_records, record_key, table_format
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -419,7 +419,7 @@ def load_corpus(
     rejects = pd.concat(reject_frames, ignore_index=True) if reject_frames else None
     if rejects is None or rejects.empty:
         rejects = reject_frame([]).assign(_rid=pd.Series(dtype="int64"))
-    order = rejects["record"].map(_record_key)
+    order = rejects["record"].map(record_key)
     rejects = rejects.assign(_order=order).sort_values(["_rid", "_order"], kind="stable")
 
     accepted = {k: (v["_rid"].value_counts().to_dict() if v is not None and len(v) else {})
@@ -450,11 +450,6 @@ def load_corpus(
         bad = [r["source"] for r in rows if r["read"] != r["accepted"] + r["rejected"]]
         corpus.notes.append(f"counts do not reconcile for: {', '.join(bad)} (please report this)")
     return corpus
-
-
-def _record_key(record: Any) -> tuple:
-    parts = re.split(r"(\d+)", str(record))
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p)
 
 
 def _empty(table: str) -> pd.DataFrame:

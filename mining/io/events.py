@@ -17,13 +17,14 @@ from mining.io.fields import (
     EVENT_FIELDS,
     as_str,
     check_column_map,
+    list_columns,
     parse_number,
     parse_timestamp,
     resolve_columns,
     resolve_timezone,
     show,
 )
-from mining.io.records import Records, read_records
+from mining.io.records import Records, in_record_order, read_records
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -39,7 +40,7 @@ def key_column(path: str, mapping: dict[str, str], columns: list[str]) -> str:
         return "journey_id"
     if "conversation_id" in mapping:
         return "conversation_id"
-    cols = ", ".join(map(str, columns)) or "none"
+    cols = list_columns(columns)
     raise InputError(Errors.E106.format(path=path, field="journey_id", columns=cols))
 
 
@@ -66,7 +67,7 @@ def events_from_records(records: Records, settings: IngestSettings) -> ReadResul
     if records.items:
         key = key_column(records.path, mapping, records.columns)
         if "event_type" not in mapping:
-            cols = ", ".join(map(str, records.columns))
+            cols = list_columns(records.columns)
             err = Errors.E106.format(path=records.path, field="event_type", columns=cols)
             raise InputError(err)
     for label, rec in records.items:
@@ -106,7 +107,7 @@ def events_from_records(records: Records, settings: IngestSettings) -> ReadResul
         table["conversation_id"] = table["journey_id"]
     return ReadResult(
         table=table,
-        rejects=reject_frame(rejects),
+        rejects=reject_frame(in_record_order(rejects)),
         n_read=records.n_read,
         source=records.path,
         notes=[f"{records.path}: {n}" for n in notes],

@@ -215,6 +215,13 @@ def generated_id(prefix: str, source_name: str, record: str, payload: Any) -> st
     return f"{prefix}-{digest.hexdigest()[:16]}"
 
 
+def list_columns(columns: list, limit: int = 12) -> str:
+    """Column names for an error message: at most ``limit``, each shortened to 30 characters."""
+    shown = [show(c, 30) for c in columns[:limit]]
+    more = f", … ({len(columns) - limit} more)" if len(columns) > limit else ""
+    return (", ".join(shown) + more) or "none"
+
+
 def check_column_map(column_map: dict[str, str] | None) -> dict[str, str]:
     """Validate a ``canonical name -> input column`` mapping.
 

@@ -20,6 +20,7 @@ from mining.io.fields import (
     as_str,
     check_column_map,
     is_blank,
+    list_columns,
     parse_bool,
     parse_number,
     parse_timestamp,
@@ -27,7 +28,7 @@ from mining.io.fields import (
     resolve_timezone,
     show,
 )
-from mining.io.records import Records, read_records
+from mining.io.records import Records, in_record_order, read_records
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -57,7 +58,7 @@ def outcomes_from_records(records: Records, settings: IngestSettings) -> ReadRes
     if records.items:
         key = key_column(records.path, mapping, records.columns)
         if "converted" not in mapping:
-            cols = ", ".join(map(str, records.columns))
+            cols = list_columns(records.columns)
             raise InputError(Errors.E106.format(path=records.path, field="converted", columns=cols))
     for label, rec in records.items:
 
@@ -110,7 +111,7 @@ def outcomes_from_records(records: Records, settings: IngestSettings) -> ReadRes
         table["conversation_id"] = table["journey_id"]
     return ReadResult(
         table=table,
-        rejects=reject_frame(rejects),
+        rejects=reject_frame(in_record_order(rejects)),
         n_read=records.n_read,
         source=records.path,
         notes=[f"{records.path}: {n}" for n in notes],

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mining.errors import Errors, InputError
-from mining.io.fields import show
+from mining.io.fields import ALIASES, ALL_FIELDS, show
 
 #: Extension (without .gz) -> format name.
 TABLE_FORMATS = {
@@ -28,6 +28,7 @@ TABLE_FORMATS = {
 EMAIL_SUFFIXES = (".eml", ".mbox")
 _FMT_NAMES = {"jsonl": "JSON Lines", "json": "JSON", "csv": "CSV", "parquet": "Parquet"}
 _BAD_BYTES = re.compile("[\udc80-\udcff]")
+_KNOWN_NAMES = set(ALL_FIELDS) | {a for names in ALIASES.values() for a in names}
 _NUMBERISH = re.compile(r"^[-+]?[$€£]?\d[\d,]*(\.\d+)?%?$")
 
 
@@ -62,6 +63,17 @@ class Records:
     def n_read(self) -> int:
         """Records read: accepted by this stage plus rejected."""
         return len(self.items) + len(self.rejects)
+
+
+def record_key(record: Any) -> tuple:
+    """Natural sort key of a record label: ``"2" < "10"``, ``"1.2" < "1.10" < "2"``."""
+    parts = re.split(r"(\d+)", str(record))
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p)
+
+
+def in_record_order(rejects: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:
+    """Rejects ``(source, record, code, reason)`` sorted by record (stable)."""
+    return sorted(rejects, key=lambda r: record_key(r[1]))
 
 
 def table_format(path: Path) -> str | None:
@@ -217,7 +229,10 @@ def _looks_like_data(header: list[str]) -> bool:
             return True
         except ValueError:
             pass
-    return False
+    if any(c.lower() in _KNOWN_NAMES for c in cells):
+        return False
+    # no known column name: sentences are data, not column names
+    return any(len(c.split()) >= 3 or len(c) > 40 or c[-1:] in "?!." for c in cells)
 
 
 def read_csv(path: Path, text: str) -> Records:

@@ -25,13 +25,14 @@ from mining.io.fields import (
     check_column_map,
     generated_id,
     is_blank,
+    list_columns,
     normalize_role,
     parse_timestamp,
     resolve_columns,
     resolve_timezone,
     show,
 )
-from mining.io.records import Records, read_records
+from mining.io.records import Records, in_record_order, read_records
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -153,7 +154,7 @@ def messages_from_records(
     tz = tz if tz is not None else resolve_timezone(settings.timezone)
     mapping, notes = resolve_columns(records.columns, MESSAGE_FIELDS, column_map)
     if "text" not in mapping and records.items:
-        columns = ", ".join(map(str, records.columns)) or "none"
+        columns = list_columns(records.columns)
         raise InputError(Errors.E106.format(path=records.path, field="text", columns=columns))
     if records.items and "role" not in mapping:
         notes.append("no role column: every message is a customer message")
@@ -164,7 +165,7 @@ def messages_from_records(
         builder.add(label, rec)
     return ReadResult(
         table=builder.frame(),
-        rejects=reject_frame(records.rejects + builder.rejects),
+        rejects=reject_frame(in_record_order(records.rejects + builder.rejects)),
         n_read=records.n_read,
         source=records.path,
         notes=[f"{records.path}: {n}" for n in notes],
