@@ -156,8 +156,8 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
             else:
                 s = s.astype(d)
         else:
-            s = pd.Series([pd.NA] * len(df), index=df.index, dtype=d) if d != TS else \
-                pd.Series(pd.NaT, index=df.index, dtype=TS)
+            fill = pd.NaT if d == TS else (float("nan") if d == FLOAT else pd.NA)
+            s = pd.Series([fill] * len(df), index=df.index, dtype=d)
         out[c] = s
     return pd.DataFrame(out, index=df.index).reset_index(drop=True)
 
