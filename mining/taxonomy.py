@@ -11,7 +11,7 @@ A taxonomy folder holds four files, one per kind: ``stages.yaml``, ``objections.
         label: Price or budget
         description: The cost is too high for the buyer or over budget.
         cues:                # spaCy Matcher patterns on lowercased lemmas
-          - "too expensive"  # a phrase: one lemma per token; "a|b" alternatives; "*" any token
+          - "too expensive"  # a phrase: "a|b" alternatives, "right_now" several words, "*" any
           - [{LEMMA: cost}, {LEMMA: {IN: [too, so]}}, {LEMMA: much}]   # a raw token pattern
         examples: ["...", "..."]
 
@@ -143,42 +143,76 @@ def _nlp() -> Any:
     return get_nlp("")
 
 
-def phrase_to_pattern(phrase: str) -> list[dict[str, Any]]:
-    """Compile a phrase cue into a token pattern on lemmas.
+def _token_spec(lemma: str, surface: str) -> dict[str, Any]:
+    alts: list[str] = []
+    for a in _LEMMA_ALIASES.get(lemma, [lemma]) + [surface]:
+        if a and a not in alts:
+            alts.append(a)
+    return {"LEMMA": alts[0]} if len(alts) == 1 else {"LEMMA": {"IN": alts}}
 
-    Each whitespace-separated token is lemmatized (lowercased); ``a|b`` gives alternatives and
-    ``*`` an optional wildcard token.
+
+#: Most token patterns one phrase cue may expand into.
+MAX_EXPANSION = 64
+
+
+def phrase_to_patterns(phrase: str) -> list[list[dict[str, Any]]]:
+    """Compile a phrase cue into spaCy Matcher token patterns on lemmas.
+
+    Groups are separated by spaces; each group lists alternatives separated by ``|``. An
+    alternative of several words joins them with ``_`` (``right_now|now|yet``); ``*`` is an
+    optional wildcard token. Words are lowercased and lemmatized with the lookup lemmatizer.
 
     Args:
-        phrase: e.g. ``"too expensive"`` or ``"can not|never afford"``.
+        phrase: e.g. ``"too expensive"`` or ``"not * right_now|yet"``.
 
     Returns:
-        A spaCy Matcher token pattern.
+        One or more token patterns (several when a group has multi-word alternatives).
+
+    Raises:
+        ValueError: When the phrase is empty or expands into too many patterns.
     """
+    import itertools
+
     nlp = _nlp()
-    pattern: list[dict[str, Any]] = []
-    for tok in phrase.lower().split():
-        if tok == "*":
-            pattern.append({"OP": "?"})
+    groups: list[list[list[dict[str, Any]]]] = []
+    for group in phrase.lower().split():
+        if group == "*":
+            groups.append([[{"OP": "?"}]])
             continue
-        alts: list[str] = []
-        for alt in tok.split("|"):
-            if not alt:
+        singles: list[str] = []
+        options: list[list[dict[str, Any]]] = []
+        for alt in group.split("|"):
+            words = alt.replace("_", " ").strip()
+            if not words:
                 continue
-            doc = nlp(alt)
-            lemma = " ".join(t.lemma_ or t.text for t in doc) if len(doc) else alt
-            for a in _LEMMA_ALIASES.get(lemma, [lemma]) + ([alt] if alt != lemma else []):
-                if a not in alts:
-                    alts.append(a)
-        if not alts:
-            continue
-        pattern.append({"LEMMA": alts[0]} if len(alts) == 1 else {"LEMMA": {"IN": alts}})
-    return pattern
+            doc = nlp(words)
+            toks = [(t.lemma_ or t.text, t.text) for t in doc]
+            if len(toks) == 1:
+                lemma, surface = toks[0]
+                for a in _LEMMA_ALIASES.get(lemma, [lemma]) + [surface]:
+                    if a not in singles:
+                        singles.append(a)
+            elif toks:
+                options.append([_token_spec(lemma, surface) for lemma, surface in toks])
+        if singles:
+            spec = {"LEMMA": singles[0]} if len(singles) == 1 else {"LEMMA": {"IN": singles}}
+            options.insert(0, [spec])
+        if options:
+            groups.append(options)
+    if not groups or all(g == [[{"OP": "?"}]] for g in groups):
+        raise ValueError("the phrase has no words")
+    n = 1
+    for g in groups:
+        n *= len(g)
+    if n > MAX_EXPANSION:
+        raise ValueError(f"the phrase expands into {n} patterns (at most {MAX_EXPANSION}); "
+                         "split it into several cues")
+    return [[tok for part in combo for tok in part] for combo in itertools.product(*groups)]
 
 
-def compile_cue(cue: Any) -> list[dict[str, Any]]:
-    """Return the token pattern of a cue: phrases are compiled, token lists pass through."""
-    return phrase_to_pattern(cue) if isinstance(cue, str) else cue
+def compile_cue(cue: Any) -> list[list[dict[str, Any]]]:
+    """Return the token patterns of a cue: phrases are compiled, a token list passes through."""
+    return phrase_to_patterns(cue) if isinstance(cue, str) else [cue]
 
 
 _PAT_LINE = re.compile(r"^- \[pattern -> (\d+)(?: -> (.*?))?\] (.*)$")
@@ -194,14 +228,14 @@ def check_cue(cue: Any, where: str) -> list[str]:
         return [Errors.E405.format(where=where,
                                    detail="a cue is a phrase or a list of token attribute maps")]
     try:
-        pattern = compile_cue(cue)
+        patterns = compile_cue(cue)
     except Exception as err:  # noqa: BLE001 - reported with its location
         return [Errors.E405.format(where=where, detail=err)]
-    if not pattern:
+    if not patterns or not all(patterns):
         return [Errors.E405.format(where=where, detail="the pattern has no tokens")]
     matcher = Matcher(_nlp().vocab, validate=True)
     try:
-        matcher.add("cue", [pattern])
+        matcher.add("cue", patterns)
     except MatchPatternError as err:
         problems = []
         for line in str(err).splitlines():
@@ -506,10 +540,10 @@ def compile_matcher(tf: TaxonomyFile, vocab: Any) -> Any:
 
     matcher = Matcher(vocab)
     for name, cat in tf.categories.items():
-        pats = [compile_cue(c) for c in cat.cues]
+        pats = [p for c in cat.cues for p in compile_cue(c)]
         if pats:
             matcher.add(name, pats)
-    cancel = [compile_cue(c) for c in tf.negation.cancel]
+    cancel = [p for c in tf.negation.cancel for p in compile_cue(c)]
     if cancel:
         matcher.add("__cancel__", cancel)
     return matcher

@@ -1,0 +1,133 @@
+"""Cue matching with negation and hedging, shared by objections, stages, intents and replies.
+
+A :class:`CueMatcher` runs a taxonomy file's cue patterns (spaCy Matcher on lowercased lemmas)
+over texts and sorts every match into *counted* or *negated*:
+
+- negated: a negation lemma (``negation.lemmas``: not, never, no, n't, ...) stands up to
+  ``negation.window`` tokens before the match in the same sentence, with no clause break (``,``
+  ``;`` ``but`` ...) in between: "not too expensive", "we never found it too complicated";
+- cancelled: a ``negation.cancel`` pattern follows the match in the same clause or overlaps it:
+  "the price isn't an issue", "budget is fine".
+
+Negated and cancelled matches stay in the evidence (``"negated": true``) but do not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from mining.taxonomy import TaxonomyFile
+
+#: Tokens that end a clause: negation does not reach across them, nor does a cancel pattern.
+CLAUSE_BREAKS = frozenset({",", ";", ":", "but", "however", "though", "although", "yet",
+                           "-", "--", "—", "whereas", "except"})
+
+#: How far after a cue match a cancel pattern may start (tokens).
+CANCEL_REACH = 8
+
+
+@dataclass
+class CueResult:
+    """Cue evidence for a batch of texts.
+
+    Attributes:
+        counts: ``(n_texts, n_categories)`` counted (non-negated) matches per category.
+        negated: ``(n_texts, n_categories)`` negated or cancelled matches per category.
+        matches: Per text, the matches as dicts ``{"category", "cue", "negated"}``.
+    """
+
+    counts: np.ndarray
+    negated: np.ndarray
+    matches: list[list[dict[str, Any]]] = field(default_factory=list)
+
+
+class CueMatcher:
+    """Match a taxonomy file's cues in texts, aware of negation and hedging.
+
+    Args:
+        tf: A validated taxonomy file.
+        nlp_name: spaCy pipeline name (``mining.text.segment.get_nlp``); empty for blank English.
+    """
+
+    def __init__(self, tf: TaxonomyFile, nlp_name: str = "") -> None:
+        from mining.taxonomy import compile_matcher
+        from mining.text.segment import get_nlp
+
+        self.tf = tf
+        self.categories = tf.names
+        self._index = {c: i for i, c in enumerate(self.categories)}
+        self.nlp = get_nlp(nlp_name)
+        self.matcher = compile_matcher(tf, self.nlp.vocab)
+        self.negators = {n.lower() for n in tf.negation.lemmas}
+        self.window = tf.negation.window
+
+    def match(self, texts: Sequence[str], batch_size: int = 256) -> CueResult:
+        """Match every text.
+
+        Args:
+            texts: Texts (lowercased here, as the lookup lemmatizer expects); None counts as empty.
+            batch_size: Texts per ``nlp.pipe`` batch.
+
+        Returns:
+            A :class:`CueResult`.
+        """
+        n, k = len(texts), len(self.categories)
+        counts = np.zeros((n, k), dtype=np.float32)
+        negated = np.zeros((n, k), dtype=np.float32)
+        all_matches: list[list[dict[str, Any]]] = []
+        prepared = [t.lower() if isinstance(t, str) else "" for t in texts]
+        disable = [p for p in ("parser", "ner") if self.nlp.has_pipe(p)]
+        for row, doc in enumerate(self.nlp.pipe(prepared, batch_size=batch_size, disable=disable)):
+            found = self._match_doc(doc)
+            for m in found:
+                col = self._index[m["category"]]
+                (negated if m["negated"] else counts)[row, col] += 1
+            all_matches.append(found)
+        return CueResult(counts=counts, negated=negated, matches=all_matches)
+
+    def _match_doc(self, doc: Any) -> list[dict[str, Any]]:
+        raw = self.matcher(doc)
+        if not raw:
+            return []
+        vocab = self.nlp.vocab.strings
+        cancels = [(s, e) for mid, s, e in raw if vocab[mid] == "__cancel__"]
+        out: list[dict[str, Any]] = []
+        seen: set[tuple[str, int, int]] = set()
+        # longest match first so that nested matches of one category count once
+        for mid, start, end in sorted(raw, key=lambda m: (m[1], -(m[2] - m[1]))):
+            cat = vocab[mid]
+            if cat == "__cancel__":
+                continue
+            if any(c == cat and s <= start and end <= e for c, s, e in seen):
+                continue
+            seen.add((cat, start, end))
+            neg = self._negated(doc, start) or self._cancelled(doc, start, end, cancels)
+            out.append({"category": cat, "cue": doc[start:end].text, "negated": neg})
+        return out
+
+    def _negated(self, doc: Any, start: int) -> bool:
+        sent_start = doc[start].sent.start if doc.has_annotation("SENT_START") else 0
+        lo = max(sent_start, start - self.window)
+        for i in range(start - 1, lo - 1, -1):
+            tok = doc[i]
+            if tok.lower_ in CLAUSE_BREAKS:
+                return False
+            if tok.lower_ in self.negators or tok.lemma_ in self.negators:
+                return True
+        return False
+
+    @staticmethod
+    def _cancelled(doc: Any, start: int, end: int, cancels: list[tuple[int, int]]) -> bool:
+        for cs, ce in cancels:
+            if cs < end and ce > start:  # overlaps the cue
+                return True
+            if end <= cs <= end + CANCEL_REACH:
+                between = doc[end:cs]
+                if not any(t.lower_ in CLAUSE_BREAKS for t in between):
+                    return True
+        return False
