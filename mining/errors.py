@@ -131,6 +131,11 @@ class Errors(metaclass=_WithCodes):
     E415 = "{where}: a taxonomy needs at least {need} categories, got {got}."
 
     # --- tagging (E500-E599)
+    E500 = "This {name} is not fitted yet. Call fit() or load() first."
+    E501 = "'{path}' is not a saved {name} (missing {missing})."
+    E502 = "The saved {name} in '{path}' was made with taxonomy categories {saved}, but the taxonomy now has {current}. Refit, or use the taxonomy it was saved with."
+    E503 = "Nothing to tag: the corpus has no messages."
+    E504 = "{name} needs {what}, got {got}."
 
     # --- reports (E600-E699)
     E600 = "Unknown report '{name}'. Choose one of: {choices}."
