@@ -54,6 +54,8 @@ def wilson_interval(
         half = z / denom * np.sqrt(p * (1.0 - p) / n_arr + z * z / (4.0 * n_arr * n_arr))
         lo = np.clip(centre - half, 0.0, 1.0)
         hi = np.clip(centre + half, 0.0, 1.0)
+    lo = np.where(k_arr <= 0, 0.0, lo)  # exact bounds at the edges (no rounding residue)
+    hi = np.where(k_arr >= n_arr, 1.0, hi)
     empty = n_arr <= 0
     lo = np.where(empty, np.nan, lo)
     hi = np.where(empty, np.nan, hi)
