@@ -191,7 +191,9 @@ def objection_view(
     need = {"level", "objection", "stage", "journeys", "conv_with", "conv_without"}
     if rep is None or rep.empty or not need <= set(rep.columns):
         return objections_by_stage(tags, outcomes)
-    rep = rep[rep["level"].astype(str) == "category"]
+    rep = rep[
+        (rep["level"].astype(str) == "category") & ~rep["stage"].astype(str).str.startswith("(")
+    ]
     with_ = rep["conv_with"].astype(float)
     without = rep["conv_without"].astype(float)
     return rep.assign(
