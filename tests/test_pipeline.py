@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from _handmade import handmade_tables
+
+from mining import schema
+from mining.config import Settings
+from mining.pipeline import RunResult, write_outputs
+from mining.reports import REPORTS, run_reports
+
+
+@pytest.fixture(scope="module")
+def handmade_result():
+    t = handmade_tables(20, seed=3)
+    rejects = schema.conform(
+        pd.DataFrame(
+            {"source": ["chats.jsonl"], "record": ["7"], "code": ["E110"], "reason": ["=1+1"]}
+        ),
+        "rejects",
+    )
+    return RunResult(
+        tags=t["tags"],
+        themes=t["themes"],
+        reports=run_reports(t["tags"], t["outcomes"], t["events"]),
+        rejects=rejects,
+        messages=t["tags"],
+        events=t["events"],
+        outcomes=t["outcomes"],
+    )
+
+
+def test_pipeline_write_outputs_layout(handmade_result, tmp_path):
+    files = write_outputs(
+        handmade_result, tmp_path / "out", settings=Settings(), inputs=["a.jsonl"]
+    )
+    out = tmp_path / "out"
+    expected = {"tags.csv", "tags.parquet", "themes.csv", "rejects.csv", "report.html"}
+    expected |= {f"reports/{name}.csv" for name in REPORTS}
+    assert expected <= set(files)
+    for rel in expected:
+        assert (out / rel).is_file(), rel
+    # tags survive the round trip through Parquet with the schema's dtypes
+    back = pd.read_parquet(out / "tags.parquet")
+    assert back["message_id"].tolist() == handmade_result.tags["message_id"].tolist()
+    assert len(pd.read_csv(out / "tags.csv")) == len(handmade_result.tags)
+    # each report is traceable: its settings and inputs are written beside it
+    meta = json.loads((out / "reports" / "funnel.meta.json").read_text())
+    assert meta["inputs"] == ["a.jsonl"]
+    assert meta["settings"]["reports"]["cold_after_days"] == 14.0
+    # CSV outputs are safe to open in a spreadsheet
+    assert "'=1+1" in (out / "rejects.csv").read_text()
+
+
+def test_pipeline_write_outputs_refuses_unwritable_folder(handmade_result, tmp_path):
+    from mining.errors import InputError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(InputError, match=r"\[E700\]"):
+        write_outputs(handmade_result, blocker / "out")
