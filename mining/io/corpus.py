@@ -419,8 +419,9 @@ def load_corpus(
     rejects = pd.concat(reject_frames, ignore_index=True) if reject_frames else None
     if rejects is None or rejects.empty:
         rejects = reject_frame([]).assign(_rid=pd.Series(dtype="int64"))
-    order = rejects["record"].map(record_key)
-    rejects = rejects.assign(_order=order).sort_values(["_rid", "_order"], kind="stable")
+    keys = [(int(rid), record_key(rec)) for rid, rec in
+            zip(rejects["_rid"].tolist(), rejects["record"].tolist(), strict=True)]
+    rejects = rejects.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
 
     accepted = {k: (v["_rid"].value_counts().to_dict() if v is not None and len(v) else {})
                 for k, v in (("m", msgs), ("e", evs), ("o", outs))}
