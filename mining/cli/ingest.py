@@ -91,7 +91,8 @@ def _validate(
         agent_domains=agent_domains or (),
         agent_addresses=agent_addresses or (),
         redact=redact,
-        max_message_chars=max_message_chars or defaults.max_message_chars,
+        max_message_chars=defaults.max_message_chars if max_message_chars is None
+        else max_message_chars,
     )
     if rejects_out is not None:
         _write_rejects(corpus.rejects, rejects_out)

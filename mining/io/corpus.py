@@ -170,6 +170,7 @@ def plan_inputs(
             if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
         )
         found = False
+        skipped: list[str] = []
         if any(f.suffix.lower() == ".eml" for f in files):
             plan.append((p, "email"))
             found = True
@@ -179,9 +180,12 @@ def plan_inputs(
             elif table_format(f) is not None:
                 plan.append((f, "auto"))
             elif f.suffix.lower() != ".eml":
-                notes.append(f"{f}: skipped (not a format journeymine reads)")
+                skipped.append(str(f.relative_to(p)))
                 continue
             found = True
+        if skipped:
+            shown = ", ".join(skipped[:5]) + (", …" if len(skipped) > 5 else "")
+            notes.append(f"{p}: skipped {len(skipped)} file(s) journeymine does not read: {shown}")
         if not found:
             raise InputError(Errors.E108.format(path=p))
     for kind, extra in (("events", events), ("outcomes", outcomes)):
