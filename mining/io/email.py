@@ -111,7 +111,8 @@ def _is_mbox_file(path: Path) -> bool:
 def _email_files(root: Path) -> list[Path]:
     files = []
     for p in sorted(root.rglob("*")):
-        if any(part.startswith(".") for part in p.relative_to(root).parts) or not p.is_file():
+        hidden = any(part.startswith(".") for part in p.relative_to(root).parts)
+        if hidden or p.is_dir() or not (p.is_file() or p.is_symlink()):
             continue
         if p.suffix.lower() in EML_SUFFIXES + MBOX_SUFFIXES:
             files.append(p)
@@ -146,7 +147,12 @@ def _iter_mbox(path: Path) -> Iterator[_Raw]:
 def _iter_raw(path: Path, *, top_level: bool) -> Iterator[_Raw | tuple[str, str]]:
     """Yield raw messages, or ``(path, detail)`` for an unreadable ``.eml`` in a folder."""
     if _is_mbox_file(path):
-        yield from _iter_mbox(path)
+        try:
+            yield from _iter_mbox(path)
+        except InputError as err:
+            if top_level:
+                raise
+            yield (str(path), re.sub(r"^\[E\d+\]\s*", "", str(err)).rstrip("."))
         return
     try:
         data = path.read_bytes()
@@ -416,8 +422,18 @@ def _parse(raw: _Raw, tz: Any) -> _Parsed | tuple[str, str]:
         raw=raw, message_id=mid, refs=[r for r in refs if r != mid],
         subject=_header(msg, "Subject"),
         from_name=from_name, from_addr=from_addr, recipients=recipients, date=date, text=text,
-        clean_text=clean_email_body(clean_src), notes=notes,
+        clean_text=clean_email_body(clean_src, names=_names(from_name, from_addr)), notes=notes,
     )
+
+
+def _names(display: str, addr: str) -> list[str]:
+    """Name forms of a sender, for signature removal: display name and the address's first word."""
+    out = [display] if display else []
+    local = addr.split("@", 1)[0]
+    first = re.split(r"[._+-]", local)[0]
+    if first.isalpha() and len(first) > 1:
+        out.append(first)
+    return out
 
 
 def _agent_matcher(settings: IngestSettings) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html as _html
 import re
+from collections.abc import Sequence
 from html.parser import HTMLParser
 
 # --- HTML -------------------------------------------------------------------------------------
@@ -52,7 +53,19 @@ class _TextExtractor(HTMLParser):
         self.list_stack: list[str] = []
 
     def _newline(self, n: int = 1) -> None:
-        self.parts.append("\n" * n)
+        """End the current line; ``n=2`` leaves a blank line (a paragraph break)."""
+        have = 0
+        for part in reversed(self.parts):
+            stripped = part.rstrip(" ")
+            if not stripped:
+                continue
+            have += len(stripped) - len(stripped.rstrip("\n"))
+            if stripped.strip("\n"):
+                break
+        if not self.parts:
+            return
+        if have < n:
+            self.parts.append("\n" * (n - have))
 
     def _starts_skip(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
         if tag in _SKIP:
@@ -86,7 +99,9 @@ class _TextExtractor(HTMLParser):
             self.pre += 1
         if tag in ("ul", "ol"):
             self.list_stack.append(tag)
-        if tag == "li":
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "li":
             self._newline()
             self.parts.append("- ")
         elif tag in ("td", "th"):
@@ -414,7 +429,44 @@ def _trailing_contact_block(lines: list[str]) -> int:
     return len(lines)
 
 
-def strip_signature(text: str, *, conservative: bool = False) -> str:
+def _name_forms(names: Sequence[str]) -> set[str]:
+    forms: set[str] = set()
+    for name in names:
+        if not name:
+            continue
+        name = name.strip().strip('"')
+        if "," in name:  # "Müller, Zoë"
+            last, _, first = name.partition(",")
+            name = f"{first.strip()} {last.strip()}"
+        words = [w for w in re.split(r"[\s]+", name) if w]
+        if not words or "@" in name:
+            continue
+        forms.add(" ".join(words).casefold())
+        forms.add(words[0].casefold())
+        if len(words) > 1:
+            forms.add(f"{words[0]} {words[-1]}".casefold())
+            forms.add(f"{words[0][0]}{words[-1][0]}".casefold())
+    return {f for f in forms if len(f) >= 2}
+
+
+def _strip_trailing_names(lines: list[str], forms: set[str]) -> list[str]:
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    n = len(lines)
+    while n > 1:
+        cand = lines[n - 1].strip().lstrip("-–—~ ").rstrip(" .,!").casefold()
+        if cand in forms:
+            n -= 1
+            while n > 1 and not lines[n - 1].strip():
+                n -= 1
+        else:
+            break
+    return lines[:n] if any(ln.strip() for ln in lines[:n]) else lines
+
+
+def strip_signature(
+    text: str, *, conservative: bool = False, names: Sequence[str] = ()
+) -> str:
     """Remove a trailing signature from a message.
 
     Removes, in this order: everything after a ``--`` / ``-- `` delimiter line; device lines
@@ -426,6 +478,8 @@ def strip_signature(text: str, *, conservative: bool = False) -> str:
     Args:
         text: Plain text without quoted history.
         conservative: For chat messages: only the delimiter and device lines are removed.
+        names: The author's name(s) (e.g. the From display name): trailing lines that are just
+            the name, first name or initials ("Zoë", "- ZM") are removed too.
 
     Returns:
         The text without its signature (whitespace not normalised).
@@ -440,6 +494,9 @@ def strip_signature(text: str, *, conservative: bool = False) -> str:
     lines = [ln for ln in lines if not _DEVICE.match(ln)]
     if conservative:
         return "\n".join(lines)
+    forms = _name_forms(names)
+    if forms:
+        lines = _strip_trailing_names(lines, forms)
     for i, ln in enumerate(lines):
         if i > 0 and _DISCLAIMER.match(ln) and any(x.strip() for x in lines[:i]):
             lines = lines[:i]
@@ -459,17 +516,18 @@ def strip_signature(text: str, *, conservative: bool = False) -> str:
 # --- entry points -----------------------------------------------------------------------------
 
 
-def clean_email_body(text: str) -> str:
+def clean_email_body(text: str, *, names: Sequence[str] = ()) -> str:
     """Clean an e-mail body so that each sentence is counted once (no redaction).
 
     Args:
         text: The decoded plain-text body (convert HTML first with
             ``html_to_text(html, strip_quotes=True)``).
+        names: The sender's name(s), to recognise a signature that is just a name.
 
     Returns:
         The author's own words: no reply history, no signature, normalised whitespace.
     """
-    return normalize_whitespace(strip_signature(strip_quotes(text)))
+    return normalize_whitespace(strip_signature(strip_quotes(text), names=names))
 
 
 def clean_message(text: str, *, redact: bool = True) -> str:
