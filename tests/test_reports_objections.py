@@ -49,7 +49,8 @@ def test_reports_objections_counts_and_rates_by_hand():
     assert r["journeys_at_stage"] == 5 and r["conv_without"] == pytest.approx(2 / 3)
     # awareness: A and D; timing raised by D only
     r = _row(df, "category", "timing", "awareness")
-    assert (r["journeys"], r["journeys_at_stage"], r["conv_with"], r["conv_without"]) == (1, 2, 0, 1)
+    got = (r["journeys"], r["journeys_at_stage"], r["conv_with"], r["conv_without"])
+    assert got == (1, 2, 0, 1)
 
 
 def test_reports_objections_theme_rows_and_q_values():
