@@ -9,12 +9,14 @@ import typer
 
 from mining.cli._app import STATE, app, handle_errors
 
-#: The demo's inputs inside ``sample_transcripts/`` (the bad-records and ground-truth files are
-#: deliberately not read), and the e-mail domains of the sample businesses' staff.
-DEMO_INPUTS = ("chats.jsonl", "emails.mbox")
-DEMO_EVENTS = "events.csv"
-DEMO_OUTCOMES = "outcomes.csv"
-DEMO_AGENT_DOMAINS = ()
+_EMBEDDER = typer.Option(
+    "--embedder",
+    help="Embedding model: a sentence-transformers name or folder (default: the packaged "
+    "all-MiniLM-L6-v2), or 'hash' for a fast model-free run.",
+)
+_REDUCER = typer.Option(
+    "--reducer", help="Dimension reducer before clustering: umap (default) or pca (faster)."
+)
 
 
 def _summary(result, out: Path) -> None:  # noqa: ANN001 - RunResult, imported lazily
@@ -42,6 +44,8 @@ def _run(
     model: Path | None,
     redact: bool,
     strict: bool,
+    embedder: str | None = None,
+    reducer: str | None = None,
 ) -> Path:
     from mining.config import Settings
     from mining.errors import Errors, RejectedDataError
@@ -53,6 +57,10 @@ def _run(
         settings.ingest.agent_domains = list(agent_domains)
     if taxonomy is not None:
         settings.tagging.taxonomy_dir = taxonomy
+    if embedder:
+        settings.embed.model = embedder
+    if reducer:
+        settings.themes.reducer = reducer
     result = run(
         [str(p) for p in inputs],
         out,
@@ -115,6 +123,8 @@ def run_command(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit with code 1 if any record is rejected.")
     ] = False,
+    embedder: Annotated[str | None, _EMBEDDER] = None,
+    reducer: Annotated[str | None, _REDUCER] = None,
 ) -> None:
     """Transcripts in, journey map out: ingest, tag, report, and write OUT/ with report.html.
 
@@ -131,31 +141,10 @@ def run_command(
         model=model,
         redact=not no_redact,
         strict=strict,
+        embedder=embedder,
+        reducer=reducer,
     )
     typer.echo(str(report))
-
-
-def find_samples() -> Path:
-    """Locate ``sample_transcripts/``: in the source tree, or shipped inside the package.
-
-    Returns:
-        The folder.
-
-    Raises:
-        InputError: [E701] when neither exists (for example in a wheel built without it).
-    """
-    import mining
-    from mining.errors import Errors, InputError
-
-    pkg = Path(mining.__file__).resolve().parent
-    for cand in (pkg.parent / "sample_transcripts", pkg / "sample_transcripts"):
-        if (cand / DEMO_OUTCOMES).is_file():
-            return cand
-    raise InputError(
-        Errors.E701.format(
-            places=f"{pkg.parent / 'sample_transcripts'}, {pkg / 'sample_transcripts'}"
-        )
-    )
 
 
 @app.command("demo")
@@ -164,20 +153,25 @@ def demo_command(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output folder for the demo run.")
     ] = Path("journeymine-demo"),
+    embedder: Annotated[str | None, _EMBEDDER] = None,
+    reducer: Annotated[str | None, _REDUCER] = None,
 ) -> None:
     """Run the whole pipeline on the bundled sample transcripts and say where the report is."""
-    samples = find_samples()
-    inputs = [samples / name for name in DEMO_INPUTS if (samples / name).exists()]
+    from mining.demo import demo_inputs
+
+    demo = demo_inputs()
     report = _run(
-        inputs,
+        demo.messages,
         out,
-        events=samples / DEMO_EVENTS,
-        outcomes=samples / DEMO_OUTCOMES,
+        events=demo.events,
+        outcomes=demo.outcomes,
         taxonomy=None,
-        agent_domains=list(DEMO_AGENT_DOMAINS),
+        agent_domains=demo.agent_domains,
         model=None,
         redact=True,
         strict=False,
+        embedder=embedder,
+        reducer=reducer,
     )
     if not STATE.get("quiet"):
         typer.echo(f"Open the report: {report.resolve().as_uri()}", err=True)
