@@ -24,3 +24,20 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """``journeymine demo`` once per session: the whole pipeline with default settings (the real
+    model, UMAP, HDBSCAN) on sample_transcripts/, written into a temporary folder. Slow: use it
+    only from tests marked ``@pytest.mark.slow``. Returns the ``RunResult`` (``.out_dir`` holds
+    every output: tags, themes, reports/, model/, report.html, run.json)."""
+    from mining.demo import OUTCOMES, demo_inputs
+    from mining.pipeline import run
+
+    if not (SAMPLES / OUTCOMES).is_file():
+        pytest.skip("sample_transcripts/ is not there")
+    d = demo_inputs(SAMPLES)
+    out = tmp_path_factory.mktemp("demo_run")
+    return run(d.messages, out, events=d.events, outcomes=d.outcomes,
+               agent_domains=d.agent_domains, progress=False)
