@@ -157,7 +157,7 @@ def html_to_text(html: str, *, strip_quotes: bool = False) -> str:
 
     Scripts, styles and the document head are dropped; block elements (paragraphs, divs, line
     breaks, list items, table rows, headings) become line breaks; entities are unescaped; runs of
-    spaces collapse as a browser would (except inside ``<pre>``).
+    spaces collapse as a browser would (line breaks inside ``<pre>`` are kept).
 
     Args:
         html: An HTML document or fragment. Malformed markup is tolerated.

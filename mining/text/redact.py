@@ -212,9 +212,10 @@ def _looks_like_phone(cand: str, before: str, after: str) -> bool:
             return False
         if digits > 12:
             return False  # national numbers are at most 12 digits; longer ones are ids or cards
-        plain = core.isdigit()
-        if plain and core[0] != "0" and digits < 7:
-            return False
+        if core.isdigit():  # an unformatted run: only national (0…) or NANP-shaped numbers
+            if core[0] == "0":
+                return 9 <= digits <= 12
+            return digits == 10 or (digits == 11 and core[0] == "1")
     return True
 
 
