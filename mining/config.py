@@ -62,6 +62,9 @@ class ReportSettings(_Section):
 
     cold_after_days: float = Field(14.0, gt=0)
     followup_days: float = Field(7.0, gt=0)
+    # follow-up = agent message sent without a customer reply since the previous agent message
+    # ("unanswered"), or any agent message ("agent_messages"); see docs/reports.md
+    followup_definition: Literal["unanswered", "agent_messages"] = "unanswered"
     min_support: int = Field(10, ge=1)
     confidence: float = Field(0.95, gt=0, lt=1)
     attribution: Literal["first", "last", "linear", "position", "markov"] = "linear"
