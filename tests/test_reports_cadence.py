@@ -2,6 +2,7 @@ import pytest
 from report_frames import at, msg, outcomes, tags
 from scipy.stats import fisher_exact
 
+from mining.config import ReportSettings
 from mining.errors import ConfigError
 from mining.reports.cadence import cadence_report, journey_cadence
 
@@ -32,9 +33,10 @@ def _rows(df, dim):
 
 def test_reports_cadence_followup_counts_and_ratio_by_hand():
     t, o = _data()
-    j = journey_cadence(t, o)
+    j = journey_cadence(t, o, definition="agent_messages")
     assert j["followups"].to_dict() == {"A": 3, "B": 1, "C": 1, "D": 0, "E": 0}
-    df = cadence_report(t, o, as_of=at(30))
+    df = cadence_report(t, o, as_of=at(30), settings=ReportSettings(
+        followup_definition="agent_messages"))
     f = _rows(df, "followups")
     assert list(f.index) == ["0", "1", "2", "3+"]
     assert f["journeys"].tolist() == [1, 2, 0, 1]  # E left out: its window is not complete
@@ -42,7 +44,8 @@ def test_reports_cadence_followup_counts_and_ratio_by_hand():
     assert f.loc["3+", "ratio_vs_ref"] == pytest.approx(2.0)  # 100% vs 50%
     assert f.loc["3+", "p_value"] == pytest.approx(fisher_exact([[1, 0], [1, 1]]).pvalue)
     assert f.loc["1", "reference"] == "1"
-    assert df.attrs == {"incomplete_window": 1, "journeys_without_customer_message": 1}
+    assert df.attrs == {"followup_definition": "agent_messages", "incomplete_window": 1,
+                        "journeys_without_customer_message": 1}
 
 
 def test_reports_cadence_first_response_buckets():
@@ -54,20 +57,20 @@ def test_reports_cadence_first_response_buckets():
     assert r.loc["no response", "ratio_vs_ref"] == 0.0
 
 
-def test_reports_cadence_unanswered_definition_and_bad_option():
+def test_reports_cadence_unanswered_definition_is_default_and_bad_option():
     t, o = _data()
-    j = journey_cadence(t, o, definition="unanswered")
+    j = journey_cadence(t, o)
     assert j.loc["A", "followups"] == 2  # a3, a4 follow an agent message; a2 answers the customer
     assert j.loc["B", "followups"] == 0
+    f = _rows(cadence_report(t, o, as_of=at(30)), "followups")
+    assert f["journeys"].tolist() == [3, 0, 1, 0]  # B, C, D: 0; A: 2
     with pytest.raises(ConfigError, match="E604"):
         journey_cadence(t, o, definition="sometimes")
 
 
 def test_reports_cadence_window_setting():
-    from mining.config import ReportSettings
-
     t, o = _data()
-    f = _rows(cadence_report(t, o, settings=ReportSettings(followup_days=1), as_of=at(30)),
-              "followups")
+    cfg = ReportSettings(followup_days=1, followup_definition="agent_messages")
+    f = _rows(cadence_report(t, o, settings=cfg, as_of=at(30)), "followups")
     # A has only a2 within one day; E's one-day window is complete now (D and E: 0)
     assert f["journeys"].tolist() == [2, 3, 0, 0]

@@ -3,10 +3,11 @@
 A journey's clock starts at its first customer message (``t0``); journeys without a dated customer
 message are left out. Definitions (also in docs/reports.md):
 
-- **follow-up**: an agent message sent in ``(t0, t0 + followup_days]`` (default 7 days) and before
-  the journey converted (messages after ``converted_at`` are not follow-ups). With
-  ``definition="unanswered"`` only agent messages whose previous customer-or-agent message in the
-  journey was also from the agent count (chasers sent without a customer reply in between).
+- **follow-up** (setting ``reports.followup_definition``, default ``unanswered``): an agent
+  message sent in ``(t0, t0 + followup_days]`` (default 7 days), before the journey converted
+  (messages after ``converted_at`` are not follow-ups), whose previous customer-or-agent message in
+  the journey was also from the agent — a chaser sent without a customer reply in between. With
+  ``agent_messages`` every agent message in the window counts (replies included).
 - Journeys whose window is not complete (``t0 + followup_days`` after the last timestamp in the
   data, or ``as_of``) and that did not convert are left out of the follow-up rows, since their
   count is not final; ``attrs["incomplete_window"]`` gives how many.
@@ -47,7 +48,7 @@ def journey_cadence(
     outcomes: pd.DataFrame | None,
     *,
     followup_days: float = 7.0,
-    definition: str = "agent_messages",
+    definition: str = "unanswered",
 ) -> pd.DataFrame:
     """Per journey: ``t0``, ``followups`` and ``first_response_days`` (see the module docstring).
 
@@ -55,7 +56,7 @@ def journey_cadence(
         tags: The tags table.
         outcomes: The outcomes table.
         followup_days: Length of the follow-up window in days.
-        definition: ``"agent_messages"`` (every agent message) or ``"unanswered"`` (chasers only).
+        definition: ``"unanswered"`` (chasers only) or ``"agent_messages"`` (every agent message).
 
     Returns:
         The journey table of ``_data.journeys`` with the three columns added, restricted to
@@ -111,7 +112,7 @@ def cadence_report(
     *,
     as_of: Any = None,
     max_followups: int = 3,
-    definition: str = "agent_messages",
+    definition: str | None = None,
 ) -> pd.DataFrame:
     """Conversion by follow-up count within the first N days and by first-response time.
 
@@ -124,7 +125,8 @@ def cadence_report(
             ``min_support``) or None.
         as_of: End of observation for the window-completeness rule; default the data's end.
         max_followups: Counts at or above this form the open bucket (``3+``).
-        definition: What counts as a follow-up: ``"agent_messages"`` or ``"unanswered"``.
+        definition: What counts as a follow-up: ``"unanswered"`` or ``"agent_messages"``;
+            default the ``followup_definition`` setting.
 
     Returns:
         A DataFrame with :data:`COLUMNS`: rows with ``dimension == "followups"`` then
@@ -133,6 +135,7 @@ def cadence_report(
     import pandas as pd
 
     cfg = _data.report_settings(settings)
+    definition = definition or cfg.followup_definition
     j = journey_cadence(tags, outcomes, followup_days=cfg.followup_days, definition=definition)
     t = _data.prepare_tags(tags)
     o = _data.prepare_outcomes(outcomes, t)
@@ -169,6 +172,7 @@ def cadence_report(
     out = df[COLUMNS].copy()
     for c in ("dimension", "bucket", "reference"):
         out[c] = out[c].astype("string")
+    out.attrs["followup_definition"] = definition
     out.attrs["incomplete_window"] = int(incomplete.sum())
     out.attrs["journeys_without_customer_message"] = int(t["journey_id"].nunique() - len(j))
     return out
