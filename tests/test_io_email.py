@@ -17,11 +17,12 @@ from mining.schema import check
 DATA = Path(__file__).parent / "data" / "email"
 ACME = IngestSettings(agent_domains=["acme-tools.com"])
 ZOE = "zoe.mueller@gmail.com"
+THREAD = [DATA / "thread", DATA / "thread" / "archive.mbox"]  # .eml folder + mbox, read together
 
 
 @pytest.fixture(scope="module")
 def thread() -> pd.DataFrame:
-    res = read_email(DATA / "thread", ACME)
+    res = read_email(THREAD, ACME)
     assert res.rejects.empty
     return res.table
 
@@ -58,7 +59,7 @@ def test_io_email_conversation_id_is_stable_root_hash(thread, tmp_path):
     # because their References name the root.
     shutil.copy(DATA / "thread" / "02_outlook_agent.eml", tmp_path)
     shutil.copy(DATA / "thread" / "archive.mbox", tmp_path)
-    partial = read_email(tmp_path, ACME).table
+    partial = read_email([tmp_path, tmp_path / "archive.mbox"], ACME).table
     assert set(partial["conversation_id"]) == {conv}
 
 
@@ -82,11 +83,11 @@ def test_io_email_roles_authors_and_encoded_names(thread):
 
 def test_io_email_agent_address_and_subdomain():
     by_address = IngestSettings(agent_addresses=["Daniel.OBrien@acme-tools.com"])
-    t = read_email(DATA / "thread", by_address).table
+    t = read_email(THREAD, by_address).table
     roles = dict(zip(t["source"].str.rsplit("/", n=1).str[-1], t["role"], strict=True))
     assert roles["02_outlook_agent.eml"] == "agent"
     assert roles["01_gmail_customer.eml"] == "customer"
-    no_agents = read_email(DATA / "thread", IngestSettings())
+    no_agents = read_email(THREAD, IngestSettings())
     assert set(no_agents.table["role"]) == {"customer"}
     assert any("agent" in n for n in no_agents.notes)
 
@@ -210,11 +211,11 @@ def test_io_email_oversized_message_rejected():
 def test_io_email_unreadable_file_in_folder(tmp_path):
     shutil.copy(DATA / "rejects" / "dup_a.eml", tmp_path / "ok.eml")
     (tmp_path / "broken.eml").symlink_to(tmp_path / "missing-target.eml")
-    (tmp_path / "notes.mbox").write_text("Subject: not an mbox\n\nhello\n")
+    (tmp_path / "archive.mbox").write_text("not read: mbox files are named explicitly\n")
     res = read_email(tmp_path, ACME)
     assert len(res.table) == 1
-    assert list(res.rejects["code"]) == ["E154", "E154"]
-    assert res.n_read == 3
+    assert list(res.rejects["code"]) == ["E154"]
+    assert res.n_read == 2
 
 
 def test_io_email_input_errors(tmp_path):
@@ -250,7 +251,7 @@ def test_io_email_missing_message_id_is_deterministic_and_deduplicated(tmp_path)
     )
     (tmp_path / "a.eml").write_text(raw)
     (tmp_path / "box.mbox").write_text("From ann@shop.example Mon Jan 26 10:00:00 2026\n" + raw)
-    res = read_email(tmp_path, ACME)
+    res = read_email([tmp_path, tmp_path / "box.mbox"], ACME)
     assert len(res.table) == 1 and list(res.rejects["code"]) == ["E114"]
     mid = res.table["message_id"].iloc[0]
     assert mid.endswith("@journeymine.generated")

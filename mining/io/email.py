@@ -1,4 +1,7 @@
-"""E-mail reader: a folder of ``.eml`` files (searched recursively) or an ``mbox`` file.
+"""E-mail reader: a folder of ``.eml`` files (searched recursively), ``.eml`` files or mbox files.
+
+Pass every mailbox of one business in one call (``read_email([folder, "archive.mbox"])``) so
+that threads are rebuilt across them.
 
 Each message becomes one row of the messages table:
 
@@ -114,7 +117,7 @@ def _email_files(root: Path) -> list[Path]:
         hidden = any(part.startswith(".") for part in p.relative_to(root).parts)
         if hidden or p.is_dir() or not (p.is_file() or p.is_symlink()):
             continue
-        if p.suffix.lower() in EML_SUFFIXES + MBOX_SUFFIXES:
+        if p.suffix.lower() in EML_SUFFIXES:
             files.append(p)
     return files
 
@@ -146,13 +149,8 @@ def _iter_mbox(path: Path) -> Iterator[_Raw]:
 
 def _iter_raw(path: Path, *, top_level: bool) -> Iterator[_Raw | tuple[str, str]]:
     """Yield raw messages, or ``(path, detail)`` for an unreadable ``.eml`` in a folder."""
-    if _is_mbox_file(path):
-        try:
-            yield from _iter_mbox(path)
-        except InputError as err:
-            if top_level:
-                raise
-            yield (str(path), re.sub(r"^\[E\d+\]\s*", "", str(err)).rstrip("."))
+    if top_level and _is_mbox_file(path):
+        yield from _iter_mbox(path)
         return
     try:
         data = path.read_bytes()
@@ -478,9 +476,10 @@ def read_email(
     """Read e-mail into a messages table, rebuilding threads.
 
     Args:
-        path: A folder (``.eml`` and ``.mbox`` files found recursively; hidden files skipped), an
-            ``.eml`` file, an mbox file, or several of these: threads are rebuilt across all of
-            them, so pass every mailbox of one business together.
+        path: A folder (its ``.eml`` files, found recursively; hidden files skipped; mbox files
+            in it are not read, name them), an ``.eml`` file, an mbox file, or a list of these:
+            threads are rebuilt across all of them, so pass every mailbox of one business
+            together.
         settings: Ingestion settings (``agent_domains``, ``agent_addresses``, ``timezone``,
             ``max_message_chars``); the defaults when None.
 
