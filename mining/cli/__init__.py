@@ -9,6 +9,7 @@ from mining.cli import (
     export,  # noqa: E402,F401
     ingest,  # noqa: E402,F401
     reports,  # noqa: E402,F401
+    run,  # noqa: E402,F401
     taxonomy,  # noqa: E402,F401
 )
 from mining.cli._app import app
