@@ -318,9 +318,9 @@ def write_outputs(
     }
     files: list[str] = []
 
-    def _write(df: pd.DataFrame, rel: str, fmt: str, **extra: Any) -> None:
+    def _write(df: pd.DataFrame, rel: str, fmt: str, side_file: bool = True, **extra: Any) -> None:
         try:
-            write_table(df, out / rel, fmt, {**meta, **extra})
+            write_table(df, out / rel, fmt, {**meta, **extra}, side_file=side_file)
         except OSError as err:
             raise InputError(
                 Errors.E700.format(path=out / rel, detail=err.strerror or err)
@@ -328,7 +328,7 @@ def write_outputs(
         files.append(rel)
 
     _write(result.tags, "tags.csv", "csv", table="tags")
-    _write(result.tags, "tags.parquet", "parquet", table="tags")
+    _write(result.tags, "tags.parquet", "parquet", side_file=False, table="tags")
     _write(result.themes, "themes.csv", "csv", table="themes")
     _write(result.rejects, "rejects.csv", "csv", table="rejects")
     for name, df in result.reports.items():
