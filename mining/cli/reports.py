@@ -109,11 +109,13 @@ def _read_messages(paths: list[str] | None) -> Any:
 
 
 def _settings(cold_after: float | None, followup_days: float | None,
-              min_support: int | None, confidence: float | None) -> Any:
+              min_support: int | None, confidence: float | None,
+              followups: str | None = None) -> Any:
     from mining.config import load_settings
 
     rep = {k: v for k, v in (("cold_after_days", cold_after), ("followup_days", followup_days),
-                             ("min_support", min_support), ("confidence", confidence))
+                             ("min_support", min_support), ("confidence", confidence),
+                             ("followup_definition", followups))
            if v is not None}
     return load_settings({"reports": rep})
 
@@ -245,6 +247,8 @@ SUPPORT_OPT = typer.Option(None, "--min-support", help="Rows with fewer journeys
                                                        "marked low_support (default 10).")
 CONF_OPT = typer.Option(None, "--confidence", help="Confidence level of the intervals (default "
                                                    "0.95).")
+FOLLOWUPS_OPT = typer.Option(None, "--followups", help="What counts as a follow-up: unanswered "
+                                                      "(default) or agent_messages.")
 ASOF_OPT = typer.Option(None, "--as-of", help="Reference time for silence and complete follow-up "
                                               "windows (ISO 8601; default: end of the data).")
 
@@ -255,9 +259,10 @@ def _command(name: str, doc: str) -> None:
         messages: list[str] | None = MESSAGES_OPT, output: str | None = OUTPUT_OPT,
         fmt: str | None = FORMAT_OPT, cold_after: float | None = COLD_OPT,
         followup_days: float | None = FOLLOWUP_OPT, min_support: int | None = SUPPORT_OPT,
-        confidence: float | None = CONF_OPT, as_of: str | None = ASOF_OPT,
+        confidence: float | None = CONF_OPT, followups: str | None = FOLLOWUPS_OPT,
+        as_of: str | None = ASOF_OPT,
     ) -> None:
-        settings = _settings(cold_after, followup_days, min_support, confidence)
+        settings = _settings(cold_after, followup_days, min_support, confidence, followups)
         _run(name, tags, outcomes, events, messages, output, fmt, settings, as_of=_as_of(as_of))
 
     command.__doc__ = doc
