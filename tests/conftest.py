@@ -41,3 +41,15 @@ def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo_run")
     return run(d.messages, out, events=d.events, outcomes=d.outcomes,
                agent_domains=d.agent_domains, progress=False)
+
+
+@pytest.fixture(scope="session")
+def st_embedder():
+    """The packaged all-MiniLM-L6-v2 embedder with its model loaded, once per session. Slow: use
+    it only from tests marked ``@pytest.mark.slow``. ``.encode(texts)`` gives float32 (n, 384)
+    L2-normalised rows; pass it as ``embed_texts(texts, model=st_embedder)``."""
+    from mining.embed import get_embedder
+
+    emb = get_embedder("all-MiniLM-L6-v2")
+    emb.encode(["warm up"])  # load the model now, not inside the first test that uses it
+    return emb
