@@ -1,4 +1,4 @@
-"""`journeymine validate` and the interim `journeymine demo` through CliRunner."""
+"""`journeymine validate` through CliRunner."""
 
 from __future__ import annotations
 
@@ -127,19 +127,11 @@ def test_cli_ingest_bad_files_one_line_exit_2(tmp_path, name, content, code):
     assert result.stdout == ""
 
 
-def test_cli_ingest_demo_uses_given_folder(tmp_path):
-    d = tmp_path / "samples"
-    d.mkdir()
-    write(d / "chats.jsonl", '{"conversation_id": "c", "role": "user", "text": "hi"}\n')
-    result = runner.invoke(app, ["demo", "--data", str(d)])
-    assert result.exit_code == 0 and "read 1 = accepted 1 + rejected 0" in result.stdout
-
-
-def test_cli_ingest_demo_on_sample_transcripts(samples_dir):
+def test_cli_ingest_validate_sample_transcripts(samples_dir):
     data = (".jsonl", ".json", ".csv", ".parquet", ".eml", ".mbox", ".gz")
     if not any(f.suffix in data for f in samples_dir.rglob("*")):
         pytest.skip("sample_transcripts/ holds no data files yet")
-    result = runner.invoke(app, ["demo", "--json"])
+    result = runner.invoke(app, ["validate", str(samples_dir), "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["totals"]["reconciled"] and summary["tables"]["messages"] > 0

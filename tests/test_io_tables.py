@@ -327,3 +327,20 @@ def test_io_outcomes_rejects_and_keys(tmp_path):
     assert "line 1" not in res.rejects["reason"][0] and f"{f}:1" in res.rejects["reason"][0]
     with pytest.raises(InputError, match="E106"):
         read_outcomes(write(tmp_path / "nokey.csv", "who,converted\nx,1\n"))
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2024-03-01T10:00:00Z", "2024-03-01 10:00:00 UTC", "2024-03-01T11:00:00+01:00",
+     "1709287200", "1709287200000", "2024-03-01T05:00:00-05:00"],
+)
+def test_io_tables_timestamp_forms_in_csv(tmp_path, value):
+    f = write(tmp_path / "t.csv", f"text,timestamp\nhi,{value}\n")
+    res = read_message_table(f, IngestSettings(timezone="Asia/Tokyo"))  # none of these is naive
+    assert res.table["timestamp"].tolist() == [pd.Timestamp("2024-03-01T10:00Z")]
+
+
+@pytest.mark.parametrize("value", ["2024", "03/01/2024", "tomorrow", "2024-02-30"])
+def test_io_tables_timestamp_non_iso_rejected(tmp_path, value):
+    f = write(tmp_path / "t.csv", f"text,timestamp\nhi,{value}\n")
+    assert codes(read_message_table(f)) == ["E112"]

@@ -1,4 +1,4 @@
-"""Ingestion commands: ``validate`` (and, until the full demo exists, ``demo``)."""
+"""Ingestion command: ``journeymine validate`` (``demo`` lives in ``mining.cli.run``)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,18 @@ def _write_rejects(rejects: Any, path: Path) -> None:
         raise ConfigError(Errors.E109.format(path=path, detail=err.strerror or err)) from None
 
 
+def _status(message: str) -> Any:
+    """A transient spinner on stderr while inputs are read (off when not a terminal)."""
+    import contextlib
+    import sys
+
+    if not STATE.get("progress") or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(message)
+
+
 def _validate(
     paths: list[Path],
     events: list[Path],
@@ -82,18 +94,19 @@ def _validate(
     if not paths:
         raise ConfigError(Errors.E006)
     defaults = IngestSettings()
-    corpus = load_corpus(
-        paths,
-        events=events or None,
-        outcomes=outcomes or None,
-        column_map=parse_map(column_map),
-        timezone=timezone or defaults.timezone,
-        agent_domains=agent_domains or (),
-        agent_addresses=agent_addresses or (),
-        redact=redact,
-        max_message_chars=defaults.max_message_chars if max_message_chars is None
-        else max_message_chars,
-    )
+    limit = defaults.max_message_chars if max_message_chars is None else max_message_chars
+    with _status(f"Reading {len(paths) + len(events) + len(outcomes)} input(s)"):
+        corpus = load_corpus(
+            paths,
+            events=events or None,
+            outcomes=outcomes or None,
+            column_map=parse_map(column_map),
+            timezone=timezone or defaults.timezone,
+            agent_domains=agent_domains,
+            agent_addresses=agent_addresses,
+            redact=redact,
+            max_message_chars=limit,
+        )
     if rejects_out is not None:
         _write_rejects(corpus.rejects, rejects_out)
     summary = corpus.summary()
@@ -148,19 +161,3 @@ def validate(
         strict, rejects_out, as_json,
     )
 
-
-def sample_dir() -> Path:
-    """The ``sample_transcripts/`` folder: beside the package in a source tree, else the cwd's."""
-    here = Path(__file__).resolve().parents[2] / "sample_transcripts"
-    return here if here.is_dir() else Path.cwd() / "sample_transcripts"
-
-
-@app.command()
-@handle_errors
-def demo(
-    data: Path = typer.Option(None, "--data", help="Folder to use instead of sample_transcripts/."),  # noqa: B008
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-) -> None:
-    """Validate the sample transcripts and print the ingestion summary."""
-    folder = data or sample_dir()
-    _validate([folder], [], [], None, None, [], [], True, None, False, None, as_json)

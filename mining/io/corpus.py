@@ -140,26 +140,31 @@ def plan_inputs(
 ) -> tuple[list[tuple[Path, str]], list[str]]:
     """Decide which reader reads each input.
 
-    Folders are searched recursively (hidden files skipped): ``.eml`` files make the folder one
-    e-mail source, each ``.mbox`` is one, and each table file is read on its own; other files are
+    Folders are searched recursively (hidden files skipped): a folder holding ``.eml`` files and
+    every mbox file are e-mail inputs, and all e-mail inputs are read together as one source (so
+    threads that span files are rebuilt); each table file is read on its own; other files are
     skipped with a note.
 
     Returns:
-        ``([(path, kind), ...], notes)`` with kind ``"email"``, ``"auto"`` (a table file: messages,
-        or events/outcomes recognised by their columns), ``"events"`` or ``"outcomes"``.
+        ``([(path or paths, kind), ...], notes)`` with kind ``"email"`` (a list of paths),
+        ``"auto"`` (a table file: messages, or events/outcomes recognised by their columns),
+        ``"events"`` or ``"outcomes"``.
 
     Raises:
         InputError: [E100] a path does not exist, [E101] unknown file type, [E108] a folder has
             nothing readable.
     """
-    plan: list[tuple[Path, str]] = []
+    plan: list[tuple[Any, str]] = []
     notes: list[str] = []
+    mail: list[Path] = []
     for p in paths:
         if not p.exists():
             raise InputError(Errors.E100.format(path=p))
         if p.is_file():
-            if p.suffix.lower() in EMAIL_SUFFIXES:
-                plan.append((p, "email"))
+            if _is_mbox_or_eml(p):
+                if not mail:
+                    plan.append((mail, "email"))
+                mail.append(p)
             elif table_format(p) is not None:
                 plan.append((p, "auto"))
             else:
@@ -172,11 +177,15 @@ def plan_inputs(
         found = False
         skipped: list[str] = []
         if any(f.suffix.lower() == ".eml" for f in files):
-            plan.append((p, "email"))
+            if not mail:
+                plan.append((mail, "email"))
+            mail.append(p)
             found = True
         for f in files:
-            if f.suffix.lower() == ".mbox":
-                plan.append((f, "email"))
+            if f.suffix.lower() != ".eml" and _is_mbox_or_eml(f):
+                if not mail:
+                    plan.append((mail, "email"))
+                mail.append(f)
             elif table_format(f) is not None:
                 plan.append((f, "auto"))
             elif f.suffix.lower() != ".eml":
@@ -198,6 +207,10 @@ def plan_inputs(
     return plan, notes
 
 
+def _is_mbox_or_eml(path: Path) -> bool:
+    return path.suffix.lower() in EMAIL_SUFFIXES or path.name.lower() == "mbox"
+
+
 def _has_field(columns: list[str], name: str, column_map: dict[str, str]) -> bool:
     lower = {str(c).strip().lower() for c in columns}
     if column_map.get(name) in columns or name in lower:
@@ -205,11 +218,11 @@ def _has_field(columns: list[str], name: str, column_map: dict[str, str]) -> boo
     return any(a in lower for a in ALIASES[name])
 
 
-def read_input(path: Path, kind: str, settings: IngestSettings) -> ReadResult:
+def read_input(path: Any, kind: str, settings: IngestSettings) -> ReadResult:
     """Read one planned input with the right reader.
 
     Args:
-        path: File or (for e-mail) folder.
+        path: A file; for e-mail, a file, a folder or a list of them (read as one source).
         kind: ``"email"``, ``"auto"``, ``"messages"``, ``"events"`` or ``"outcomes"``.
         settings: Ingestion settings.
 
@@ -226,6 +239,8 @@ def read_input(path: Path, kind: str, settings: IngestSettings) -> ReadResult:
         except ImportError:  # pragma: no cover - the e-mail reader ships with the package
             detail = "e-mail reading is not available"
             raise InputError(Errors.E107.format(path=path, detail=detail)) from None
+        if isinstance(path, list) and len(path) == 1:
+            path = path[0]
         res = read_email(path, settings)
         res.kind, res.fmt = "messages", res.fmt or "email"
         return res

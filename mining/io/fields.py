@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -55,6 +56,8 @@ ROLE_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(("system", "notification", "internal", "note", "event"), "system"),
 }
 
+_EPOCH = re.compile(r"^\d{9,13}(\.\d+)?$")
+_UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|z)$")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 
@@ -113,7 +116,11 @@ def show(value: Any, limit: int = 40) -> str:
 
 
 def parse_timestamp(value: Any, tz: Any) -> datetime | None:
-    """Parse an ISO 8601 timestamp (or epoch seconds/milliseconds given as a number) to UTC.
+    """Parse an ISO 8601 timestamp (or epoch seconds/milliseconds) to UTC.
+
+    Accepted: ``2024-03-01T10:00:00Z``, ``2024-03-01 10:00``, ``2024-03-01T10:00:00+02:00``,
+    ``2024-03-01`` (midnight), a trailing ``UTC``/``GMT``, and numbers (or strings of 9-13
+    digits) as epoch seconds, or milliseconds when larger than 1e11.
 
     Args:
         value: A string, number, ``datetime`` or ``date``; blank values give ``None``.
@@ -138,9 +145,12 @@ def parse_timestamp(value: Any, tz: Any) -> datetime | None:
         dt = datetime.fromtimestamp(secs, tz=timezone.utc)
     else:
         s = str(value).strip()
-        if s[-2:] in ("+0", "-0") or s.isdigit():  # "2024" is a year, not a timestamp we trust
+        if _EPOCH.match(s):  # 9+ digits: epoch seconds or milliseconds, as exported by many tools
+            return parse_timestamp(float(s), tz)
+        if len(s) < 8 or s.isdigit() and len(s) != 8:  # "2024" is a year, not a point in time
             raise ValueError("not ISO 8601")
-        dt = datetime.fromisoformat(s.replace("z", "Z"))
+        s = _UTC_SUFFIX.sub("+00:00", s)
+        dt = datetime.fromisoformat(s)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
     dt = dt.astimezone(timezone.utc)

@@ -25,7 +25,7 @@ TABLE_FORMATS = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
     ".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet",
 }
-EMAIL_SUFFIXES = (".eml", ".mbox")
+EMAIL_SUFFIXES = (".eml", ".mbox", ".mbx")
 _FMT_NAMES = {"jsonl": "JSON Lines", "json": "JSON", "csv": "CSV", "parquet": "Parquet"}
 _BAD_BYTES = re.compile("[\udc80-\udcff]")
 _KNOWN_NAMES = set(ALL_FIELDS) | {a for names in ALIASES.values() for a in names}
