@@ -45,6 +45,7 @@ def folder(tmp_path) -> Path:
     write(d / "events.csv", "journey_id,timestamp,event_type\nj1,2024-03-02T09:00:00Z,purchase\n")
     write(d / "outcomes.csv", "conversation_id,converted,value\nc1,yes,40\nc2,no,\n")
     write(d / "README.txt", "not data")
+    write(d / "labels.csv", "message_id,stage\nm1,consideration\n")  # neither kind: skipped
     return d
 
 
@@ -63,6 +64,9 @@ def test_io_corpus_folder_dispatch_and_reconcile(folder):
     assert corpus.n_read == 9 == corpus.n_accepted + corpus.n_rejected
     assert corpus.messages["message_id"].tolist() == ["m1", "m2", "m3", "m5"]
     assert any("README.txt" in n for n in corpus.notes)
+    assert any("labels.csv: skipped" in n for n in corpus.notes)
+    with pytest.raises(InputError, match="E106"):  # named explicitly, it must be messages
+        load_corpus(folder / "labels.csv")
 
 
 def test_io_corpus_duplicate_ids_keep_first_and_name_it(folder):

@@ -148,6 +148,7 @@ def plan_inputs(
     Returns:
         ``([(path or paths, kind), ...], notes)`` with kind ``"email"`` (a list of paths),
         ``"auto"`` (a table file: messages, or events/outcomes recognised by their columns),
+        ``"found"`` (the same, found in a folder: skipped when it is none of them),
         ``"events"`` or ``"outcomes"``.
 
     Raises:
@@ -187,7 +188,7 @@ def plan_inputs(
                     plan.append((mail, "email"))
                 mail.append(f)
             elif table_format(f) is not None:
-                plan.append((f, "auto"))
+                plan.append((f, "found"))
             elif f.suffix.lower() != ".eml":
                 skipped.append(str(f.relative_to(p)))
                 continue
@@ -218,16 +219,18 @@ def _has_field(columns: list[str], name: str, column_map: dict[str, str]) -> boo
     return any(a in lower for a in ALIASES[name])
 
 
-def read_input(path: Any, kind: str, settings: IngestSettings) -> ReadResult:
+def read_input(path: Any, kind: str, settings: IngestSettings) -> ReadResult | None:
     """Read one planned input with the right reader.
 
     Args:
         path: A file; for e-mail, a file, a folder or a list of them (read as one source).
-        kind: ``"email"``, ``"auto"``, ``"messages"``, ``"events"`` or ``"outcomes"``.
+        kind: ``"email"``, ``"auto"``, ``"found"``, ``"messages"``, ``"events"`` or
+            ``"outcomes"`` (see :func:`plan_inputs`).
         settings: Ingestion settings.
 
     Returns:
-        The reader's result.
+        The reader's result; None for a table found in a folder that holds neither messages,
+        events nor outcomes (a labels file, for example).
     """
     from mining.io.events import events_from_records
     from mining.io.outcomes import outcomes_from_records
@@ -255,11 +258,13 @@ def read_input(path: Any, kind: str, settings: IngestSettings) -> ReadResult:
         from mining.io.chat import chat_from_records
 
         return chat_from_records(records, settings)
-    if kind == "auto" and records.items and not has_text:
+    if kind in ("auto", "found") and records.items and not has_text:
         if _has_field(records.columns, "event_type", cmap):
             return events_from_records(records, settings)
         if _has_field(records.columns, "converted", cmap):
             return outcomes_from_records(records, settings)
+        if kind == "found":
+            return None
     return messages_from_records(records, settings)
 
 
@@ -398,7 +403,13 @@ def load_corpus(
     if not message_paths:
         raise ConfigError(Errors.E006)
     plan, notes = plan_inputs(message_paths, _as_list(events), _as_list(outcomes))
-    results = [read_input(p, kind, ingest) for p, kind in plan]
+    results = []
+    for p, kind in plan:
+        res = read_input(p, kind, ingest)
+        if res is None:
+            notes.append(f"{p}: skipped (no text, event_type or converted column)")
+        else:
+            results.append(res)
 
     tables: dict[str, list[pd.DataFrame]] = {k: [] for k in _KINDS}
     reject_frames = []
