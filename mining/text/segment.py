@@ -37,7 +37,6 @@ _NOT_FOR_SENTENCES = ("lemmatizer", "ner", "attribute_ruler", "tagger", "morphol
 _PIPE_BATCH = 256
 
 
-@functools.lru_cache(maxsize=4)
 def get_nlp(name: str = "") -> spacy.Language:
     """Return a spaCy pipeline, loaded once per process and name.
 
@@ -52,6 +51,11 @@ def get_nlp(name: str = "") -> spacy.Language:
     Raises:
         ConfigError: [E201] when the named pipeline cannot be loaded.
     """
+    return _load_nlp(name or "")
+
+
+@functools.lru_cache(maxsize=4)
+def _load_nlp(name: str) -> spacy.Language:
     import spacy
 
     if not name:
