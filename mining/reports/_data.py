@@ -81,7 +81,8 @@ def prepare_tags(tags: pd.DataFrame) -> pd.DataFrame:
 
     Returns:
         A copy with the declared dtypes, a ``_row`` column (original order), sorted by journey and
-        time, and ``is_objection`` as plain bool (missing means no).
+        time, and ``is_objection`` as plain bool (missing means no). A missing ``journey_id`` is
+        the conversation (or, failing that, the message itself).
 
     Raises:
         InputError: [E601] when a required column is missing.
@@ -108,6 +109,7 @@ def prepare_tags(tags: pd.DataFrame) -> pd.DataFrame:
         else:
             df[col] = df[col].astype("string")
     df["is_objection"] = df["is_objection"].fillna(False).astype(bool)
+    df["journey_id"] = df["journey_id"].fillna(df["conversation_id"]).fillna(df["message_id"])
     df["_row"] = np.arange(len(df))
     df = df.sort_values(["journey_id", "timestamp", "_row"], na_position="last", kind="mergesort")
     return df.reset_index(drop=True)
