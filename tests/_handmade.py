@@ -135,3 +135,70 @@ def handmade_tables(n_journeys: int = 30, seed: int = 0) -> dict[str, pd.DataFra
         "events": schema.conform(pd.DataFrame(events), "events"),
         "reports": reports,
     }
+
+
+CUSTOMER_LINES = [
+    "Hi, I saw your ad and wanted to know what you offer.",
+    "Honestly the price is too high for our budget right now.",
+    "We are happy with our current provider, not sure we need to switch.",
+    "Can I book a demo next week?",
+    "I need to talk to my boss before deciding.",
+    "Great, how do I pay for the annual plan?",
+    "Is my data stored securely? We need GDPR compliance.",
+    "Thanks, the onboarding went well. How do I add users?",
+]
+AGENT_LINES = [
+    "Happy to help! Here is an overview of our plans.",
+    "I understand. We can offer 15% off the first year.",
+    "Many teams like yours switched and saved 10 hours a week.",
+    "Sure, I have booked Tuesday 10am for you.",
+    "Of course, would a short call with your manager help?",
+    "You can pay by card or invoice; here is the link.",
+    "Yes, all data is encrypted and stored in the EU.",
+    "Go to Settings > Users to invite colleagues.",
+]
+
+
+def write_mini_corpus(folder, n_journeys: int = 40, seed: int = 1, prefix: str = "c") -> dict:
+    """Write a small chat JSONL corpus with events and outcomes into ``folder``; return paths."""
+    import csv
+    import datetime as dt
+    import json
+    import random
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rnd = random.Random(seed)
+    rows, outs, evs = [], [], []
+    t0 = dt.datetime(2026, 3, 1, 9, 0)
+    for j in range(n_journeys):
+        jid = f"{prefix}{j}"
+        t = t0 + dt.timedelta(days=j)
+        evs.append({"journey_id": jid, "timestamp": t.isoformat() + "Z", "event_type": "visit",
+                    "channel": "web", "value": ""})
+        n = rnd.randint(2, 8)
+        for k in range(n):
+            i = min(k + rnd.randint(0, 1), 7)
+            for role, lines, who in (("customer", CUSTOMER_LINES, f"cust{j}"),
+                                     ("agent", AGENT_LINES, "Ann")):
+                t += dt.timedelta(minutes=rnd.randint(2, 1200))
+                rows.append({"message_id": f"{jid}-{len(rows)}", "conversation_id": jid,
+                             "timestamp": t.isoformat() + "Z", "role": role, "channel": "chat",
+                             "author": who, "text": lines[i]})
+        conv = n >= 5
+        outs.append({"journey_id": jid, "converted": str(conv).lower(),
+                     "converted_at": t.isoformat() + "Z" if conv else "",
+                     "value": "120" if conv else "0"})
+    chats = folder / "chats.jsonl"
+    chats.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    paths = {"chats": chats}
+    for name, data in (("outcomes", outs), ("events", evs)):
+        p = folder / f"{name}.csv"
+        with p.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(data[0]))
+            w.writeheader()
+            w.writerows(data)
+        paths[name] = p
+    paths["n_messages"] = len(rows)
+    return paths
