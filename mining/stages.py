@@ -1,0 +1,336 @@
+"""Journey-stage tagging: per-message stage scores, then an HMM decoded with Viterbi per journey.
+
+Per message and stage, a score (a logit) adds up:
+
+- similarity: ``sim_scale`` x mean cosine of the message to the stage's ``top_k`` nearest
+  examples in stages.yaml;
+- cues: ``cue_weight`` when a stage cue matches (negated cues do not count);
+  agent, bot and system messages count with ``agent_weight`` (they echo the customer's stage);
+- events: the furthest stage reached by events of the journey up to the message time (each
+  stage lists its ``events`` in stages.yaml) gets ``event_weight`` and earlier stages
+  ``-event_weight`` (a purchase event moves the journey on; a setback stays possible);
+- conversion: messages after ``converted_at`` are in ``post_conversion_stage`` (``hard_weight``);
+  journeys known not to have converted get ``-event_weight`` on the conversion stage and later;
+- position: ``position_weight`` x closeness of the message's relative position in its journey
+  to the stage's place in the order.
+
+Scores become per-message log-probabilities (log-softmax), and a hidden Markov model whose
+transition preferences come from stages.yaml (stay, forward, skip, back) is decoded per journey
+with Viterbi, so stages move forward with realistic setbacks instead of flickering.
+``stage_confidence`` is the forward-backward posterior of the decoded stage.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mining.errors import Errors, NotFittedError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mining.taxonomy import Taxonomy, TaxonomyFile
+
+
+def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
+    m = np.max(a, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(a - m), axis=axis))
+
+
+def transition_matrix(tf: TaxonomyFile) -> tuple[np.ndarray, np.ndarray]:
+    """Build log transition and log start probabilities from a stages taxonomy.
+
+    Args:
+        tf: The stages taxonomy file.
+
+    Returns:
+        ``(log_trans, log_start)``: ``(k, k)`` row-normalised log transition probabilities
+        (row = from) and ``(k,)`` log start probabilities.
+    """
+    from mining.taxonomy import Transitions
+
+    k = len(tf.categories)
+    t = tf.transitions or Transitions()
+    trans = np.zeros((k, k))
+    for i in range(k):
+        for j in range(k):
+            if j == i:
+                w = t.stay
+            elif j == i + 1:
+                w = t.forward
+            elif j > i + 1:
+                w = t.skip / (j - i - 1)  # further jumps are rarer
+            else:
+                w = t.back / (i - j)
+            trans[i, j] = w
+        trans[i] /= trans[i].sum()
+    if t.start:
+        start = np.array([t.start.get(n, 0.0) for n in tf.names], dtype=float)
+    else:
+        start = np.array([1.0] + [0.1 / max(k - 1, 1)] * (k - 1))
+    start = np.maximum(start, 1e-6)
+    start /= start.sum()
+    with np.errstate(divide="ignore"):
+        return np.log(np.maximum(trans, 1e-12)), np.log(start)
+
+
+def viterbi(log_emit: np.ndarray, log_trans: np.ndarray, log_start: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Decode the most likely stage path and the posterior of each step.
+
+    Args:
+        log_emit: ``(n, k)`` per-step log scores of each stage.
+        log_trans: ``(k, k)`` log transition probabilities.
+        log_start: ``(k,)`` log start probabilities.
+
+    Returns:
+        ``(path, posterior)``: ``(n,)`` stage indices and ``(n, k)`` posterior probabilities
+        (forward-backward).
+    """
+    n, k = log_emit.shape
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, k))
+    delta = log_start + log_emit[0]
+    back = np.zeros((n, k), dtype=np.int64)
+    for t in range(1, n):
+        cand = delta[:, None] + log_trans
+        back[t] = np.argmax(cand, axis=0)
+        delta = cand[back[t], np.arange(k)] + log_emit[t]
+    path = np.zeros(n, dtype=np.int64)
+    path[-1] = int(np.argmax(delta))
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    fwd = np.zeros((n, k))
+    bwd = np.zeros((n, k))
+    fwd[0] = log_start + log_emit[0]
+    for t in range(1, n):
+        fwd[t] = _logsumexp(fwd[t - 1][:, None] + log_trans, axis=0) + log_emit[t]
+    for t in range(n - 2, -1, -1):
+        bwd[t] = _logsumexp(log_trans + (log_emit[t + 1] + bwd[t + 1])[None, :], axis=1)
+    post = fwd + bwd
+    post = np.exp(post - _logsumexp(post, axis=1)[:, None])
+    return path, post
+
+
+class StageTagger:
+    """Tag every message of every journey with a stage (scikit-learn contract).
+
+    Args:
+        taxonomy: A :class:`~mining.taxonomy.Taxonomy`, a folder, or None for the packaged one.
+        embedder: Embedder name or object for ``mining.embed.embed_texts``.
+        settings: ``mining.config.Settings``.
+        top_k: Nearest examples averaged per stage.
+        sim_scale: Logits per unit of cosine similarity.
+        cue_weight: Logit added by a matching stage cue.
+        agent_weight: Factor on similarity and cues of non-customer messages.
+        event_weight: Logit for the stage reached by events (and against earlier stages).
+        hard_weight: Logit that puts post-conversion messages in the post-conversion stage.
+        position_weight: Logit for a message whose relative position fits the stage.
+    """
+
+    def __init__(self, taxonomy: Taxonomy | str | Path | None = None, *, embedder: Any = None,
+                 settings: Any = None, top_k: int = 3, sim_scale: float = 10.0,
+                 cue_weight: float = 1.5, agent_weight: float = 0.5, event_weight: float = 2.0,
+                 hard_weight: float = 8.0, position_weight: float = 1.0) -> None:
+        self.taxonomy = taxonomy
+        self.embedder = embedder
+        self.settings = settings
+        self.top_k = top_k
+        self.sim_scale = sim_scale
+        self.cue_weight = cue_weight
+        self.agent_weight = agent_weight
+        self.event_weight = event_weight
+        self.hard_weight = hard_weight
+        self.position_weight = position_weight
+
+    def _params(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("top_k", "sim_scale", "cue_weight", "agent_weight",
+                                              "event_weight", "hard_weight", "position_weight")}
+
+    def fit(self, X: Any = None, y: Any = None, *, progress: bool = False) -> StageTagger:
+        """Embed the stage examples and build the transition model from stages.yaml.
+
+        Args:
+            X: Ignored (stages are learned from the taxonomy, not from the data).
+            y: Ignored.
+            progress: Show a progress bar while embedding.
+
+        Returns:
+            self
+        """
+        from mining.prototypes import Prototypes
+        from mining.taxonomy import load_taxonomy
+
+        tax = self.taxonomy
+        if tax is None or isinstance(tax, (str, Path)):
+            tax = load_taxonomy(tax)
+        self._setup(tax.stages)
+        self.prototypes_ = Prototypes.from_taxonomy(self.taxonomy_, embedder=self.embedder,
+                                                    settings=self.settings, progress=progress)
+        return self
+
+    def _setup(self, tf: TaxonomyFile) -> None:
+        from mining.cues import CueMatcher
+
+        self.taxonomy_ = tf
+        self.stages_ = tf.names
+        self.log_trans_, self.log_start_ = transition_matrix(tf)
+        self.matcher_ = CueMatcher(tf)
+        self.event_stage_ = {ev.lower(): i for i, name in enumerate(self.stages_)
+                             for ev in tf.categories[name].events}
+
+    def _check(self) -> None:
+        if not hasattr(self, "prototypes_"):
+            raise NotFittedError(Errors.E500.format(name=type(self).__name__))
+
+    def scores(self, journeys: pd.DataFrame, vectors: np.ndarray
+               ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+        """Per-message stage logits and their evidence (before sequence smoothing).
+
+        Args:
+            journeys: Messages in journey order with the context columns of
+                :func:`mining.journeys.build_journeys`.
+            vectors: ``(n, dim)`` message vectors, row-aligned with ``journeys``.
+
+        Returns:
+            ``(logits, evidence)``: ``(n, k)`` scores and one evidence dict per message.
+        """
+        self._check()
+        n, k = len(journeys), len(self.stages_)
+        texts = journeys["clean_text"].fillna("").astype(str).tolist() if n else []
+        sim, nearest = self.prototypes_.scores(np.asarray(vectors, np.float32), top_k=self.top_k)
+        cues = self.matcher_.match(texts)
+        is_cust = (journeys["role"].astype("string").fillna("") == "customer").to_numpy(bool) \
+            if n else np.zeros(0, bool)
+        w_role = np.where(is_cust, 1.0, self.agent_weight)[:, None]
+        logits = w_role * (self.sim_scale * sim + self.cue_weight * (cues.counts > 0))
+        # position in the journey
+        order = np.arange(k) / max(k - 1, 1)
+        pos = journeys["_pos"].to_numpy(float) if n else np.zeros(0)
+        logits += self.position_weight * (1.0 - np.abs(pos[:, None] - order[None, :]))
+        # events reached so far
+        reached = np.full(n, -1)
+        reached_by: list[str | None] = [None] * n
+        if n and "_events" in journeys:
+            for i, evs in enumerate(journeys["_events"].tolist()):
+                for ev in evs or ():
+                    s = self.event_stage_.get(str(ev).lower(), -1)
+                    if s > reached[i]:
+                        reached[i], reached_by[i] = s, str(ev)
+        has = reached >= 0
+        idx = np.flatnonzero(has)
+        logits[idx, reached[idx]] += self.event_weight
+        earlier = has[:, None] & (np.arange(k)[None, :] < reached[:, None])
+        logits -= self.event_weight * earlier
+        # conversion
+        tf = self.taxonomy_
+        post = (journeys["_after_conversion"].fillna(False).to_numpy(bool) if n
+                else np.zeros(0, bool))
+        conv_i = self.stages_.index(tf.conversion_stage) if tf.conversion_stage else None
+        post_i = self.stages_.index(tf.post_conversion_stage) if tf.post_conversion_stage else None
+        if post_i is not None:
+            logits[post, :] -= self.hard_weight
+            logits[post, post_i] += 2 * self.hard_weight
+        if conv_i is not None and n:
+            never = (journeys["_converted"].astype("boolean") == False).fillna(False)  # noqa: E712
+            logits[never.to_numpy(bool), conv_i:] -= self.event_weight
+        evidence = []
+        for i in range(n):
+            best = int(np.argmax(logits[i]))
+            near = int(nearest[i, best])
+            ev: dict[str, Any] = {
+                "stage_cues": [m["cue"] for m in cues.matches[i]
+                               if m["category"] == self.stages_[best] and not m["negated"]],
+                "stage_nearest_example": self.prototypes_.texts[near] if near >= 0 else None,
+                "stage_similarity": round(float(sim[i, best]), 4),
+            }
+            if reached_by[i]:
+                ev["event"] = reached_by[i]
+            if post[i]:
+                ev["after_conversion"] = True
+            evidence.append(ev)
+        return logits, evidence
+
+    def transform(self, journeys: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
+        """Decode the stage of every message, journey by journey.
+
+        Args:
+            journeys: Messages in journey order with the context columns of
+                :func:`mining.journeys.build_journeys` (``journey_id``, ``role``,
+                ``clean_text``, ``_pos``, ``_events``, ``_after_conversion``, ``_converted``).
+            vectors: ``(n, dim)`` message vectors, row-aligned with ``journeys``.
+
+        Returns:
+            Row-aligned with ``journeys``: ``stage`` (str), ``stage_confidence`` (float, the
+            posterior of the decoded stage), ``raw_stage`` (the best stage before smoothing) and
+            ``evidence`` (dict).
+
+        Raises:
+            NotFittedError: [E500] before :meth:`fit` or :meth:`load`.
+        """
+        import pandas as pd
+
+        self._check()
+        logits, evidence = self.scores(journeys, vectors)
+        n = len(journeys)
+        path = np.zeros(n, dtype=np.int64)
+        conf = np.zeros(n)
+        if n:
+            log_emit = logits - _logsumexp(logits, axis=1)[:, None]
+            codes = pd.factorize(journeys["journey_id"].astype("string").fillna(""))[0]
+            for j in np.unique(codes):
+                rows = np.flatnonzero(codes == j)
+                p, post = viterbi(log_emit[rows], self.log_trans_, self.log_start_)
+                path[rows] = p
+                conf[rows] = post[np.arange(len(rows)), p]
+        stages = [self.stages_[i] for i in path]
+        raw = [self.stages_[i] for i in np.argmax(logits, axis=1)] if n else []
+        return pd.DataFrame({"stage": pd.array(stages, dtype="string"),
+                             "stage_confidence": conf.astype(float),
+                             "raw_stage": pd.array(raw, dtype="string"),
+                             "evidence": evidence}, index=journeys.index)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the tagger to a folder (``config.json``, example vectors, ``meta.json``)."""
+        from mining import __version__
+
+        self._check()
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        emb = self.embedder if isinstance(self.embedder, (str, type(None))) else \
+            getattr(self.embedder, "name", None)
+        config = {"params": {**self._params(), "embedder": emb},
+                  "taxonomy": self.taxonomy_.model_dump(mode="json"),
+                  "prototypes": self.prototypes_.save(folder, "examples")}
+        (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+        meta = {"model": "StageTagger", "journeymine_version": __version__}
+        (folder / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, path: str | Path) -> StageTagger:
+        """Read a tagger written by :meth:`save`.
+
+        Raises:
+            InputError: [E501] when the folder is not a saved stage tagger.
+        """
+        from mining.errors import InputError
+        from mining.prototypes import Prototypes
+        from mining.taxonomy import TaxonomyFile
+
+        folder = Path(path)
+        for name in ("config.json", "meta.json", "examples_vectors.npy"):
+            if not (folder / name).is_file():
+                raise InputError(Errors.E501.format(path=folder, name="stage tagger",
+                                                    missing=name))
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        params = dict(config["params"])
+        tagger = cls(embedder=params.pop("embedder", None), **params)
+        tagger._setup(TaxonomyFile.model_validate(config["taxonomy"]))
+        tagger.prototypes_ = Prototypes.load(folder, "examples", config["prototypes"])
+        return tagger
