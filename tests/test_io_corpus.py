@@ -262,3 +262,13 @@ def test_io_corpus_email_threads_span_mbox_and_eml(tmp_path):
     assert corpus.messages["conversation_id"].nunique() == 1  # one thread across both files
     assert sorted(corpus.messages["role"]) == ["agent", "customer"]
     assert corpus.reconciles()
+
+
+def test_io_corpus_settings_lists_survive_default_keywords(tmp_path):
+    f = jsonl(tmp_path / "m.jsonl", [{"text": "hi"}])
+    s = Settings.model_validate({"ingest": {"agent_domains": ["acme.example"], "redact": False}})
+    from mining.io.corpus import _ingest_settings
+
+    kept = _ingest_settings(s, {"agent_domains": [], "redact": True, "column_map": None})
+    assert kept.agent_domains == ["acme.example"] and kept.redact is False
+    assert load_corpus(f, settings=s).reconciles()

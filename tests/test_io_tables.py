@@ -344,3 +344,21 @@ def test_io_tables_timestamp_forms_in_csv(tmp_path, value):
 def test_io_tables_timestamp_non_iso_rejected(tmp_path, value):
     f = write(tmp_path / "t.csv", f"text,timestamp\nhi,{value}\n")
     assert codes(read_message_table(f)) == ["E112"]
+
+
+def test_io_tables_one_column_can_feed_two_fields(tmp_path):
+    f = write(tmp_path / "m.csv", "conversation_id,lead,text\nc1,L9,hi\nc2,,hello\n")
+    res = read_message_table(f, IngestSettings(column_map={"journey_id": "conversation_id"}))
+    assert res.table["conversation_id"].tolist() == ["c1", "c2"]
+    assert res.table["journey_id"].tolist() == ["c1", "c2"]
+    mapped = read_message_table(f, IngestSettings(column_map={"journey_id": "lead"}))
+    assert mapped.table["journey_id"].tolist() == ["L9", "c2"]  # blank falls back to conversation
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("1,200.50", 1200.5), ("1.200,50", 1200.5), ("12,5", 12.5), ("$40", 40.0), ("40 €", 40.0)],
+)
+def test_io_events_value_number_formats(tmp_path, given, expected):
+    f = write(tmp_path / "e.csv", f'journey_id,event_type,value\nj,purchase,"{given}"\n')
+    assert read_events(f).table["value"].tolist() == [expected]

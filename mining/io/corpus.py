@@ -116,11 +116,12 @@ def _ingest_settings(settings: Settings | IngestSettings | None, overrides: dict
     defaults = {"column_map": None, "timezone": "UTC", "agent_domains": (), "agent_addresses": (),
                 "redact": True, "max_message_chars": 20_000}
     for key, value in overrides.items():
-        if base is None or value != defaults[key]:
-            if key in ("agent_domains", "agent_addresses", "column_map"):
-                value = dict(value or {}) if key == "column_map" else list(value or ())
-            if value is not None:
-                data[key] = value
+        if key == "column_map":
+            value = dict(value or {})
+        elif key in ("agent_domains", "agent_addresses"):
+            value = list(value or ())
+        if base is None or value not in (defaults[key], {}, []):
+            data[key] = value
     try:
         return IngestSettings.model_validate(data)
     except ValidationError as err:

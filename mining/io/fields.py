@@ -56,6 +56,7 @@ ROLE_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(("system", "notification", "internal", "note", "event"), "system"),
 }
 
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+$")
 _EPOCH = re.compile(r"^\d{9,13}(\.\d+)?$")
 _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|z)$")
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -188,7 +189,9 @@ def parse_bool(value: Any) -> bool:
 
 
 def parse_number(value: Any) -> float | None:
-    """Parse a number (``"1,200.50"`` and a leading currency sign are accepted); blank gives None.
+    """Parse a number; blank gives None.
+
+    ``"1,200.50"``, ``"1.200,50"``, ``"12,5"`` and a currency sign are accepted.
 
     Raises:
         ValueError: When the value is not a number.
@@ -199,7 +202,14 @@ def parse_number(value: Any) -> float | None:
         raise ValueError("not a number")
     if isinstance(value, (int, float)):
         return float(value)
-    s = str(value).strip().replace(",", "").lstrip("$€£")
+    s = str(value).strip().lstrip("$€£").rstrip("$€£").strip().replace(" ", "").replace("_", "")
+    if "," in s and "." in s:  # the separator that comes first groups thousands
+        if s.rfind(".") > s.rfind(","):
+            s = s.replace(",", "")
+        else:
+            s = s.replace(".", "").replace(",", ".")
+    elif "," in s:
+        s = s.replace(",", "") if _THOUSANDS.match(s) else s.replace(",", ".")
     out = float(s)
     if math.isnan(out) or math.isinf(out):
         raise ValueError("not a finite number")
@@ -274,16 +284,16 @@ def resolve_columns(
         if col is not None and col in present:
             out[f] = col
             used.add(col)
-    for f in fields:
-        if f in out:
-            continue
-        if f in lower and lower[f] not in used and f not in column_map.values():
+    for f in fields:  # then canonical names (a column may feed two fields: journey_id=conv...)
+        if f not in out and f in lower:
             out[f] = lower[f]
             used.add(lower[f])
+    for f in fields:  # aliases last, never a column that already feeds a field
+        if f in out:
             continue
         for alias in ALIASES.get(f, ()):
             col = lower.get(alias)
-            if col is not None and col not in used and col not in column_map.values():
+            if col is not None and col not in used:
                 out[f] = col
                 used.add(col)
                 notes.append(f"column '{col}' read as {f}")
