@@ -10,6 +10,7 @@ from mining.cli import (
     ingest,  # noqa: E402,F401
     reports,  # noqa: E402,F401
     run,  # noqa: E402,F401
+    tag,  # noqa: E402,F401
     taxonomy,  # noqa: E402,F401
 )
 from mining.cli._app import app
