@@ -251,12 +251,12 @@ def test_io_corpus_email_folder_with_tables(tmp_path):
     assert set(corpus.sources["format"]) == {"email", "jsonl"}
 
 
-def test_io_corpus_email_threads_span_mbox_and_eml(tmp_path):
+def test_io_corpus_email_threads_span_mbox_and_eml(tmp_path):  # mbox without extension
     pytest.importorskip("mining.io.email")
     d = tmp_path / "inbox"
     (d / "sent").mkdir(parents=True)
     write(d / "sent" / "reply.eml", REPLY)
-    write(d / "archive.mbox", "From dana@client.example Fri Mar  1 10:00:00 2024\n" + EML + "\n")
+    write(d / "Archive", "From dana@client.example Fri Mar  1 10:00:00 2024\n" + EML + "\n")
     corpus = load_corpus(d, agent_domains=["acme.example"])
     assert len(corpus.sources) == 1 and corpus.sources["format"].iloc[0] == "email"
     assert corpus.messages["conversation_id"].nunique() == 1  # one thread across both files

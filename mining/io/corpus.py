@@ -210,7 +210,16 @@ def plan_inputs(
 
 
 def _is_mbox_or_eml(path: Path) -> bool:
-    return path.suffix.lower() in EMAIL_SUFFIXES or path.name.lower() == "mbox"
+    """``.eml``/``.mbox``/``.mbx``, or a file without extension that starts like an mbox."""
+    if path.suffix.lower() in EMAIL_SUFFIXES or path.name.lower() == "mbox":
+        return True
+    if path.suffix:
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(5) == b"From "
+    except OSError:
+        return False
 
 
 def _has_field(columns: list[str], name: str, column_map: dict[str, str]) -> bool:
