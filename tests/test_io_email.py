@@ -306,3 +306,26 @@ def test_io_email_decode_bytes_chain():
     assert decode_bytes("naïve".encode("latin-1"), "x-unknown")[0] == "naïve"
     assert decode_bytes("日本".encode("shift_jis"), "shift_jis")[0] == "日本"
     assert decode_bytes(bytes(range(40)) * 5, "utf-8")[1] is False
+
+
+def test_io_email_corrupted_files_never_crash(tmp_path):
+    import random
+
+    rng = random.Random(7)
+    sources = sorted(DATA.rglob("*.eml"))
+    for i in range(60):
+        data = bytearray(rng.choice(sources).read_bytes())
+        for _ in range(rng.randint(1, 20)):
+            pos = rng.randrange(max(1, len(data)))
+            op = rng.random()
+            if op < 0.4 and data:
+                data[pos] = rng.randrange(256)
+            elif op < 0.7:
+                del data[pos : pos + rng.randint(1, 200)]
+            else:
+                data[pos:pos] = rng.choice([b"\n", b"=?", b"?=", b"<", b"--", b"\n\n",
+                                            b"; charset=utf-16", b"\x00", b"\xff\xfe"])
+        (tmp_path / f"{i:03d}.eml").write_bytes(bytes(data))
+    res = read_email(tmp_path, ACME)
+    assert res.n_read == 60 == len(res.table) + len(res.rejects)
+    assert set(res.rejects["code"]) <= {"E114", "E150", "E151", "E152", "E153"}

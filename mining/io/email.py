@@ -35,6 +35,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email import policy
+from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -55,7 +56,10 @@ from mining.text.clean import clean_email_body, html_to_text
 
 EML_SUFFIXES = (".eml", ".msg.eml")
 MBOX_SUFFIXES = (".mbox", ".mbx")
-_PARSER = BytesParser(policy=policy.default)
+# compat32 keeps headers as strings: about three times faster than policy.default, whose header
+# objects we do not need (encoded words and addresses are decoded below).
+_PARSER = BytesParser(policy=policy.compat32)
+_MBOX_ESCAPED_FROM = re.compile(rb"(?m)^>(>*From )")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 _META_CHARSET = re.compile(
@@ -142,6 +146,7 @@ def _iter_mbox(path: Path) -> Iterator[_Raw]:
         for n, key in enumerate(keys, start=1):
             data = box.get_bytes(key, from_=True)
             from_line, _, rest = data.partition(b"\n")
+            rest = _MBOX_ESCAPED_FROM.sub(rb"\1", rest)  # mboxrd: ">From " -> "From "
             yield _Raw(str(path), str(n), rest, from_line.decode("ascii", "replace"))
     finally:
         box.close()
@@ -223,28 +228,44 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, bool]:
     return text, ok
 
 
-def _header(msg: Message, name: str) -> str:
-    """A decoded header value ('' when absent); raw 8-bit headers are decoded as UTF-8 or cp1252."""
+def _raw_header(msg: Message, name: str) -> str:
+    """A header's value as sent, unfolded ('' when absent); raw 8-bit bytes decoded."""
     for key, value in msg.raw_items():
         if key.lower() != name.lower():
             continue
-        if isinstance(value, str) and _SURROGATE.search(value):
-            raw = value.encode("ascii", "surrogateescape")
-            return decode_bytes(raw)[0].strip()
-        try:
-            return str(msg.policy.header_fetch_parse(key, value)).strip()
-        except Exception:  # noqa: BLE001 - a malformed header must not lose the message
-            return str(value).strip()
+        value = str(value)
+        if _SURROGATE.search(value):
+            value = decode_bytes(value.encode("ascii", "surrogateescape"))[0]
+        return " ".join(value.split())
     return ""
 
 
+def _decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words (``=?UTF-8?Q?Zo=C3=AB?=``), tolerating unknown charsets."""
+    if "=?" not in value:
+        return value.strip()
+    try:
+        parts = decode_header(value)
+    except Exception:  # noqa: BLE001 - a malformed encoded word is kept as written
+        return value.strip()
+    out = []
+    for data, charset in parts:
+        out.append(data if isinstance(data, str) else decode_bytes(data, charset)[0])
+    return "".join(out).strip()
+
+
+def _header(msg: Message, name: str) -> str:
+    """A decoded header value ('' when absent)."""
+    return _decode_words(_raw_header(msg, name))
+
+
 def _addresses(value: str) -> list[tuple[str, str]]:
-    """``(display name, lowercased address)`` pairs of an address header value."""
+    """``(display name, lowercased address)`` pairs of a raw (not yet decoded) address header."""
     out = []
     for name, addr in getaddresses([value]):
         addr = addr.strip().strip("<>").lower()
         if addr and "@" in addr:
-            out.append((name.strip().strip('"'), addr))
+            out.append((_decode_words(name).strip().strip('"').strip(), addr))
     return out
 
 
@@ -282,7 +303,7 @@ def _date(msg: Message, raw: _Raw, tz: Any) -> tuple[datetime | None, str]:
 
 
 def _is_attachment(part: Message) -> bool:
-    disp = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+    disp = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()
     return disp == "attachment"
 
 
@@ -400,6 +421,14 @@ def _parse(raw: _Raw, tz: Any) -> _Parsed | tuple[str, str]:
     names = {k.lower() for k in msg.keys()}
     if not names & {"from", "date", "message-id", "subject", "to"}:
         return "E150", Errors.E150.format(detail="no From, To, Date, Subject or Message-ID header")
+    try:
+        return _fields(msg, raw, tz)
+    except Exception as err:  # noqa: BLE001 - a malformed message is a reject, never a crash
+        return "E150", Errors.E150.format(detail=f"malformed structure ({type(err).__name__})")
+
+
+def _fields(msg: Message, raw: _Raw, tz: Any) -> _Parsed | tuple[str, str]:
+    """The row fields of a parsed message, or ``(code, reason)`` for a reject."""
     text, clean_src, code, detail = _extract_body(msg)
     if code == "E151":
         return code, Errors.E151.format(detail=detail)
@@ -409,11 +438,11 @@ def _parse(raw: _Raw, tz: Any) -> _Parsed | tuple[str, str]:
     mid = ids[0] if ids else _generated_id(msg, raw.data)
     refs = parse_ids(_header(msg, "References"))
     refs += [r for r in parse_ids(_header(msg, "In-Reply-To")) if r not in refs]
-    senders = _addresses(_header(msg, "From")) or _addresses(_header(msg, "Sender"))
+    senders = _addresses(_raw_header(msg, "From")) or _addresses(_raw_header(msg, "Sender"))
     from_name, from_addr = senders[0] if senders else ("", "")
     if not from_name and not from_addr:
         from_name = " ".join(_header(msg, "From").split())
-    recipients = [a for h in ("To", "Cc") for _, a in _addresses(_header(msg, h))]
+    recipients = [a for h in ("To", "Cc") for _, a in _addresses(_raw_header(msg, h))]
     date, origin = _date(msg, raw, tz)
     notes = [] if origin == "date" else [origin or "missing"]
     return _Parsed(
