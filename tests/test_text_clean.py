@@ -129,6 +129,10 @@ def test_text_clean_signature_by_sender_name():
     assert clean_email_body(f"{OWN}\n\nAnn\n") == f"{OWN}\n\nAnn"  # unknown sender: kept
 
 
+def test_text_clean_thank_you_note_keeps_its_thanks():
+    assert clean_email_body("Hi Sam,\n\nThanks!\n\nAnn") == "Hi Sam,\n\nThanks!"
+
+
 def test_text_clean_signoff_followed_by_content_is_kept():
     text = f"{OWN}\n\nThanks,\nAlso: could you include onboarding? We need it by Friday?"
     assert strip_signature(text) == text

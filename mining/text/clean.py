@@ -401,6 +401,11 @@ _DISCLAIMER = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|dear|hallo|hej|bonjour|salut|hola|buongiorno|ciao|olá|guten\s+tag|"
+    r"good\s+(?:morning|afternoon|evening))\b[^.?]{0,40}[,!:]?\s*$",
+    re.IGNORECASE,
+)
 _CONTACT = re.compile(
     r"(?:\b(?:tel|phone|ph|mob|mobile|cell|fax|direct|office|t|m|f|e|w)\b\.?\s*[:.]"
     r"|\+?\d[\d ()./-]{6,}\d|@|\bwww\.|https?://|linkedin\.com|\|)",
@@ -507,7 +512,9 @@ def strip_signature(
             continue
         tail = [ln.strip() for ln in lines[i + 1 :] if ln.strip()]
         if len(tail) <= 6 and all(len(t) <= 70 and not t.endswith("?") for t in tail):
-            lines = lines[:i]
+            before = [ln for ln in lines[:i] if ln.strip()]
+            # "Hi Sam,\n\nThanks!\nAnn": the thanks is the message; only the name goes
+            lines = lines[: i + 1] if all(_GREETING.match(b) for b in before) else lines[:i]
             break
     lines = lines[: _trailing_contact_block(lines)]
     return "\n".join(lines)
