@@ -424,7 +424,8 @@ def embed_texts(
     from mining.config import EmbedSettings
 
     es = getattr(settings, "embed", settings) or EmbedSettings()
-    emb = model if isinstance(model, Embedder) else get_embedder(model or es.model)
+    # (not isinstance(model, Embedder): a runtime protocol check would read .dim and load a model)
+    emb = get_embedder(model or es.model) if model is None or isinstance(model, str) else model
     batch_size = int(batch_size or es.batch_size)
     texts = [t if isinstance(t, str) else "" for t in texts]
 
