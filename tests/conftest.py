@@ -53,3 +53,19 @@ def st_embedder():
     emb = get_embedder("all-MiniLM-L6-v2")
     emb.encode(["warm up"])  # load the model now, not inside the first test that uses it
     return emb
+
+
+@pytest.fixture(scope="session")
+def hash_detector():
+    """An ObjectionDetector fitted from the packaged taxonomy with the "hash" embedder (fast)."""
+    from mining.objections import ObjectionDetector
+
+    return ObjectionDetector(embedder="hash").fit()
+
+
+@pytest.fixture(scope="session")
+def st_detector(st_embedder):
+    """An ObjectionDetector fitted with the packaged real model. Slow: ``@pytest.mark.slow`` only."""
+    from mining.objections import ObjectionDetector
+
+    return ObjectionDetector(embedder=st_embedder).fit()
