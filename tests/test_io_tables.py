@@ -362,3 +362,14 @@ def test_io_tables_one_column_can_feed_two_fields(tmp_path):
 def test_io_events_value_number_formats(tmp_path, given, expected):
     f = write(tmp_path / "e.csv", f'journey_id,event_type,value\nj,purchase,"{given}"\n')
     assert read_events(f).table["value"].tolist() == [expected]
+
+
+def test_io_tables_reasons_do_not_quote_sentences(tmp_path):
+    f = write(tmp_path / "m.csv", "text,role,timestamp\n"
+              "hi,please call me back about the invoice,\n"
+              "hi,user,my order number is in the email I sent\n")
+    res = read_message_table(f)
+    assert codes(res) == ["E117", "E112"]
+    joined = " ".join(res.rejects["reason"])
+    assert "invoice" not in joined and "order number" not in joined
+    assert "characters, not shown" in joined

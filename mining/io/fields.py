@@ -111,9 +111,15 @@ def as_str(value: Any) -> str | None:
 
 
 def show(value: Any, limit: int = 40) -> str:
-    """A short, single-line rendering of a *non-text* field value for a reject reason."""
+    """Render a *non-text* field value (a role, a timestamp, an id) for a reject reason.
+
+    A value that is long or reads like a sentence (perhaps message text in the wrong column) is
+    not quoted; only its length is given, so reasons never carry message text.
+    """
     s = " ".join(str(value).split())
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+    if len(s) > limit or len(s.split()) > 4:
+        return f"<{len(s)} characters, not shown>"
+    return s
 
 
 def parse_timestamp(value: Any, tz: Any) -> datetime | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mining.errors import Errors, InputError
-from mining.io.fields import ALIASES, ALL_FIELDS, show
+from mining.io.fields import ALIASES, ALL_FIELDS
 
 #: Extension (without .gz) -> format name.
 TABLE_FORMATS = {
@@ -297,7 +297,7 @@ def read_parquet(path: Path, data: bytes) -> Records:
     try:
         table = pq.read_table(pa.BufferReader(data))
     except (pa.ArrowException, OSError, ValueError) as err:
-        detail = show(err, 120)
+        detail = " ".join(str(err).split())[:200]
         raise InputError(Errors.E102.format(path=path, fmt="Parquet", detail=detail)) from None
     out.columns = list(table.column_names)
     for i, rec in enumerate(table.to_pylist(), start=1):
