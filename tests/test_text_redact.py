@@ -36,6 +36,7 @@ def test_text_redact_emails(text):
         "whatsapp +34612345678",
         "text me on 4155550132",
         "call 07700900123",
+        "my phone number is 546 158 1578",
     ],
 )
 def test_text_redact_phones(text):
@@ -57,6 +58,7 @@ def test_text_redact_phones(text):
         "order #123456 is late",
         "order 1234567 arrived",
         "ticket no. 98765432",
+        "my policy number is 1581018771",
         "version 1.2.3 and pi 3.14159265",
         "server 192.168.100.200 is down",
         "open 10:00-18:00",

@@ -90,8 +90,8 @@ _CURRENCY_AFTER = re.compile(
 )
 _ID_BEFORE = re.compile(
     r"(?:\b(?:order|invoice|inv|ticket|case|ref|reference|tracking|shipment|po|sku|item|"
-    r"confirmation|booking|reservation|account|acct|customer|member|policy|claim|id|no|nr|"
-    r"number)\b\.?|#|№)\s?(?:no\.?|nr\.?|number|#|id)?\s?[:=]?\s?$",
+    r"confirmation|booking|reservation|account|acct|customer|member|policy|claim|id|serial)"
+    r"\b\.?|#|№)\s?(?:no\.?|nr\.?|number|#|id|code)?\s?(?:is|was|[:=])?\s?$",
     re.IGNORECASE,
 )
 
