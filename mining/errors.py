@@ -117,6 +117,7 @@ class Errors(metaclass=_WithCodes):
     E304 = "Got vectors of shape {shape} for {n} texts; pass one row of vectors per text."
     E305 = "The vectors have {got} dimensions but the theme model was fitted on {want}; embed with the model's embedder."
     E306 = "Column '{column}' is not in '{path}'; its columns are: {columns}."
+    E307 = "--id-column needs --text-column (plain tables); other inputs carry their own message ids."
 
     # --- taxonomies (E400-E499)
     E400 = "Taxonomy problems:\n{problems}"
