@@ -46,6 +46,8 @@ def folder(tmp_path) -> Path:
     write(d / "outcomes.csv", "conversation_id,converted,value\nc1,yes,40\nc2,no,\n")
     write(d / "README.txt", "not data")
     write(d / "labels.csv", "message_id,stage\nm1,consideration\n")  # neither kind: skipped
+    (d / "truth").mkdir()
+    write(d / "truth" / "journeys.csv", "journey_id,converted\nj1,no\n")  # not named outcomes
     return d
 
 
@@ -65,6 +67,11 @@ def test_io_corpus_folder_dispatch_and_reconcile(folder):
     assert corpus.messages["message_id"].tolist() == ["m1", "m2", "m3", "m5"]
     assert any("README.txt" in n for n in corpus.notes)
     assert any("labels.csv: skipped" in n for n in corpus.notes)
+    assert any("journeys.csv: skipped" in n for n in corpus.notes)
+    truth = folder / "truth" / "journeys.csv"
+    assert load_corpus(folder / "chats.jsonl", outcomes=truth).reconciles()
+    named = load_corpus(folder / "truth" / "journeys.csv")  # named explicitly: columns decide
+    assert named.sources["kind"].tolist() == ["outcomes"]
     with pytest.raises(InputError, match="E106"):  # named explicitly, it must be messages
         load_corpus(folder / "labels.csv")
 

@@ -149,7 +149,9 @@ def plan_inputs(
     Returns:
         ``([(path or paths, kind), ...], notes)`` with kind ``"email"`` (a list of paths),
         ``"auto"`` (a table file: messages, or events/outcomes recognised by their columns),
-        ``"found"`` (the same, found in a folder: skipped when it is none of them),
+        ``"found"`` (the same, found in a folder: events and outcomes also need ``event`` or
+        ``outcome``/``conversion`` in the file name, and a table that is none of them is
+        skipped),
         ``"events"`` or ``"outcomes"``.
 
     Raises:
@@ -269,9 +271,13 @@ def read_input(path: Any, kind: str, settings: IngestSettings) -> ReadResult | N
 
         return chat_from_records(records, settings)
     if kind in ("auto", "found") and records.items and not has_text:
-        if _has_field(records.columns, "event_type", cmap):
+        # found in a folder, the file name must agree too (a ground-truth journeys table with a
+        # 'converted' column is not an outcomes file)
+        name = Path(path).name.lower()
+        if _has_field(records.columns, "event_type", cmap) and (kind == "auto" or "event" in name):
             return events_from_records(records, settings)
-        if _has_field(records.columns, "converted", cmap):
+        named = any(w in name for w in ("outcome", "conversion", "converted"))
+        if _has_field(records.columns, "converted", cmap) and (kind == "auto" or named):
             return outcomes_from_records(records, settings)
         if kind == "found":
             return None
