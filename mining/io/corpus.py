@@ -444,6 +444,7 @@ def load_corpus(
     if evs is not None:
         evs = _rekey(evs, journey_of)
     outs = pd.concat(tables["outcomes"], ignore_index=True) if tables["outcomes"] else None
+    outcomes_kept: dict[int, int] = {}
     if outs is not None and len(outs):
         if "conversation_id" not in outs:
             outs = outs.assign(conversation_id=pd.NA)
@@ -457,6 +458,7 @@ def load_corpus(
             reason = Errors.E114.format(field=kind[i], value=show(outs.at[i, "journey_id"], 80),
                                         kept=first[ident[i]])
             corpus_rejects.append((int(outs.at[i, "_rid"]), src_file, record, "E114", reason))
+        outcomes_kept = outs.loc[~dup, "_rid"].value_counts().to_dict()
         outs = _merge_outcomes(_rekey(outs[~dup], journey_of), notes)
 
     if corpus_rejects:
@@ -470,14 +472,13 @@ def load_corpus(
     rejects = rejects.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
 
     accepted = {k: (v["_rid"].value_counts().to_dict() if v is not None and len(v) else {})
-                for k, v in (("m", msgs), ("e", evs), ("o", outs))}
+                for k, v in (("m", msgs), ("e", evs))}
+    accepted["o"] = outcomes_kept  # before journeys were merged: one per record accepted
     rows = []
     for rid, res in enumerate(results):
         mine = rejects[rejects["_rid"] == rid]
         codes = mine["code"].value_counts().sort_index()
         n_acc = sum(a.get(rid, 0) for a in accepted.values())
-        if res.kind == "outcomes":  # merged journeys count once per record read
-            n_acc = res.n_read - len(mine)
         rows.append({
             "source": str(res.source), "kind": res.kind, "format": res.fmt, "read": res.n_read,
             "accepted": n_acc, "rejected": len(mine),
