@@ -10,7 +10,8 @@ import pytest
 
 from mining.config import IngestSettings
 from mining.errors import InputError
-from mining.io.email import decode_bytes, read_email
+from mining.io.email import read_email, read_email_sources
+from mining.io.email_body import decode_bytes
 from mining.io.email_threads import normalize_subject, parse_ids
 from mining.schema import check
 
@@ -329,3 +330,17 @@ def test_io_email_corrupted_files_never_crash(tmp_path):
     res = read_email(tmp_path, ACME)
     assert res.n_read == 60 == len(res.table) + len(res.rejects)
     assert set(res.rejects["code"]) <= {"E114", "E150", "E151", "E152", "E153"}
+
+
+def test_io_email_sources_thread_together_but_count_separately(thread):
+    folder, mbox = read_email_sources(THREAD, ACME)
+    assert (folder.source, mbox.source) == tuple(str(p) for p in THREAD)
+    assert (folder.n_read, mbox.n_read) == (3, 2)
+    assert len(folder.table) == 3 and len(mbox.table) == 2
+    combined = pd.concat([folder.table, mbox.table]).sort_values("message_id")
+    expected = thread.sort_values("message_id")
+    assert combined["conversation_id"].tolist() == expected["conversation_id"].tolist()
+    assert combined["journey_id"].tolist() == expected["journey_id"].tolist()
+    # read one at a time, the mbox replies lose their link to the thread root
+    alone = read_email(THREAD[1], ACME).table
+    assert set(alone["conversation_id"]) != set(mbox.table["conversation_id"])

@@ -35,16 +35,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email import policy
-from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 from mining.config import IngestSettings
 from mining.errors import Errors, InputError
 from mining.io.base import ReadResult, reject_frame
+from mining.io.email_body import addresses, extract_body, header, raw_header
 from mining.io.email_threads import (
     ThreadItem,
     build_threads,
@@ -52,29 +52,14 @@ from mining.io.email_threads import (
     normalize_subject,
     parse_ids,
 )
-from mining.text.clean import clean_email_body, html_to_text
+from mining.text.clean import clean_email_body
 
 EML_SUFFIXES = (".eml", ".msg.eml")
 MBOX_SUFFIXES = (".mbox", ".mbx")
 # compat32 keeps headers as strings: about three times faster than policy.default, whose header
-# objects we do not need (encoded words and addresses are decoded below).
+# objects we do not need (encoded words and addresses are decoded in mining.io.email_body).
 _PARSER = BytesParser(policy=policy.compat32)
 _MBOX_ESCAPED_FROM = re.compile(rb"(?m)^>(>*From )")
-_SURROGATE = re.compile("[\udc80-\udcff]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
-)
-# WHATWG encoding rules: these labels mean a superset in practice.
-_CHARSET_ALIASES = {
-    "us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp1252", "iso8859-1": "cp1252",
-    "latin1": "cp1252", "latin-1": "cp1252", "l1": "cp1252", "iso_8859-1": "cp1252",
-    "iso-8859-9": "cp1254", "tis-620": "cp874", "iso-8859-11": "cp874",
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "euc-cn": "gb18030",
-    "ks_c_5601-1987": "cp949", "euc-kr": "cp949", "shift_jis": "cp932", "x-sjis": "cp932",
-    "sjis": "cp932", "big5": "big5hkscs", "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8",
-    "x-unknown": "", "unknown-8bit": "", "default": "", "x-user-defined": "",
-}
 
 
 @dataclass
@@ -167,111 +152,9 @@ def _iter_raw(path: Path, *, top_level: bool) -> Iterator[_Raw | tuple[str, str]
     yield _Raw(str(path), "1", data)
 
 
-# --- decoding ---------------------------------------------------------------------------------
-
-
-def _codec(label: str | None) -> str | None:
-    import codecs
-
-    if not label:
-        return None
-    label = label.strip().strip("\"'").lower()
-    label = _CHARSET_ALIASES.get(label, label)
-    if not label:
-        return None
-    for cand in (label, re.sub(r"-[ie]$", "", label)):
-        try:
-            return codecs.lookup(cand).name
-        except LookupError:
-            continue
-    return None
-
-
-def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, bool]:
-    """Decode body bytes with a fallback chain.
-
-    Tries the declared charset (WHATWG aliases: ``iso-8859-1`` and ``us-ascii`` mean
-    windows-1252), but prefers UTF-8 when a single-byte charset is declared and the bytes are valid
-    UTF-8 with non-ASCII characters (a common mislabel); then UTF-8, windows-1252 and Latin-1
-    (which decodes any bytes).
-
-    Args:
-        data: The transfer-decoded body bytes.
-        declared: The charset named by the message, if any.
-
-    Returns:
-        ``(text, ok)``; ``ok`` is False when the result looks like binary data rather than text.
-    """
-    if not data:
-        return "", True
-    codec = _codec(declared)
-    chain: list[str] = []
-    if codec in ("cp1252", "latin-1", "iso8859-1", "ascii") or codec is None:
-        if any(b > 127 for b in data):
-            chain.append("utf-8")
-    if codec:
-        chain.append(codec)
-    chain += ["utf-8", "cp1252", "latin-1"]
-    text = None
-    for enc in dict.fromkeys(chain):
-        try:
-            text = data.decode(enc)
-            break
-        except (UnicodeDecodeError, LookupError):
-            continue
-    if text is None:  # unreachable in practice: latin-1 decodes every byte
-        text = data.decode("utf-8", errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    sample = text[:20_000]
-    ok = "\x00" not in sample and len(_CONTROL.findall(sample)) <= max(2, len(sample) // 50)
-    return text, ok
-
-
-def _raw_header(msg: Message, name: str) -> str:
-    """A header's value as sent, unfolded ('' when absent); raw 8-bit bytes decoded."""
-    for key, value in msg.raw_items():
-        if key.lower() != name.lower():
-            continue
-        value = str(value)
-        if _SURROGATE.search(value):
-            value = decode_bytes(value.encode("ascii", "surrogateescape"))[0]
-        return " ".join(value.split())
-    return ""
-
-
-def _decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words (``=?UTF-8?Q?Zo=C3=AB?=``), tolerating unknown charsets."""
-    if "=?" not in value:
-        return value.strip()
-    try:
-        parts = decode_header(value)
-    except Exception:  # noqa: BLE001 - a malformed encoded word is kept as written
-        return value.strip()
-    out = []
-    for data, charset in parts:
-        out.append(data if isinstance(data, str) else decode_bytes(data, charset)[0])
-    return "".join(out).strip()
-
-
-def _header(msg: Message, name: str) -> str:
-    """A decoded header value ('' when absent)."""
-    return _decode_words(_raw_header(msg, name))
-
-
-def _addresses(value: str) -> list[tuple[str, str]]:
-    """``(display name, lowercased address)`` pairs of a raw (not yet decoded) address header."""
-    out = []
-    for name, addr in getaddresses([value]):
-        addr = addr.strip().strip("<>").lower()
-        if addr and "@" in addr:
-            out.append((_decode_words(name).strip().strip('"').strip(), addr))
-    return out
-
-
 def _date(msg: Message, raw: _Raw, tz: Any) -> tuple[datetime | None, str]:
     """The message time in UTC and where it came from (``date``, ``received``, ``mbox``, ``""``)."""
-    candidates = [("date", _header(msg, "Date"))]
+    candidates = [("date", header(msg, "Date"))]
     received = [v for k, v in msg.raw_items() if k.lower() == "received"]
     if received:
         candidates.append(("received", str(received[0]).rsplit(";", 1)[-1]))
@@ -299,100 +182,6 @@ def _date(msg: Message, raw: _Raw, tz: Any) -> tuple[datetime | None, str]:
     return None, ""
 
 
-# --- body ---------------------------------------------------------------------------------------
-
-
-def _is_attachment(part: Message) -> bool:
-    disp = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()
-    return disp == "attachment"
-
-
-def _body_parts(part: Message) -> list[Message]:
-    """The text parts that make up the body: text/plain preferred within multipart/alternative."""
-    ctype = part.get_content_type()
-    if part.is_multipart():
-        children = part.get_payload() if isinstance(part.get_payload(), list) else []
-        if ctype == "multipart/alternative":
-            plain = [c for c in children if c.get_content_type() == "text/plain"]
-            if plain and any(_payload_bytes(c).strip() for c in plain):
-                return plain[:1]
-            for pref in ("text/html", "multipart/related", "multipart/mixed"):
-                for c in children:
-                    if c.get_content_type() == pref:
-                        got = _body_parts(c)
-                        if got:
-                            return got
-            return []
-        out: list[Message] = []
-        for c in children:
-            if c.get_content_type() == "message/rfc822" or _is_attachment(c):
-                continue
-            out += _body_parts(c)
-        return out
-    if ctype in ("text/plain", "text/html") and not _is_attachment(part):
-        return [part]
-    return []
-
-
-def _payload_bytes(part: Message) -> bytes:
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001 - broken transfer encoding: use what is there
-        data = None
-    if data is None:
-        payload = part.get_payload()
-        data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
-    return data
-
-
-def _unflow(text: str, delsp: bool) -> str:
-    """Undo RFC 3676 format=flowed soft line breaks."""
-    out: list[str] = []
-    buf = ""
-    for line in text.split("\n"):
-        if line.endswith(" ") and line != "-- ":
-            buf += line[:-1] if delsp else line
-        else:
-            out.append(buf + line)
-            buf = ""
-    if buf:
-        out.append(buf)
-    return "\n".join(out)
-
-
-def _extract_body(msg: Message) -> tuple[str, str, str | None, str]:
-    """Return ``(text, clean source text, reject code or None, reject detail)``."""
-    parts = _body_parts(msg)
-    if not parts:
-        has_attachments = any(_is_attachment(p) for p in msg.walk())
-        return "", "", "E151", "; only attachments" if has_attachments else ""
-    texts: list[str] = []
-    cleans: list[str] = []
-    for part in parts:
-        data = _payload_bytes(part)
-        charset = part.get_content_charset()
-        is_html = part.get_content_type() == "text/html"
-        if is_html and not charset:
-            m = _META_CHARSET.search(data[:4096])
-            charset = m.group(1).decode("ascii", "replace") if m else None
-        text, ok = decode_bytes(data, charset)
-        if not ok:
-            return "", "", "E153", charset or "none"
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if is_html:
-            texts.append(html_to_text(text))
-            cleans.append(html_to_text(text, strip_quotes=True))
-        else:
-            if (part.get_param("format") or "").lower() == "flowed":
-                text = _unflow(text, (part.get_param("delsp") or "").lower() == "yes")
-            texts.append(text.strip("\n"))
-            cleans.append(text)
-    text = "\n\n".join(t for t in texts if t.strip())
-    if not text.strip():
-        return "", "", "E151", "; the body is empty"
-    return text, "\n\n".join(cleans), None, ""
-
-
 # --- the reader ---------------------------------------------------------------------------------
 
 
@@ -402,7 +191,7 @@ def _where(raw: _Raw) -> str:
 
 
 def _generated_id(msg: Message, data: bytes) -> str:
-    key = "\x1f".join(_header(msg, h) for h in ("From", "To", "Date", "Subject"))
+    key = "\x1f".join(header(msg, h) for h in ("From", "To", "Date", "Subject"))
     body = data.split(b"\n\n", 1)[-1]
     digest = hashlib.sha1(key.encode("utf-8", "surrogatepass") + b"\x1f" + body).hexdigest()
     return f"{digest[:24]}@journeymine.generated"
@@ -429,25 +218,25 @@ def _parse(raw: _Raw, tz: Any) -> _Parsed | tuple[str, str]:
 
 def _fields(msg: Message, raw: _Raw, tz: Any) -> _Parsed | tuple[str, str]:
     """The row fields of a parsed message, or ``(code, reason)`` for a reject."""
-    text, clean_src, code, detail = _extract_body(msg)
+    text, clean_src, code, detail = extract_body(msg)
     if code == "E151":
         return code, Errors.E151.format(detail=detail)
     if code == "E153":
         return code, Errors.E153.format(charset=detail)
-    ids = parse_ids(_header(msg, "Message-ID"))
+    ids = parse_ids(header(msg, "Message-ID"))
     mid = ids[0] if ids else _generated_id(msg, raw.data)
-    refs = parse_ids(_header(msg, "References"))
-    refs += [r for r in parse_ids(_header(msg, "In-Reply-To")) if r not in refs]
-    senders = _addresses(_raw_header(msg, "From")) or _addresses(_raw_header(msg, "Sender"))
+    refs = parse_ids(header(msg, "References"))
+    refs += [r for r in parse_ids(header(msg, "In-Reply-To")) if r not in refs]
+    senders = addresses(raw_header(msg, "From")) or addresses(raw_header(msg, "Sender"))
     from_name, from_addr = senders[0] if senders else ("", "")
     if not from_name and not from_addr:
-        from_name = " ".join(_header(msg, "From").split())
-    recipients = [a for h in ("To", "Cc") for _, a in _addresses(_raw_header(msg, h))]
+        from_name = " ".join(header(msg, "From").split())
+    recipients = [a for h in ("To", "Cc") for _, a in addresses(raw_header(msg, h))]
     date, origin = _date(msg, raw, tz)
     notes = [] if origin == "date" else [origin or "missing"]
     return _Parsed(
         raw=raw, message_id=mid, refs=[r for r in refs if r != mid],
-        subject=_header(msg, "Subject"),
+        subject=header(msg, "Subject"),
         from_name=from_name, from_addr=from_addr, recipients=recipients, date=date, text=text,
         clean_text=clean_email_body(clean_src, names=_names(from_name, from_addr)), notes=notes,
     )
@@ -467,12 +256,12 @@ def _agent_matcher(settings: IngestSettings) -> Any:
     domains = tuple(
         d.strip().lower().lstrip("@").lstrip(".") for d in settings.agent_domains if d.strip()
     )
-    addresses = {a.strip().lower().strip("<>") for a in settings.agent_addresses if a.strip()}
+    exact = {a.strip().lower().strip("<>") for a in settings.agent_addresses if a.strip()}
 
     def is_agent(addr: str) -> bool:
         if not addr:
             return False
-        if addr in addresses:
+        if addr in exact:
             return True
         dom = addr.rsplit("@", 1)[-1]
         return any(dom == d or dom.endswith("." + d) for d in domains)
@@ -480,23 +269,87 @@ def _agent_matcher(settings: IngestSettings) -> Any:
     return is_agent
 
 
-def _sources(path: str | Path | Sequence[str | Path]) -> tuple[list[tuple[Path, bool]], str]:
-    paths = [path] if isinstance(path, (str, Path)) else list(path)
+def _expand(path: Path) -> list[tuple[Path, bool]]:
+    """The files of one input: ``(file, given directly)``."""
+    if not path.exists():
+        raise InputError(Errors.E100.format(path=path))
+    if path.is_dir():
+        files = _email_files(path)
+        if not files:
+            raise InputError(Errors.E108.format(path=path))
+        return [(f, False) for f in files]
+    return [(path, True)]
+
+
+@dataclass
+class _Batch:
+    """What was read from one input path."""
+
+    label: str
+    n_read: int = 0
+    rejects: list[tuple[str, str, str, str]] = field(default_factory=list)
+    parsed: list[_Parsed] = field(default_factory=list)
+
+
+def _read_batches(paths: list[Path], settings: IngestSettings) -> list[_Batch]:
+    from mining.io.fields import resolve_timezone
+
+    tz = resolve_timezone(settings.timezone)
+    plan = [(p, _expand(p)) for p in paths]  # every path is checked before any is read
+    batches: list[_Batch] = []
+    first_seen: dict[str, str] = {}
+    limit = settings.max_message_chars
+    for path, files in plan:
+        batch = _Batch(str(path))
+        batches.append(batch)
+        for file, top in files:
+            for raw in _iter_raw(file, top_level=top):
+                batch.n_read += 1
+                if isinstance(raw, tuple):
+                    batch.rejects.append((raw[0], "1", "E154", Errors.E154.format(detail=raw[1])))
+                    continue
+                res = _parse(raw, tz)
+                if isinstance(res, tuple):
+                    batch.rejects.append((raw.path, raw.record, res[0], res[1]))
+                    continue
+                mid = res.message_id
+                if mid in first_seen:
+                    reason = Errors.E114.format(field="Message-ID", value=mid[:80],
+                                                kept=first_seen[mid])
+                    batch.rejects.append((raw.path, raw.record, "E114", reason))
+                    continue
+                first_seen[mid] = _where(raw)
+                if not res.clean_text:
+                    batch.rejects.append((raw.path, raw.record, "E152", Errors.E152))
+                elif len(res.clean_text) > limit:
+                    reason = Errors.E116.format(length=len(res.clean_text), limit=limit)
+                    batch.rejects.append((raw.path, raw.record, "E116", reason))
+                else:
+                    batch.parsed.append(res)
+    return batches
+
+
+def _as_paths(path: str | Path | Sequence[str | Path]) -> list[Path]:
+    paths = [Path(path)] if isinstance(path, (str, Path)) else [Path(p) for p in path]
     if not paths:
         raise InputError(Errors.E006)
-    out: list[tuple[Path, bool]] = []
-    for p in map(Path, paths):
-        if not p.exists():
-            raise InputError(Errors.E100.format(path=p))
-        if p.is_dir():
-            files = _email_files(p)
-            if not files:
-                raise InputError(Errors.E108.format(path=p))
-            out += [(f, False) for f in files]
-        else:
-            out.append((p, True))
-    label = str(paths[0]) if len(paths) == 1 else ", ".join(str(p) for p in paths)
-    return out, label
+    return paths
+
+
+def _result(batches: list[_Batch], rows: list[dict[str, Any]], settings: IngestSettings,
+            label: str, *, agent_note: bool) -> ReadResult:
+    import pandas as pd
+
+    from mining.schema import MESSAGES, conform
+
+    parsed = [p for b in batches for p in b.parsed]
+    rejects = [r for b in batches for r in b.rejects]
+    table = conform(pd.DataFrame(rows, columns=list(MESSAGES)), "messages")
+    return ReadResult(
+        table=table, rejects=reject_frame(rejects), n_read=sum(b.n_read for b in batches),
+        source=label, notes=_notes(parsed, settings, agent_note=agent_note), kind="messages",
+        fmt="email",
+    )
 
 
 def read_email(
@@ -520,52 +373,44 @@ def read_email(
         InputError: [E100] a path does not exist, [E108] a folder has no e-mail files, [E102]
             / [E105] / [E107] an mbox file is not an mbox, is binary or cannot be read.
     """
-    import pandas as pd
-
-    from mining.io.fields import resolve_timezone
-    from mining.schema import MESSAGES, conform
-
     settings = settings or IngestSettings()
-    tz = resolve_timezone(settings.timezone)
-    sources, label = _sources(path)
-    rejects: list[tuple[str, str, str, str]] = []
-    parsed: list[_Parsed] = []
-    first_seen: dict[str, str] = {}
-    n_read = 0
-    for file, top in sources:
-        for raw in _iter_raw(file, top_level=top):
-            n_read += 1
-            if isinstance(raw, tuple):
-                rejects.append((raw[0], "1", "E154", Errors.E154.format(detail=raw[1])))
-                continue
-            res = _parse(raw, tz)
-            if isinstance(res, tuple):
-                rejects.append((raw.path, raw.record, res[0], res[1]))
-                continue
-            where = _where(raw)
-            if res.message_id in first_seen:
-                reason = Errors.E114.format(
-                    field="Message-ID", value=res.message_id[:80], kept=first_seen[res.message_id]
-                )
-                rejects.append((raw.path, raw.record, "E114", reason))
-                continue
-            first_seen[res.message_id] = where
-            if not res.clean_text:
-                rejects.append((raw.path, raw.record, "E152", Errors.E152))
-                continue
-            if len(res.clean_text) > settings.max_message_chars:
-                limit = settings.max_message_chars
-                reason = Errors.E116.format(length=len(res.clean_text), limit=limit)
-                rejects.append((raw.path, raw.record, "E116", reason))
-                continue
-            parsed.append(res)
+    paths = _as_paths(path)
+    batches = _read_batches(paths, settings)
+    rows = _rows([p for b in batches for p in b.parsed], settings)
+    label = ", ".join(str(p) for p in paths)
+    return _result(batches, rows, settings, label, agent_note=True)
 
-    rows = _rows(parsed, settings)
-    table = conform(pd.DataFrame(rows, columns=list(MESSAGES)), "messages")
-    return ReadResult(
-        table=table, rejects=reject_frame(rejects), n_read=n_read, source=label,
-        notes=_notes(parsed, settings), kind="messages", fmt="email",
-    )
+
+def read_email_sources(
+    paths: Sequence[str | Path], settings: IngestSettings | None = None
+) -> list[ReadResult]:
+    """Read several e-mail inputs with threads rebuilt across all of them, one result per input.
+
+    Use this rather than one :func:`read_email` call per input when a thread may span inputs (a
+    folder of ``.eml`` exports and an mbox archive): conversation and journey ids are then the
+    same as if everything had been read at once, while counts and rejects stay per input.
+
+    Args:
+        paths: Folders, ``.eml`` files and mbox files, as for :func:`read_email`.
+        settings: Ingestion settings; the defaults when None.
+
+    Returns:
+        One :class:`~mining.io.base.ReadResult` per path, in order (``source`` is that path).
+
+    Raises:
+        InputError: As :func:`read_email`, before anything is read.
+    """
+    settings = settings or IngestSettings()
+    batches = _read_batches(_as_paths(list(paths)), settings)
+    rows = _rows([p for b in batches for p in b.parsed], settings)
+    by_batch: dict[int, list[dict[str, Any]]] = {}
+    owner = {id(p): i for i, b in enumerate(batches) for p in b.parsed}
+    for row in rows:
+        by_batch.setdefault(owner[row.pop("_parsed")], []).append(row)
+    return [
+        _result([b], by_batch.get(i, []), settings, b.label, agent_note=i == 0)
+        for i, b in enumerate(batches)
+    ]
 
 
 def _rows(parsed: list[_Parsed], settings: IngestSettings) -> list[dict[str, Any]]:
@@ -603,12 +448,13 @@ def _rows(parsed: list[_Parsed], settings: IngestSettings) -> list[dict[str, Any
             "text": p.text,
             "clean_text": p.clean_text,
             "source": _where(p.raw),
+            "_parsed": id(p),
         })
     rows.sort(key=lambda r: (r["conversation_id"], r["timestamp"] is None, r["timestamp"] or 0))
     return rows
 
 
-def _notes(parsed: Iterable[_Parsed], settings: IngestSettings) -> list[str]:
+def _notes(parsed: Iterable[_Parsed], settings: IngestSettings, *, agent_note: bool) -> list[str]:
     notes = []
     counts: dict[str, int] = {}
     for p in parsed:
@@ -621,7 +467,7 @@ def _notes(parsed: Iterable[_Parsed], settings: IngestSettings) -> list[str]:
         notes.append(f"{counts['mbox']} {no_date} mbox 'From ' line")
     if counts.get("missing"):
         notes.append(f"{counts['missing']} message(s) have no usable date: timestamp left empty")
-    if not settings.agent_domains and not settings.agent_addresses:
+    if agent_note and not settings.agent_domains and not settings.agent_addresses:
         notes.append(
             "no agent domains or addresses given (--agent-domain, --agent-address): "
             "every sender is taken as a customer"
