@@ -12,6 +12,7 @@ from mining.cli import (
     run,  # noqa: E402,F401
     tag,  # noqa: E402,F401
     taxonomy,  # noqa: E402,F401
+    themes,  # noqa: E402,F401
 )
 from mining.cli._app import app
 

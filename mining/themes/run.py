@@ -1,0 +1,365 @@
+"""Read inputs, fit or apply a ``ThemeModel``, write ``themes.csv``/``assignments.csv``.
+
+This is what ``journeymine themes`` does, callable from Python::
+
+    from mining.themes.run import run_themes
+    res = run_themes(["tickets.csv"], "out/", text_column="body", id_column="ticket_id")
+    res.themes, res.assignments          # DataFrames, also written to out/
+
+Every input row gets exactly one assignment row. Rows that cannot take part (empty text,
+unreadable record) get ``theme_id`` -1 and a ``note`` that says why; duplicate ids are kept
+(each row is assigned) and noted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mining.errors import ConfigError, Errors, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mining.themes.model import ThemeModel
+
+log = logging.getLogger("mining")
+
+#: Columns of ``assignments.csv``, in order.
+ASSIGNMENT_COLUMNS = ("message_id", "theme_id", "theme_label", "probability", "note")
+#: Columns of ``themes.csv``, in order.
+THEME_COLUMNS = ("theme_id", "label", "size", "keywords", "examples", "kind")
+_TABLE_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".pq")
+_ROLE_OF_KIND = {"intent": "customer", "objection": "customer", "reply": "agent"}
+
+
+@dataclass
+class ThemesRun:
+    """What :func:`run_themes` produced."""
+
+    themes: pd.DataFrame
+    assignments: pd.DataFrame
+    model: ThemeModel
+    out_dir: Path
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _table_files(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            files += sorted(f for f in p.rglob("*") if f.is_file() and
+                            f.name.lower().removesuffix(".gz").endswith(_TABLE_SUFFIXES))
+        elif p.exists():
+            files.append(p)
+        else:
+            raise InputError(Errors.E100.format(path=p))
+    if not files:
+        raise ConfigError(Errors.E006)
+    return files
+
+
+def read_table_rows(paths: Sequence[Path], text_column: str, id_column: str | None = None,
+                    *, redact: bool = True) -> tuple[pd.DataFrame, list[str]]:
+    """Read plain tables into one row per record: ``message_id``, ``text``, ``note``.
+
+    Args:
+        paths: Table files or folders of them.
+        text_column: Column holding the text.
+        id_column: Column holding the id; None numbers the rows from 0 (prefixed with the file
+            name when several files are read).
+        redact: Redact personal data in the text (``mining.text.clean.clean_message``).
+
+    Returns:
+        ``(rows, notes)``: rows in file and record order, ``text`` cleaned (empty when missing)
+        and ``note`` set for records that cannot be themed.
+
+    Raises:
+        InputError: [E100] missing path, [E306] missing column, and unreadable files.
+    """
+    import pandas as pd
+
+    from mining.io.records import read_records, record_key
+    from mining.text.clean import clean_message
+
+    files = _table_files(paths)
+    ids: list[str] = []
+    texts: list[str] = []
+    notes_col: list[str] = []
+    for f in files:
+        recs = read_records(f)
+        for col in (text_column, id_column):
+            if col and recs.items and col not in recs.columns:
+                raise InputError(Errors.E306.format(column=col, path=f,
+                                                    columns=", ".join(recs.columns[:20])))
+        entries: list[tuple[tuple, Any, str]] = [(record_key(lab), rec, "")
+                                                 for lab, rec in recs.items]
+        entries += [(record_key(r[1]), None, f"unreadable record ({r[2]})") for r in recs.rejects]
+        entries.sort(key=lambda e: e[0])
+        prefix = f"{f.name}:" if len(files) > 1 else ""
+        for row, (_, rec, note) in enumerate(entries):
+            value = rec.get(id_column) if (rec is not None and id_column) else None
+            ids.append(f"{prefix}{row}" if value is None or _is_na(value) else _id_str(value))
+            raw = rec.get(text_column) if rec is not None else None
+            text = clean_message(str(raw), redact=redact) if isinstance(raw, str | int | float) \
+                and not _is_na(raw) else ""
+            if not note and not text.strip():
+                note = "empty text"
+            texts.append(text)
+            notes_col.append(note)
+    rows = pd.DataFrame({"message_id": ids, "text": texts, "note": notes_col}, dtype="string")
+    dup = rows["message_id"].duplicated(keep=False).to_numpy(dtype=bool)
+    rows.loc[dup, "note"] = [("duplicate message_id; " + n).rstrip("; ")
+                             for n in rows.loc[dup, "note"].tolist()]
+    out_notes = []
+    if dup.any():
+        out_notes.append(f"{int(dup.sum())} rows share a message_id with another row")
+    return rows, out_notes
+
+
+def _is_na(v: Any) -> bool:
+    return isinstance(v, float) and v != v
+
+
+def _id_str(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def read_corpus_rows(paths: Sequence[Path], kind: str, *,
+                     redact: bool = True) -> tuple[pd.DataFrame, list[str]]:
+    """Read any supported input with ``mining.io.corpus.load_corpus``; keep the kind's role.
+
+    Args:
+        paths: Inputs as for ``load_corpus``.
+        kind: Theme kind: ``intent``/``objection`` keep customer messages, ``reply`` agent ones.
+        redact: Redact personal data.
+
+    Returns:
+        ``(rows, notes)`` with ``message_id``, ``text`` (``clean_text``) and ``note``.
+    """
+    from mining.io.corpus import load_corpus
+
+    corpus = load_corpus(list(paths), redact=redact)
+    msgs = corpus.messages
+    role = _ROLE_OF_KIND[kind]
+    keep = msgs["role"].eq(role).fillna(False).to_numpy(dtype=bool)
+    rows = msgs.loc[keep, ["message_id", "clean_text"]].rename(columns={"clean_text": "text"})
+    rows = rows.reset_index(drop=True).astype("string")
+    rows["text"] = rows["text"].fillna("")
+    rows["note"] = rows["text"].map(lambda t: "" if t.strip() else "empty text").astype("string")
+    notes = list(corpus.notes)
+    if len(corpus.rejects):
+        notes.append(f"{len(corpus.rejects)} input record(s) rejected at ingestion "
+                     "(run `journeymine validate` for the list)")
+    notes.append(f"{int(keep.sum())} of {len(msgs)} messages have role '{role}'")
+    return rows, notes
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_themes(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    kind: str = "intent",
+    text_column: str | None = None,
+    id_column: str | None = None,
+    min_theme_size: int | None = None,
+    n_themes: int | None = None,
+    seed: int = 42,
+    embedder: str | None = None,
+    model_dir: str | Path | None = None,
+    redact: bool = True,
+    progress: bool = True,
+) -> ThemesRun:
+    """Find themes in the inputs (or assign them to a saved model's themes) and write the outputs.
+
+    Args:
+        inputs: Files or folders.
+        out_dir: Output folder: ``themes.csv``, ``assignments.csv`` and (when fitting) ``model/``.
+        kind: ``intent``, ``objection`` or ``reply``.
+        text_column: Read plain tables, text from this column (otherwise ``load_corpus``).
+        id_column: With ``text_column``: the id column (default: row numbers).
+        min_theme_size: Smallest theme (None: automatic).
+        n_themes: Target number of themes (None: automatic).
+        seed: Random seed.
+        embedder: Embedding model (None: the default, or the saved model's).
+        model_dir: A saved model: assign instead of fitting.
+        redact: Redact personal data in texts and examples.
+        progress: Progress bars on stderr.
+
+    Returns:
+        The themes, the assignments, the model and notes.
+    """
+    from mining.themes.model import KINDS, ThemeModel
+
+    if kind not in KINDS:
+        raise ConfigError(Errors.E002.format(kind="theme kind", name=kind,
+                                             choices=", ".join(KINDS)))
+    if id_column and not text_column:
+        raise ConfigError(Errors.E307)
+    paths = [Path(p) for p in inputs]
+    if not paths:
+        raise ConfigError(Errors.E006)
+    model = ThemeModel.load(model_dir) if model_dir else None
+    if model is not None:
+        kind = model.kind
+        if embedder:
+            model.embedder = embedder
+    if text_column:
+        rows, notes = read_table_rows(paths, text_column, id_column, redact=redact)
+    else:
+        rows, notes = read_corpus_rows(paths, kind, redact=redact)
+    ok = rows["note"].eq("").to_numpy(dtype=bool) | rows["note"].str.startswith(
+        "duplicate message_id").fillna(False).to_numpy(dtype=bool)
+    ok &= rows["text"].str.strip().ne("").fillna(False).to_numpy(dtype=bool)
+    texts = rows["text"].tolist()
+    if model is None:
+        model = ThemeModel(kind=kind, min_theme_size=min_theme_size, n_themes=n_themes,
+                           seed=seed, embedder=embedder)
+    if kind == "objection":
+        theme_ids, probs = _per_unit(model, rows, ok, fit=model_dir is None, progress=progress)
+    else:
+        theme_ids, probs = _per_message(model, texts, ok, fit=model_dir is None,
+                                        progress=progress)
+    assignments = _assignments(rows, theme_ids, probs, model)
+    themes = _themes_table(model, theme_ids)
+    out = Path(out_dir)
+    _write(out, themes, assignments)
+    if model_dir is None:
+        model.save(out / "model")
+    n_un = int((assignments["theme_id"] < 0).sum())
+    notes.append(f"{len(assignments)} rows, {len(themes)} themes, {n_un} unassigned")
+    for n in notes:
+        log.info("%s", n)
+    return ThemesRun(themes=themes, assignments=assignments, model=model, out_dir=out,
+                     notes=notes)
+
+
+def _embed(model: ThemeModel, texts: list[str], progress: bool) -> Any:
+    from mining.embed import embed_texts
+
+    return embed_texts(model.focus(texts), model=model.embedder, progress=progress)
+
+
+def _per_message(model: ThemeModel, texts: list[str], ok: Any, *, fit: bool,
+                 progress: bool) -> tuple[Any, Any]:
+    import numpy as np
+
+    idx = np.flatnonzero(ok)
+    sub = [texts[i] for i in idx]
+    theme_ids = np.full(len(texts), -1, dtype=np.int64)
+    probs = np.zeros(len(texts), dtype=np.float64)
+    vectors = _embed(model, sub, progress) if sub else None
+    if fit:
+        model.fit(sub, vectors)
+        ids, p = model.labels_, model.probabilities_
+    else:
+        ids, p = model.transform(sub, vectors) if sub else (theme_ids[:0], probs[:0])
+    theme_ids[idx] = ids
+    probs[idx] = p
+    return theme_ids, probs
+
+
+def _per_unit(model: ThemeModel, rows: pd.DataFrame, ok: Any, *, fit: bool,
+              progress: bool) -> tuple[Any, Any]:
+    """Objection themes are found per sentence; a message takes its most probable unit's theme."""
+    import numpy as np
+    import pandas as pd
+
+    from mining.text.segment import segment
+
+    n = len(rows)
+    theme_ids = np.full(n, -1, dtype=np.int64)
+    probs = np.zeros(n, dtype=np.float64)
+    keyed = pd.DataFrame({"message_id": [str(i) for i in range(n)],
+                          "clean_text": rows["text"].fillna("").tolist()})
+    units = segment(keyed[ok])
+    if units.empty:
+        return theme_ids, probs
+    texts = units["text"].astype(str).tolist()
+    vectors = _embed(model, texts, progress)
+    if fit:
+        model.fit(texts, vectors)
+        ids, p = model.labels_, model.probabilities_
+    else:
+        ids, p = model.transform(texts, vectors)
+    owner = units["message_id"].astype(int).to_numpy()
+    for o, t, q in zip(owner, ids, p, strict=True):
+        if t >= 0 and q > probs[o]:
+            theme_ids[o], probs[o] = t, q
+    return theme_ids, probs
+
+
+def _assignments(rows: pd.DataFrame, theme_ids: Any, probs: Any,
+                 model: ThemeModel) -> pd.DataFrame:
+    import pandas as pd
+
+    labels = model.label_of(theme_ids)
+    notes = rows["note"].fillna("").tolist()
+    for i, t in enumerate(theme_ids):
+        if t < 0 and not notes[i]:
+            notes[i] = "no theme close enough"
+    return pd.DataFrame({
+        "message_id": rows["message_id"].astype("string").to_numpy(),
+        "theme_id": pd.array(theme_ids, dtype="int64"),
+        "theme_label": pd.array(labels, dtype="string"),
+        "probability": pd.array([round(float(p), 4) for p in probs], dtype="float64"),
+        "note": pd.array(notes, dtype="string"),
+    })
+
+
+def _themes_table(model: ThemeModel, theme_ids: Any) -> pd.DataFrame:
+    import numpy as np
+
+    t = model.themes_.copy()
+    counts = np.bincount(np.asarray(theme_ids)[np.asarray(theme_ids) >= 0],
+                         minlength=len(t)) if len(t) else np.zeros(0, dtype=int)
+    t["size"] = [int(counts[int(i)]) if int(i) < len(counts) else 0 for i in t["theme_id"]]
+    return t[list(THEME_COLUMNS)].reset_index(drop=True)
+
+
+def _write(out: Path, themes: pd.DataFrame, assignments: pd.DataFrame) -> None:
+    from mining.io.writers import csv_safe
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        csv_safe(themes).to_csv(out / "themes.csv", index=False)
+        csv_safe(assignments).to_csv(out / "assignments.csv", index=False)
+    except OSError as err:
+        raise ConfigError(Errors.E700.format(path=out, detail=err.strerror or err)) from None
+
+
+def print_themes(result: ThemesRun, width: int | None = None) -> None:
+    """Print a readable table of the themes to stdout (and the notes to stderr).
+
+    Args:
+        result: A :func:`run_themes` result.
+        width: Console width; None detects it.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(result.themes)} {result.model.kind} themes", show_lines=False)
+    for name, kw in (("id", {"justify": "right"}), ("size", {"justify": "right"}),
+                     ("label", {}), ("keywords", {}), ("example", {})):
+        table.add_column(name, overflow="fold", **kw)
+    for r in result.themes.itertuples(index=False):
+        kws = ", ".join(str(r.keywords).split(", ")[:5]) if isinstance(r.keywords, str) else ""
+        ex = str(r.examples).split(" | ")[0] if isinstance(r.examples, str) else ""
+        table.add_row(str(r.theme_id), str(r.size), str(r.label), kws, ex[:80])
+    Console(width=width, soft_wrap=False).print(table)
+    un = int((result.assignments["theme_id"] < 0).sum())
+    err = Console(stderr=True, width=width)
+    err.print(f"{len(result.assignments)} rows, {un} unassigned; written to {result.out_dir}",
+              highlight=False, markup=False)
