@@ -373,3 +373,11 @@ def test_io_tables_reasons_do_not_quote_sentences(tmp_path):
     joined = " ".join(res.rejects["reason"])
     assert "invoice" not in joined and "order number" not in joined
     assert "characters, not shown" in joined
+
+
+def test_io_tables_csv_headers_pandas_index_and_repeated_names(tmp_path):
+    f = tmp_path / "indexed.csv"
+    pd.DataFrame({"role": ["user"], "text": ["hi"]}).to_csv(f)  # first header cell is empty
+    assert read_message_table(f).table["text"].tolist() == ["hi"]
+    with pytest.raises(InputError, match="E102.*'text' more than once"):
+        read_message_table(write(tmp_path / "rep.csv", "text,role,text\na,user,b\n"))

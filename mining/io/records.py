@@ -218,8 +218,8 @@ def _looks_like_data(header: list[str]) -> bool:
     """True when a CSV's first row looks like a record, not column names."""
     from datetime import datetime
 
-    cells = [h.strip() for h in header]
-    if len(set(cells)) < len(cells) or any(not c for c in cells) and len(cells) > 1:
+    cells = [h.strip() for h in header if h.strip()]  # an empty cell: a pandas index column
+    if not cells:
         return True
     for c in cells:
         if len(c) > 64 or "\n" in c or len(c.split()) > 4 or _NUMBERISH.match(c):
@@ -257,7 +257,11 @@ def read_csv(path: Path, text: str) -> Records:
         raise InputError(Errors.E102.format(path=path, fmt="CSV", detail=str(err))) from None
     if _looks_like_data(header) or has_bad_bytes(header):
         raise InputError(Errors.E103.format(path=path))
-    header = [h.strip() for h in header]
+    header = [h.strip() or f"column_{i}" for i, h in enumerate(header, start=1)]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        detail = f"the header names column '{repeated[0][:40]}' more than once"
+        raise InputError(Errors.E102.format(path=path, fmt="CSV", detail=detail))
     out.columns = list(header)
     line = reader.line_num
     while True:
