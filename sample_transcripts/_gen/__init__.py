@@ -1,0 +1,1 @@
+"""Phrase banks and helpers for the sample-transcripts generator (standard library only)."""
