@@ -344,3 +344,18 @@ def test_io_email_sources_thread_together_but_count_separately(thread):
     # read one at a time, the mbox replies lose their link to the thread root
     alone = read_email(THREAD[1], ACME).table
     assert set(alone["conversation_id"]) != set(mbox.table["conversation_id"])
+
+
+def test_io_email_auto_replies_are_system_messages(tmp_path):
+    shutil.copy(DATA / "thread" / "01_gmail_customer.eml", tmp_path)
+    (tmp_path / "ooo.eml").write_text(
+        "From: Priya Nair <priya.nair@acme-tools.com>\nTo: zoe.mueller@gmail.com\n"
+        "Subject: Automatic reply: Question about the Pro plan pricing\n"
+        "Date: Mon, 12 Jan 2026 17:14:00 +0000\nMessage-ID: <ooo-1@acme-tools.com>\n"
+        "In-Reply-To: <CAF3xK9qT7yZ=Lw2m+8bqZ3sQk9nV_3fH5d1aB6r2Yp-Gk@mail.gmail.com>\n"
+        "Auto-Submitted: auto-replied\n\nI am out of the office until Monday.\n"
+    )
+    t = read_email(tmp_path, ACME).table.set_index("message_id")
+    assert t.loc["ooo-1@acme-tools.com", "role"] == "system"
+    assert t["conversation_id"].nunique() == 1
+    assert set(t["journey_id"]) == {ZOE}

@@ -12,8 +12,10 @@ Each message becomes one row of the messages table:
 - ``journey_id``: the customer's address, lowercased: the first non-agent sender of the thread
   (or the first non-agent recipient when only agents wrote), so a customer's threads form one
   journey.
-- ``role``: ``agent`` when the From address is in ``agent_addresses`` or its domain (or a
-  subdomain) is in ``agent_domains``; otherwise ``customer``.
+- ``role``: ``system`` for auto-replies, bounces and no-reply notifications (``Auto-Submitted``,
+  ``X-Autoreply``, ``Precedence: bulk``, ``mailer-daemon@``/``no-reply@`` senders); ``agent`` when
+  the From address is in ``agent_addresses`` or its domain (or a subdomain) is in
+  ``agent_domains``; otherwise ``customer``.
 - ``author``: the display name, else the address. ``channel``: ``email``.
 - ``timestamp``: the Date header in UTC (naive dates are taken in ``settings.timezone``); when it
   is missing or unparseable, the newest ``Received`` date, then the mbox ``From`` line; else NaT.
@@ -59,6 +61,9 @@ MBOX_SUFFIXES = (".mbox", ".mbx")
 # compat32 keeps headers as strings: about three times faster than policy.default, whose header
 # objects we do not need (encoded words and addresses are decoded in mining.io.email_body).
 _PARSER = BytesParser(policy=policy.compat32)
+_AUTOMATIC_SENDERS = frozenset(
+    "mailer-daemon postmaster no-reply noreply do-not-reply donotreply no_reply".split()
+)
 _MBOX_ESCAPED_FROM = re.compile(rb"(?m)^>(>*From )")
 
 
@@ -82,6 +87,7 @@ class _Parsed:
     date: datetime | None
     text: str
     clean_text: str
+    automatic: bool = False  # an auto-reply, bounce or no-reply notification
     notes: list[str] = field(default_factory=list)
 
 
@@ -239,7 +245,20 @@ def _fields(msg: Message, raw: _Raw, tz: Any) -> _Parsed | tuple[str, str]:
         subject=header(msg, "Subject"),
         from_name=from_name, from_addr=from_addr, recipients=recipients, date=date, text=text,
         clean_text=clean_email_body(clean_src, names=_names(from_name, from_addr)), notes=notes,
+        automatic=_is_automatic(msg, from_addr),
     )
+
+
+def _is_automatic(msg: Message, from_addr: str) -> bool:
+    """Auto-replies (out of office), bounces and no-reply notifications (RFC 3834 and customs)."""
+    auto = header(msg, "Auto-Submitted").lower()
+    if auto and not auto.startswith("no"):
+        return True
+    if header(msg, "X-Autoreply") or header(msg, "X-Autorespond"):
+        return True
+    if header(msg, "Precedence").lower() in ("auto_reply", "bulk", "junk"):
+        return True
+    return from_addr.split("@", 1)[0] in _AUTOMATIC_SENDERS
 
 
 def _names(display: str, addr: str) -> list[str]:
@@ -429,7 +448,7 @@ def _rows(parsed: list[_Parsed], settings: IngestSettings) -> list[dict[str, Any
     journey: dict[str, str] = {}
     for root, msgs in by_thread.items():
         ordered = sorted(msgs, key=lambda m: (m.date is None, m.date.timestamp() if m.date else 0))
-        senders = [m.from_addr for m in ordered if m.from_addr]
+        senders = [m.from_addr for m in ordered if m.from_addr and not m.automatic]
         customer = next((a for a in senders if not is_agent(a)), "")
         if not customer:
             customer = next((a for m in ordered for a in m.recipients if not is_agent(a)), "")
@@ -443,7 +462,7 @@ def _rows(parsed: list[_Parsed], settings: IngestSettings) -> list[dict[str, Any
             "journey_id": journey[root],
             "timestamp": p.date,
             "channel": "email",
-            "role": "agent" if is_agent(p.from_addr) else "customer",
+            "role": "system" if p.automatic else "agent" if is_agent(p.from_addr) else "customer",
             "author": p.from_name or p.from_addr or None,
             "text": p.text,
             "clean_text": p.clean_text,
