@@ -170,3 +170,20 @@ def test_text_clean_message_for_chat():
     assert clean_message("> 50 users") == "> 50 users"  # all quoted: the author's own text
     assert clean_message("> old\nnew answer") == "new answer"
     assert clean_message(None) == "" and clean_message(float("nan")) == ""
+
+
+def test_text_clean_outlook_desktop_html_reply():
+    html = (
+        '<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><style><!-- p.MsoNormal '
+        '{margin:0cm;} --></style></head><body><div class="WordSection1">'
+        '<p class="MsoNormal">Hi Ann,<o:p></o:p></p><p class="MsoNormal"><o:p>&nbsp;</o:p></p>'
+        '<p class="MsoNormal">We can offer 15% off for a two-year contract.<o:p></o:p></p>'
+        '<p class="MsoNormal">Kind regards,<o:p></o:p></p><p class="MsoNormal">Sam<o:p></o:p></p>'
+        '<div style="border:none;border-top:solid #E1E1E1 1.0pt"><p class="MsoNormal">'
+        "<b>From:</b> Ann Lee &lt;ann@lee.example&gt; <br><b>Sent:</b> 12 January 2026 17:14<br>"
+        "<b>To:</b> sales@acme.example<br><b>Subject:</b> Discount?<o:p></o:p></p></div>"
+        '<p class="MsoNormal">Is there a discount?<o:p></o:p></p></div></body></html>'
+    )
+    text = html_to_text(html, strip_quotes=True)
+    assert "p.MsoNormal" not in text
+    assert clean_email_body(text) == "Hi Ann,\n\nWe can offer 15% off for a two-year contract."
