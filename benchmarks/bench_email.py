@@ -6,7 +6,8 @@ Writes ``benchmarks/results/email.json``. Usage::
 
 Generates N_THREADS threads of 4 messages (plain, HTML-only, quoted-printable, windows-1252) as an
 mbox and as a folder of .eml files, then times ``read_email`` on each, and ``clean_message`` and
-``redact`` on the message bodies.
+``redact`` on the message bodies. Also reports how well threads, journeys, roles and times agree
+with the ground truth of ``sample_transcripts/`` (its inboxes are generated with known threads).
 """
 
 from __future__ import annotations
@@ -73,6 +74,42 @@ def make_messages(n_threads: int, seed: int = 0) -> list[bytes]:
     return out
 
 
+def sample_agreement(root: Path) -> dict:
+    """Agreement of threads, journeys, roles and times with sample_transcripts' ground truth."""
+    import pandas as pd
+
+    from mining.config import IngestSettings
+    from mining.io.email import read_email
+    from mining.io.email_threads import conversation_id
+
+    labels = root / "sample_transcripts" / "ground_truth" / "labels.csv"
+    if not labels.exists():
+        return {"skipped": "sample_transcripts/ground_truth/labels.csv not found"}
+    gt = pd.read_csv(labels)
+    gt = gt[gt["channel"] == "email"].set_index("message_id")
+    domains = {"brightsmile": "brightsmile-dental.example", "ledgerly": "ledgerly.example"}
+    out = {}
+    for biz, dom in domains.items():
+        box = root / "sample_transcripts" / biz / "inbox.mbox"
+        if not box.exists():
+            continue
+        t = read_email(box, IngestSettings(agent_domains=[dom])).table.set_index("message_id")
+        g = gt[gt["business"] == biz]
+        common = t.index.intersection(g.index)
+        ts = pd.to_datetime(g.loc[common, "timestamp"], utc=True)
+        out[biz] = {
+            "messages_ground_truth": len(g), "messages_read": len(t), "matched": len(common),
+            "conversation_id_agreement": float((t.loc[common, "conversation_id"]
+                                                == g.loc[common, "conversation_id"]
+                                                .map(conversation_id)).mean()),
+            "journey_id_agreement": float((t.loc[common, "journey_id"]
+                                           == g.loc[common, "journey_id"].str.lower()).mean()),
+            "role_agreement": float((t.loc[common, "role"] == g.loc[common, "role"]).mean()),
+            "timestamp_agreement": float((t.loc[common, "timestamp"] == ts).mean()),
+        }
+    return out
+
+
 def main() -> None:
     n_threads = int(sys.argv[1]) if len(sys.argv) > 1 else 500
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -118,6 +155,7 @@ def main() -> None:
     secs = time.perf_counter() - t
     results["redact"] = {"texts": len(texts), "per_second": round(len(texts) / secs, 1),
                          "mb_per_second": round(n_chars / secs / 1e6, 2)}
+    results["sample_transcripts"] = sample_agreement(Path(__file__).resolve().parent.parent)
     results["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out = Path(__file__).resolve().parent / "results" / "email.json"
     out.parent.mkdir(exist_ok=True)
