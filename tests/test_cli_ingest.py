@@ -124,17 +124,52 @@ def test_cli_ingest_bad_files_one_line_exit_2(tmp_path, name, content, code):
     assert result.exit_code == 2
     err = result.stderr.strip().splitlines()
     assert len(err) == 1 and code in err[0] and name in err[0]
-    assert result.stdout == ""
+    assert "Traceback" not in result.output
+
+
+def test_cli_ingest_folder_with_a_bad_file_reports_the_rest(tmp_path, clean_file):
+    d = tmp_path / "mixed"
+    d.mkdir()
+    (d / "ok.csv").write_text(clean_file.read_text(encoding="utf-8"), encoding="utf-8")
+    write(d / "events_noheader.csv", "j1,2024-03-01T09:00:00Z,visit,web,\n")
+    write(d / "settings.json", '{"threshold": 0.5}')  # some other JSON: skipped with a note
+    result = runner.invoke(app, ["validate", str(d)])
+    assert result.exit_code == 2
+    assert "read 2 = accepted 2 + rejected 0" in result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "E103" in errors[0] and "events_noheader.csv" in errors[0]
+    assert "settings.json: skipped" in result.stderr
 
 
 def test_cli_ingest_validate_sample_transcripts(samples_dir):
-    data = (".jsonl", ".json", ".csv", ".parquet", ".eml", ".mbox", ".gz")
-    if not any(f.suffix in data for f in samples_dir.rglob("*")):
-        pytest.skip("sample_transcripts/ holds no data files yet")
-    result = runner.invoke(app, ["validate", str(samples_dir), "--json"])
+    businesses = [d for d in sorted(samples_dir.glob("*")) if (d / "outcomes.csv").is_file()]
+    if not businesses:
+        pytest.skip("sample_transcripts/ holds no data yet")
+    for folder in businesses:
+        result = runner.invoke(app, ["validate", str(folder), "--json"])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout)
+        assert summary["totals"]["reconciled"] and summary["tables"]["messages"] > 0
+        assert {s["kind"] for s in summary["sources"]} == {"messages", "events", "outcomes"}
+
+
+def test_cli_ingest_sample_bad_records_match_expectations(samples_dir, tmp_path):
+    bad = samples_dir / "bad"
+    if not (bad / "EXPECTED.json").is_file():
+        pytest.skip("sample_transcripts/bad/ is absent")
+    expected = json.loads((bad / "EXPECTED.json").read_text(encoding="utf-8"))
+    out = tmp_path / "rejects.csv"
+    result = runner.invoke(app, ["validate", str(bad / "chat_bad.jsonl"), "--outcomes",
+                                 str(bad / "outcomes_bad.csv"), "--rejects-out", str(out)])
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout)
-    assert summary["totals"]["reconciled"] and summary["tables"]["messages"] > 0
+    rejected = {(Path(r["source"]).name, int(r["record"]))
+                for r in csv.DictReader(out.open(encoding="utf-8"))}
+    for name in ("chat_bad.jsonl", "outcomes_bad.csv"):
+        for case in expected[name]:
+            assert ((name, case["line"]) in rejected) == (case["expect"] == "reject"), case
+    noheader = runner.invoke(app, ["validate", str(bad / "chat_bad.jsonl"),
+                                   "--events", str(bad / "events_noheader.csv")])
+    assert noheader.exit_code == 2 and "E103" in noheader.stderr
 
 
 def test_cli_ingest_help_does_not_import_pandas():

@@ -42,6 +42,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     out.append(
         f"corpus: {tb['messages']} messages, {tb['events']} events, {tb['outcomes']} outcomes"
     )
+    if summary.get("file_errors"):
+        out.append(f"unreadable files: {len(summary['file_errors'])} (see the errors on stderr)")
     if summary["rejects_by_code"]:
         out.append("rejects by code (first example):")
         for code, info in summary["rejects_by_code"].items():
@@ -106,6 +108,7 @@ def _validate(
             agent_addresses=agent_addresses,
             redact=redact,
             max_message_chars=limit,
+            file_errors="collect",
         )
     if rejects_out is not None:
         _write_rejects(corpus.rejects, rejects_out)
@@ -117,6 +120,10 @@ def _validate(
         if not STATE.get("quiet"):
             for note in summary["notes"]:
                 typer.echo(f"note: {note}", err=True)
+    if corpus.file_errors:  # unreadable files: listed after the summary of the others, exit 2
+        for message in corpus.file_errors:
+            typer.echo(f"Error: {message}", err=True)
+        raise typer.Exit(2)
     if strict and corpus.n_rejected:
         where = str(rejects_out) if rejects_out else "the summary above (or use --rejects-out FILE)"
         raise RejectedDataError(Errors.E005.format(count=corpus.n_rejected, where=where))

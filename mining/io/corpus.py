@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from mining.errors import ConfigError, Errors
+from mining.errors import ConfigError, Errors, InputError
 from mining.io.dispatch import plan_inputs, read_input
 from mining.io.fields import check_column_map, resolve_timezone, show
 from mining.io.records import record_key
@@ -44,6 +44,8 @@ class Corpus:
         sources: One row per input read: ``source``, ``kind``, ``format``, ``read``,
             ``accepted``, ``rejected`` and ``reject_codes`` (like ``"E113:2 E114:1"``).
         notes: Remarks for the user (never message text).
+        file_errors: One message per file that could not be read at all (only filled when
+            ``load_corpus(..., file_errors="collect")``; otherwise the first one is raised).
     """
 
     messages: pd.DataFrame
@@ -52,6 +54,7 @@ class Corpus:
     rejects: pd.DataFrame
     sources: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
 
     @property
     def n_read(self) -> int:
@@ -96,6 +99,7 @@ class Corpus:
             "tables": {"messages": len(self.messages), "events": len(self.events),
                        "outcomes": len(self.outcomes)},
             "rejects_by_code": dict(sorted(by_code.items())),
+            "file_errors": list(self.file_errors),
             "notes": list(self.notes),
         }
 
@@ -228,6 +232,7 @@ def load_corpus(
     redact: bool = True,
     max_message_chars: int = 20_000,
     settings: Settings | IngestSettings | None = None,
+    file_errors: Literal["raise", "collect"] = "raise",
 ) -> Corpus:
     """Read message files and folders (and optional events and outcomes) into a :class:`Corpus`.
 
@@ -246,6 +251,8 @@ def load_corpus(
         max_message_chars: Longer messages are rejected (E116).
         settings: ``Settings`` or ``IngestSettings`` to start from; the keyword arguments above
             override it where they differ from their defaults.
+        file_errors: ``"raise"`` stops at the first file that cannot be read at all;
+            ``"collect"`` lists such files in ``corpus.file_errors`` and reads the others.
 
     Returns:
         The corpus. ``corpus.reconciles()`` is True: every record read is accepted or rejected.
@@ -272,10 +279,17 @@ def load_corpus(
         raise ConfigError(Errors.E006)
     plan, notes = plan_inputs(message_paths, _as_list(events), _as_list(outcomes))
     results = []
+    unreadable: list[str] = []
     for p, kind in plan:
-        res = read_input(p, kind, ingest)
+        try:
+            res = read_input(p, kind, ingest)
+        except InputError as err:
+            if file_errors != "collect":
+                raise
+            unreadable.append(str(err))
+            continue
         if res is None:
-            notes.append(f"{p}: skipped (no text, event_type or converted column)")
+            notes.append(f"{p}: skipped (not messages, events or outcomes)")
         else:
             results.append(res)
 
@@ -345,6 +359,7 @@ def load_corpus(
         rejects=conform(rejects, "rejects"),
         sources=sources,
         notes=notes,
+        file_errors=unreadable,
     )
     if not corpus.reconciles():  # a reader miscounted; say so rather than hide it
         bad = [r["source"] for r in rows if r["read"] != r["accepted"] + r["rejected"]]

@@ -151,6 +151,11 @@ def read_input(path: Any, kind: str, settings: IngestSettings) -> ReadResult | N
         return outcomes_from_records(records, settings)
     cmap = settings.column_map
     has_text = _has_field(records.columns, "text", cmap)
+    if kind == "found" and records.doc is not None:
+        from mining.io.chat import is_chat_export
+
+        if not is_chat_export(records.doc):  # some other JSON document (settings, a report)
+            return None
     if records.doc is not None or ("messages" in records.columns and not has_text):
         from mining.io.chat import chat_from_records
 
