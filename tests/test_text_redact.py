@@ -97,6 +97,8 @@ def test_text_redact_urls_only_with_query_strings():
     assert redact("reset: https://app.acme-tools.com/reset?token=abc123&u=9.") == "reset: <URL>."
     assert redact("(https://x.example/a#access_token=xyz)") == "(<URL>)"
     assert redact("https://bob:secret@host.example/path") == "<URL>"
+    assert redact("open acme-tools.com/invite?code=XYZ123 now") == "open <URL> now"
+    assert redact("acme-tools.com/pricing is clear") == "acme-tools.com/pricing is clear"
 
 
 def test_text_redact_counts_and_passthrough():
