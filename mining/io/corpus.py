@@ -56,6 +56,13 @@ class Corpus:
     notes: list[str] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        return (
+            f"Corpus(messages={len(self.messages)}, events={len(self.events)}, "
+            f"outcomes={len(self.outcomes)}, rejects={len(self.rejects)}, "
+            f"sources={len(self.sources)}, file_errors={len(self.file_errors)})"
+        )
+
     @property
     def n_read(self) -> int:
         """Records read over all sources."""
