@@ -359,3 +359,18 @@ def test_io_email_auto_replies_are_system_messages(tmp_path):
     assert t.loc["ooo-1@acme-tools.com", "role"] == "system"
     assert t["conversation_id"].nunique() == 1
     assert set(t["journey_id"]) == {ZOE}
+
+
+def test_io_email_mbox_from_line_date_fallback(tmp_path):
+    box = tmp_path / "box.mbox"
+    box.write_bytes(
+        b"From ann@shop.example Wed Jan 14 20:40:05 2026\r\n"
+        b"From: Ann <ann@shop.example>\r\nSubject: Hi\r\nMessage-ID: <d1@shop.example>\r\n\r\n"
+        b"Is the Pro plan monthly?\r\n>From the FAQ I could not tell.\r\n"
+    )
+    res = read_email(box, ACME)
+    row = res.table.iloc[0]
+    assert row["timestamp"] == pd.Timestamp("2026-01-14 20:40:05", tz="UTC")
+    assert row["source"].endswith("box.mbox#1")
+    assert row["clean_text"].endswith("From the FAQ I could not tell.")  # mboxrd unescaped
+    assert any("mbox 'From ' line" in n for n in res.notes)
