@@ -37,6 +37,7 @@ def test_text_redact_emails(text):
         "text me on 4155550132",
         "call 07700900123",
         "my phone number is 546 158 1578",
+        "local 555-0132",
     ],
 )
 def test_text_redact_phones(text):
@@ -64,6 +65,7 @@ def test_text_redact_phones(text):
         "open 10:00-18:00",
         "we have 250 users and 12 seats",
         "we had 1500000 visitors in 2025",
+        "in 2025 1500 customers signed up",
         "tracking 123456789012",
     ],
 )

@@ -213,6 +213,9 @@ def _looks_like_phone(cand: str, before: str, after: str) -> bool:
             return False
         if digits > 12:
             return False  # national numbers are at most 12 digits; longer ones are ids or cards
+        groups = re.findall(r"\d+", core)
+        if len(groups) == 2 and core[0] not in "0(" and len(groups[0]) != 3:
+            return False  # "2025 1500": two numbers side by side, not a local "555 0132"
         if core.isdigit():  # an unformatted run: only national (0…) or NANP-shaped numbers
             if core[0] == "0":
                 return 9 <= digits <= 12
