@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_corpus": "mining.io.corpus",
     "Corpus": "mining.io.corpus",
+    "corpus_from_frames": "mining.io.corpus",
     "Settings": "mining.config",
     "ThemeModel": "mining.themes",
     "run": "mining.pipeline",

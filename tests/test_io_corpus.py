@@ -279,3 +279,33 @@ def test_io_corpus_settings_lists_survive_default_keywords(tmp_path):
     kept = _ingest_settings(s, {"agent_domains": [], "redact": True, "column_map": None})
     assert kept.agent_domains == ["acme.example"] and kept.redact is False
     assert load_corpus(f, settings=s).reconciles()
+
+
+def test_io_corpus_from_frames(tmp_path):
+    from mining.io.corpus import corpus_from_frames
+
+    messages = pd.DataFrame({
+        "conversation_id": ["c1", "c1", "c2", "c3"],
+        "sender_type": ["lead", "sales", None, "user"],
+        "body": ["Is there a setup fee?", "No setup fee.", "hello", "  "],
+        "sent": [pd.Timestamp("2024-01-15 09:00"), pd.NaT, pd.Timestamp("2024-01-15 10:00"),
+                 pd.Timestamp("2024-01-15 11:00")],
+    })
+    outcomes = pd.DataFrame({"conversation_id": ["c1"], "converted": ["yes"]})
+    corpus = corpus_from_frames(
+        messages, outcomes=outcomes, column_map={"text": "body", "timestamp": "sent"},
+        timezone="Europe/Berlin",
+    )
+    m = corpus.messages
+    assert m["role"].tolist() == ["customer", "agent"]
+    assert m["timestamp"].iloc[0] == pd.Timestamp("2024-01-15T08:00Z")
+    assert pd.isna(m["timestamp"].iloc[1])
+    assert corpus.rejects[["source", "record", "code"]].values.tolist() == [
+        ["<messages>", "3", "E111"], ["<messages>", "4", "E113"]]
+    assert corpus.outcomes["journey_id"].tolist() == ["c1"] and corpus.reconciles()
+    assert schema.check(m, "messages") == []
+    # the same rows written to a file give the same messages (ids aside)
+    messages.to_csv(tmp_path / "m.csv", index=False)
+    from_file = load_corpus(tmp_path / "m.csv", column_map={"text": "body", "timestamp": "sent"},
+                            timezone="Europe/Berlin").messages
+    assert from_file["clean_text"].tolist() == m["clean_text"].tolist()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mining.config import IngestSettings, Settings
+    from mining.io.base import ReadResult
 
 PathArg = str | PathLike[str]
 _SOURCE = re.compile(r"^(.*)[:#]([^:#/\\]+)$")
@@ -269,11 +270,6 @@ def load_corpus(
         ConfigError: For no inputs (E006), an unknown time zone (E004), a bad column map (E002)
             or invalid settings (E001).
     """
-    import pandas as pd
-
-    from mining.io.base import reject_frame
-    from mining.schema import conform
-
     ingest = _ingest_settings(settings, {
         "column_map": column_map, "timezone": timezone, "agent_domains": agent_domains,
         "agent_addresses": agent_addresses, "redact": redact,
@@ -299,7 +295,88 @@ def load_corpus(
             notes.append(f"{p}: skipped (not messages, events or outcomes)")
         else:
             results.append(res)
+    return assemble(results, ingest, notes=notes, file_errors=unreadable)
 
+
+def corpus_from_frames(
+    messages: pd.DataFrame | None,
+    events: pd.DataFrame | None = None,
+    outcomes: pd.DataFrame | None = None,
+    *,
+    column_map: dict[str, str] | None = None,
+    timezone: str = "UTC",
+    redact: bool = True,
+    max_message_chars: int = 20_000,
+    settings: Settings | IngestSettings | None = None,
+) -> Corpus:
+    """Build a :class:`Corpus` from DataFrames already in memory, with the same checks as files.
+
+    Each frame is read like a table file (column mapping, role synonyms, time zones, generated
+    ids, cleaning, redaction, rejects); its records are numbered by row position, 1-based, and
+    their source is ``<messages>``, ``<events>`` or ``<outcomes>``.
+
+    Args:
+        messages: One row per message (at least a text column), or None.
+        events: Events, or None.
+        outcomes: Outcomes, or None.
+        column_map: Canonical field -> column, e.g. ``{"text": "body"}``.
+        timezone: IANA time zone that naive timestamps are taken in.
+        redact: Replace PII in ``clean_text`` with placeholders.
+        max_message_chars: Longer messages are rejected (E116).
+        settings: ``Settings`` or ``IngestSettings`` to start from (see :func:`load_corpus`).
+
+    Returns:
+        The corpus.
+
+    Raises:
+        InputError: [E106] when a frame lacks its required columns.
+        ConfigError: For an unknown time zone (E004), a bad column map (E002) or invalid settings.
+    """
+    from mining.io.events import events_from_records
+    from mining.io.outcomes import outcomes_from_records
+    from mining.io.records import Records
+    from mining.io.tables import messages_from_records
+
+    ingest = _ingest_settings(settings, {
+        "column_map": column_map, "timezone": timezone, "agent_domains": (),
+        "agent_addresses": (), "redact": redact, "max_message_chars": max_message_chars,
+    })
+    resolve_timezone(ingest.timezone)
+    results = []
+    for name, frame, build in (("messages", messages, messages_from_records),
+                               ("events", events, events_from_records),
+                               ("outcomes", outcomes, outcomes_from_records)):
+        if frame is None:
+            continue
+        records = Records(f"<{name}>", "dataframe", columns=[str(c) for c in frame.columns])
+        rows = frame.rename(columns=str).to_dict("records")
+        records.items = [(str(i), rec) for i, rec in enumerate(rows, start=1)]
+        res = build(records, ingest)
+        res.fmt = "dataframe"
+        results.append(res)
+    return assemble(results, ingest, notes=[], file_errors=[])
+
+
+def assemble(
+    results: list[ReadResult], ingest: IngestSettings, *, notes: list[str], file_errors: list[str]
+) -> Corpus:
+    """Combine readers' results into a corpus: clean, reject, join keys, count.
+
+    Args:
+        results: What the readers returned, in input order.
+        ingest: Ingestion settings (``redact``, ``max_message_chars``).
+        notes: Notes so far (extended with the readers' notes).
+        file_errors: Files that could not be read at all.
+
+    Returns:
+        The corpus.
+    """
+    import pandas as pd
+
+    from mining.io.base import reject_frame
+    from mining.schema import conform
+
+    unreadable = file_errors
     tables: dict[str, list[pd.DataFrame]] = {k: [] for k in _KINDS}
     reject_frames = []
     for rid, res in enumerate(results):

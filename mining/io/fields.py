@@ -93,7 +93,9 @@ def is_blank(value: Any) -> bool:
         return True
     if isinstance(value, str):
         return not value.strip()
-    try:  # pandas.NA / NaT without importing pandas
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas.NA / NaT without importing pandas
+        return True
+    try:  # numpy NaN scalars
         return bool(value != value)
     except (TypeError, ValueError):
         return False
