@@ -90,6 +90,11 @@ def test_text_clean_strip_quotes_clients_and_languages(history):
     assert clean_email_body(f"{OWN}\n\n{history}\n") == OWN
 
 
+def test_text_clean_bottom_posted_reply_is_kept():
+    text = "On Mon, Jan 5, 2026 at 10:02 AM Sam <sam@acme.example> wrote:\n> Which plan?\n\nPro."
+    assert clean_email_body(text) == "Pro."
+
+
 def test_text_clean_interleaved_quotes_keep_own_lines():
     text = "> Which plan?\nPro, for 12 people.\n> When?\nNext month.\n"
     assert normalize_whitespace(strip_quotes(text)) == "Pro, for 12 people.\nNext month."

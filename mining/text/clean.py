@@ -140,17 +140,18 @@ def _is_header_block(lines: list[str], i: int) -> bool:
 def strip_quotes(text: str, *, conservative: bool = False) -> str:
     """Remove quoted reply history from a message.
 
-    Cuts at the first attribution line (``On … wrote:``, ``Am … schrieb …:``, ``Le … a écrit :``,
-    …), Outlook separator (``-----Original Message-----``, a line of underscores), Outlook header
-    block (``From:`` followed by ``Sent:``/``To:``/``Subject:`` lines, also in German, French,
-    Spanish, …) or forwarded-message banner (``Begin forwarded message:``, ``---------- Forwarded
-    message ---------``); removes the remaining ``>``-quoted lines (interleaved replies keep their
-    own lines).
+    Removes attribution lines (``On … wrote:``, ``Am … schrieb …:``, ``Le … a écrit :``, …) with
+    the ``>``-quoted history after them, keeping replies written below or between the quotes.
+    Cuts everything from an attribution that is not followed by ``>`` lines, an Outlook separator
+    (``-----Original Message-----``, a line of underscores), an Outlook header block (``From:``
+    followed by ``Sent:``/``To:``/``Subject:`` lines, also in German, French, Spanish, …) or a
+    forwarded-message banner (``Begin forwarded message:``, ``---------- Forwarded message
+    ---------``).
 
     Args:
         text: Plain text.
-        conservative: For chat messages: only remove ``>`` lines and cut at an attribution line
-            that is followed by ``>`` lines; header blocks and banners are kept.
+        conservative: For chat messages: only ``>`` lines and the attribution lines before them
+            are removed; header blocks, banners and other attribution-like lines are kept.
 
     Returns:
         The text without quoted history (whitespace not normalised).
@@ -164,8 +165,11 @@ def strip_quotes(text: str, *, conservative: bool = False) -> str:
         line = lines[i]
         n_attr = _is_attribution(lines, i)
         if n_attr:
-            rest = [ln for ln in lines[i + n_attr :] if ln.strip()]
-            if not conservative or (rest and _QUOTED.match(rest[0])):
+            nxt = next((ln for ln in lines[i + n_attr :] if ln.strip()), "")
+            if _QUOTED.match(nxt):  # ">" history follows: drop it, keep any reply written below
+                i += n_attr
+                continue
+            if not conservative:
                 break
         if not conservative and (_CUT_LINE.match(line) or _is_header_block(lines, i)):
             break
