@@ -27,11 +27,12 @@ from collections import Counter
 PLACEHOLDERS = ("<EMAIL>", "<URL>", "<IBAN>", "<CARD>", "<PHONE>")
 
 # --- URLs -------------------------------------------------------------------------------------
-_URL = re.compile(
-    r"""(?:\b(?:https?|ftp)://|\bwww\.|(?<![@\w.-])(?=[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/\S*\?))"""
-    r"""[^\s<>"'`]+""",
-    re.IGNORECASE,
+_URL = re.compile(r"""(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>"'`]+""", re.IGNORECASE)
+# Scheme-less "acme.com/reset?token=…"; only tried when the text has a "host.tld/" and a "?".
+_BARE_URL = re.compile(
+    r"""(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>"'`]*\?[^\s<>"'`]+""", re.IGNORECASE
 )
+_BARE_HINT = re.compile(r"\.[a-z]{2,}/", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?)]}'\""
 
 # --- e-mail -----------------------------------------------------------------------------------
@@ -97,6 +98,11 @@ _ID_BEFORE = re.compile(
 )
 
 
+_DIGIT = re.compile(r"\d")
+_IBAN_HINT = re.compile(r"[A-Za-z]{2}\d{2}")
+_THIRTEEN_DIGITS = re.compile(r"(?:\d[ \-]?){13}")
+
+
 def _luhn_ok(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -139,7 +145,10 @@ def _sub_urls(text: str, counts: Counter) -> str:
             return "<URL>" + tail
         return m.group(0)
 
-    return _URL.sub(repl, text)
+    text = _URL.sub(repl, text)
+    if "?" in text and _BARE_HINT.search(text):
+        text = _BARE_URL.sub(repl, text)
+    return text
 
 
 def _sub_emails(text: str, counts: Counter) -> str:
@@ -246,12 +255,16 @@ def _redact(text: str) -> tuple[str, Counter]:
     counts: Counter = Counter()
     if not text:
         return text, counts
-    text = _sub_urls(text, counts)
+    # cheap guards first: most messages have no URL, no "@" and few digits
+    if "?" in text or "#" in text or "@" in text:
+        text = _sub_urls(text, counts)
     if "@" in text:
         text = _sub_emails(text, counts)
-    if any(ch.isdigit() for ch in text):
-        text = _sub_ibans(text, counts)
-        text = _sub_cards(text, counts)
+    if _DIGIT.search(text):
+        if _IBAN_HINT.search(text):
+            text = _sub_ibans(text, counts)
+        if _THIRTEEN_DIGITS.search(text):
+            text = _sub_cards(text, counts)
         text = _sub_phones(text, counts)
     return text, counts
 
