@@ -14,7 +14,6 @@ import mailbox
 import os
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
-from email import policy
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -40,7 +39,7 @@ def read_messages(root: str) -> list:
                 out.append({"id": r["message_id"], "business": biz, "journey": r["journey_id"],
                             "channel": "chat", "role": r["role"], "ts": _ts(r["timestamp"])})
         box = mailbox.mbox(os.path.join(root, biz, "inbox.mbox"),
-                           factory=lambda f: BytesParser(policy=policy.default).parse(f))
+                           factory=lambda f: BytesParser().parse(f, headersonly=True))
         for msg in box:
             frm = getaddresses([str(msg["From"])])[0][1].lower()
             to = getaddresses([str(msg["To"])])[0][1].lower()
@@ -201,3 +200,27 @@ def _effects(jids, by_j, outcomes, events, as_of) -> dict:
                                 for s in STAGES if cold[s]},
                    "top_stage": max(cold, key=lambda s: (cold[s], s)) if cold else None}
     return res
+
+
+def _pct(d: dict) -> str:
+    return f"{d['rate']:.1%} ({d['converted'] if 'converted' in d else d['resolved']}/" \
+           f"{d['journeys'] if 'journeys' in d else d['objections']})"
+
+
+def headline_lines(eff: dict) -> list:
+    """Markdown table rows with the realised headline figures (quoted verbatim in the README)."""
+    rows = []
+    for scope in ("all", "brightsmile", "ledgerly"):
+        a = eff[scope]
+        p = a["resolution_headlines"]["price"]
+        fu = a["followups"]["unanswered"]
+        ch = a["first_channel"]
+        cold = a["cold"]
+        top = cold["top_stage"]
+        rows.append(
+            f"| {scope} | {a['journeys']} | {_pct({'rate': a['conversion_rate'], 'converted': a['converted'], 'journeys': a['journeys']})} "
+            f"| payment+value {_pct(p['best'])} vs empathy {_pct(p['baseline'])} = {p['ratio']:.2f}x "
+            f"| 3+ {_pct(fu['buckets']['3+'])} vs 1 {_pct(fu['buckets']['1'])} = {fu['ratio_3plus_vs_1']:.2f}x "
+            f"| chat {_pct(ch['chat'])} vs email {_pct(ch['email'])} = {a['first_channel_ratio_chat_vs_email']:.2f}x "
+            f"| {top} {cold['by_stage'][top]['journeys']}/{cold['journeys']} = {cold['by_stage'][top]['share']:.1%} |")
+    return rows

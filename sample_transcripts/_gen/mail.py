@@ -5,16 +5,15 @@ from __future__ import annotations
 import html
 import random
 from datetime import timedelta, timezone
-from email import policy
+from email.charset import QP, Charset
 from email.generator import BytesGenerator
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, format_datetime
 from io import BytesIO
 
 from . import common
 
-POLICY = policy.default.clone(linesep="\n")
 BUSINESS_TZ = {"brightsmile": -5, "ledgerly": -6}
 INBOX = {"brightsmile": ("BrightSmile Dental", "hello@brightsmile-dental.example"),
          "ledgerly": ("Ledgerly Sales", "sales@ledgerly.example")}
@@ -39,6 +38,13 @@ def _outlook_block(ts, frm, to, subject, body) -> str:
     return ("-----Original Message-----\n"
             f"From: {frm[0]} <{frm[1]}>\nSent: {sent}\nTo: {to[0]} <{to[1]}>\n"
             f"Subject: {subject}\n\n{body}")
+
+
+def _text_part(body: str, subtype: str) -> MIMEText:
+    """A UTF-8 text part: 7bit when the text is ASCII, quoted-printable otherwise."""
+    cs = Charset("utf-8")
+    cs.body_encoding = None if body.isascii() else QP
+    return MIMEText(body, subtype, cs)
 
 
 def _quote(lines: str) -> str:
@@ -168,27 +174,31 @@ class Renderer:
             else:
                 re = "RE: " if (m.role == "customer" and style == "outlook") else "Re: "
                 subject = re + m.subject
-            msg = EmailMessage(policy=POLICY)
-            msg["From"] = Address(display_name=frm[0], addr_spec=frm[1])
-            msg["To"] = Address(display_name=to[0], addr_spec=to[1])
+            want_html = (m.role == "agent" and self.business == "ledgerly" and rng.random() < 0.6) or \
+                (m.role == "agent" and rng.random() < 0.12) or \
+                (m.role == "customer" and style == "outlook" and rng.random() < 0.5)
+            text_part = _text_part(body, "plain")
+            if want_html:
+                msg = MIMEMultipart("alternative", boundary=f"=_jm{rng.getrandbits(64):016x}")
+                msg.attach(text_part)
+                msg.attach(_text_part(self._html(own, quoted), "html"))
+            else:
+                msg = text_part
+            content = list(msg.items())
+            for k in {k for k, _ in content}:
+                del msg[k]
+            msg["From"] = formataddr(frm, charset="utf-8")
+            msg["To"] = formataddr(to, charset="utf-8")
             msg["Date"] = format_datetime(local)
             msg["Subject"] = subject
             msg["Message-ID"] = f"<{mid}>"
             if prev is not None:
                 msg["In-Reply-To"] = f"<{prev['id']}>"
                 msg["References"] = " ".join(f"<{x}>" for x in th["ids"][-8:])
-            cte = "7bit" if body.isascii() else "quoted-printable"
-            msg.set_content(body, charset="utf-8", cte=cte)
-            want_html = (m.role == "agent" and self.business == "ledgerly" and rng.random() < 0.6) or \
-                (m.role == "agent" and rng.random() < 0.12) or \
-                (m.role == "customer" and style == "outlook" and rng.random() < 0.5)
-            if want_html:
-                h = self._html(own, quoted)
-                msg.add_alternative(h, subtype="html",
-                                    cte="7bit" if h.isascii() else "quoted-printable")
-                msg.set_boundary(f"=_jm{rng.getrandbits(64):016x}")
+            for k, v in content:
+                msg[k] = v
             buf = BytesIO()
-            BytesGenerator(buf, mangle_from_=True, policy=POLICY).flatten(msg)
+            BytesGenerator(buf, mangle_from_=True, maxheaderlen=78).flatten(msg)
             ts_utc = m.ts.astimezone(timezone.utc)
             from_line = f"From {frm[1]} {ts_utc:%a %b} {ts_utc.day:2d} {ts_utc:%H:%M:%S %Y}\n"
             entries.append((m.ts, mid, from_line.encode("ascii") + buf.getvalue()))

@@ -13,9 +13,9 @@ STRATEGIES = ("discount", "value", "social_proof", "guarantee", "payment", "clar
 # Chance that a journey that raised no objection in a stage moves on to the next one.
 P_ADVANCE = {"awareness": 0.90, "consideration": 0.60, "decision": 0.84, "purchase": 0.96}
 # Channel of the first customer message scales every advance chance (chat converts better).
-CHANNEL_FACTOR = {"chat": 1.0, "email": 0.87}
+CHANNEL_FACTOR = {"chat": 1.0, "email": 0.82}
 # Number of agent follow-ups (unanswered chasers) in the first 7 days scales advance chances.
-CADENCE_FACTOR = {0: 1.0, 1: 0.82, 2: 0.94, 3: 1.06, 4: 1.10}
+CADENCE_FACTOR = {0: 1.0, 1: 0.87, 2: 0.95, 3: 1.05, 4: 1.08}
 CADENCE_WEIGHTS = {0: 20, 1: 26, 2: 18, 3: 20, 4: 16}
 
 # Chance that a customer raises an objection in a stage.
