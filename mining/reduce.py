@@ -365,7 +365,12 @@ class PCAReducer(_Base):
         """Fit on ``X`` and return float32 ``(n, n_components)``."""
         X = _as_matrix(X).astype(np.float64)
         self.mean_ = X.mean(axis=0)
-        _, _, vt = np.linalg.svd(X - self.mean_, full_matrices=False)
+        Xc = X - self.mean_
+        if len(X) > X.shape[1]:  # eigenvectors of the d x d scatter matrix: cheaper than an SVD
+            vals, vecs = np.linalg.eigh(Xc.T @ Xc)
+            vt = vecs[:, np.argsort(vals)[::-1]].T
+        else:
+            _, _, vt = np.linalg.svd(Xc, full_matrices=False)
         comps = vt[: max(1, min(self.n_components, X.shape[0] - 1, X.shape[1]))]  # centred rank
         # sign convention: the largest-magnitude loading of each component is positive
         signs = np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])
