@@ -69,3 +69,22 @@ def st_detector(st_embedder):
     from mining.objections import ObjectionDetector
 
     return ObjectionDetector(embedder=st_embedder).fit()
+
+
+@pytest.fixture(scope="session")
+def themes_real_fit(st_embedder):
+    """A ThemeModel fitted with the real model and UMAP on the hand-written intents of
+    ``tests/_themes_data.py``; returns ``(texts, intents, vectors, model)``. Slow: UMAP and the
+    real model; use it only from tests marked ``@pytest.mark.slow``."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _themes_data import texts_and_labels
+
+    from mining.embed import embed_texts
+    from mining.themes import ThemeModel
+
+    texts, intents = texts_and_labels()
+    model = ThemeModel(min_theme_size=5)
+    vectors = embed_texts(model.focus(texts), model=st_embedder, progress=False, cache=False)
+    return texts, intents, vectors, model.fit(texts, vectors)

@@ -36,6 +36,7 @@ def themes_command(
     seed: int = typer.Option(42, "--seed", help="Random seed."),
     embedder: str | None = typer.Option(
         None, "--embedder", help="Embedding model name or folder (default: all-MiniLM-L6-v2)."),
+    reducer: str = typer.Option("umap", "--reducer", help="umap (default) or pca (faster)."),
     model_dir: Path | None = typer.Option(  # noqa: B008
         None, "--model", help="Assign to the themes of a saved model instead of fitting."),
     no_redact: bool = typer.Option(False, "--no-redact", help="Do not redact personal data."),
@@ -46,6 +47,7 @@ def themes_command(
     result = run_themes(
         inputs, out, kind=kind, text_column=text_column, id_column=id_column,
         min_theme_size=min_theme_size, n_themes=n_themes, seed=seed, embedder=embedder,
+        reducer=reducer,
         model_dir=model_dir, redact=not no_redact, progress=bool(STATE.get("progress")),
     )
     if not STATE.get("quiet"):

@@ -39,7 +39,7 @@ DEFAULT_MERGE_SIMILARITY: float | None = None
 _MIN_ITEMS = 3
 _PARAMS = ("kind", "reducer", "clusterer", "min_theme_size", "n_themes", "seed", "n_keywords",
            "n_examples", "threshold", "merge_similarity", "n_components", "n_neighbors",
-           "embedder")
+           "center", "embedder")
 
 
 class ThemeModel:
@@ -61,6 +61,8 @@ class ThemeModel:
         merge_similarity: Merge themes with centroid similarity at or above this.
         n_components: Dimensions of the reduced space.
         n_neighbors: Neighbourhood size of the reducer (UMAP).
+        center: Subtract the corpus mean vector before clustering and assignment (removes the
+            direction every text of the corpus shares, so similarities reflect differences).
         embedder: Embedder name used when ``fit``/``transform`` get no vectors; None uses the
             default of ``mining.config.EmbedSettings``.
     """
@@ -70,7 +72,7 @@ class ThemeModel:
                  n_keywords: int = 8, n_examples: int = 3,
                  threshold: float = DEFAULT_THRESHOLD,
                  merge_similarity: float | None = DEFAULT_MERGE_SIMILARITY,
-                 n_components: int = 5, n_neighbors: int = 15,
+                 n_components: int = 5, n_neighbors: int = 15, center: bool = True,
                  embedder: str | None = None) -> None:
         self.kind = kind
         self.reducer = reducer
@@ -84,6 +86,7 @@ class ThemeModel:
         self.merge_similarity = merge_similarity
         self.n_components = n_components
         self.n_neighbors = n_neighbors
+        self.center = center
         self.embedder = embedder
 
     # ------------------------------------------------------------------ parameters
@@ -153,8 +156,10 @@ class ThemeModel:
                 the focus texts with ``mining.text.segment.lemmatize``.
 
         Returns:
-            self, with ``themes_``, ``labels_``, ``probabilities_``, ``centroids_``, ``mean_``,
-            ``min_theme_size_`` and ``n_features_in_`` set.
+            self, with ``themes_``, ``labels_`` (final theme per text, -1 unassigned),
+            ``probabilities_``, ``cluster_labels_`` (the clusterer's own labels in theme ids,
+            before outliers were reassigned), ``centroids_``, ``mean_``, ``min_theme_size_``
+            and ``n_features_in_`` set.
 
         Raises:
             ConfigError: for invalid parameters.
@@ -168,7 +173,8 @@ class ThemeModel:
         if ok.sum() < _MIN_ITEMS:
             raise InputError(Errors.E302.format(need=_MIN_ITEMS, got=int(ok.sum())))
         self.n_features_in_ = X.shape[1]
-        self.mean_ = X[ok].mean(axis=0).astype(np.float32)
+        self.mean_ = (X[ok].mean(axis=0) if self.center else np.zeros(X.shape[1])).astype(
+            np.float32)
         Xc = _cl.unit(X - self.mean_).astype(np.float32)
         idx = np.flatnonzero(ok)
         labels = self._cluster(Xc[idx])
@@ -183,6 +189,8 @@ class ThemeModel:
         remap[order] = np.arange(len(order))
         self.centroids_ = C[order].astype(np.float32)
         self.labels_ = remap[assigned]
+        self.cluster_labels_ = np.full(len(texts), -1, dtype=np.int64)
+        self.cluster_labels_[idx] = remap[labels]
         self.probabilities_ = prob
         focused = self.focus(texts)
         if lemmas is None:

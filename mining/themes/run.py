@@ -178,6 +178,7 @@ def run_themes(
     n_themes: int | None = None,
     seed: int = 42,
     embedder: str | None = None,
+    reducer: str = "umap",
     model_dir: str | Path | None = None,
     redact: bool = True,
     progress: bool = True,
@@ -194,6 +195,7 @@ def run_themes(
         n_themes: Target number of themes (None: automatic).
         seed: Random seed.
         embedder: Embedding model (None: the default, or the saved model's).
+        reducer: ``"umap"`` or ``"pca"``.
         model_dir: A saved model: assign instead of fitting.
         redact: Redact personal data in texts and examples.
         progress: Progress bars on stderr.
@@ -226,7 +228,7 @@ def run_themes(
     texts = rows["text"].tolist()
     if model is None:
         model = ThemeModel(kind=kind, min_theme_size=min_theme_size, n_themes=n_themes,
-                           seed=seed, embedder=embedder)
+                           seed=seed, embedder=embedder, reducer=reducer)
     if kind == "objection":
         theme_ids, probs = _per_unit(model, rows, ok, fit=model_dir is None, progress=progress)
     else:
