@@ -38,11 +38,13 @@ class CueResult:
     Attributes:
         counts: ``(n_texts, n_categories)`` counted (non-negated) matches per category.
         negated: ``(n_texts, n_categories)`` negated or cancelled matches per category.
+        cancelled: ``(n_texts,)`` whether a cancel pattern ("isn't an issue") matched at all.
         matches: Per text, the matches as dicts ``{"category", "cue", "negated"}``.
     """
 
     counts: np.ndarray
     negated: np.ndarray
+    cancelled: np.ndarray
     matches: list[list[dict[str, Any]]] = field(default_factory=list)
 
 
@@ -79,21 +81,23 @@ class CueMatcher:
         n, k = len(texts), len(self.categories)
         counts = np.zeros((n, k), dtype=np.float32)
         negated = np.zeros((n, k), dtype=np.float32)
+        cancelled = np.zeros(n, dtype=bool)
         all_matches: list[list[dict[str, Any]]] = []
         prepared = [t.lower() if isinstance(t, str) else "" for t in texts]
         disable = [p for p in ("parser", "ner") if self.nlp.has_pipe(p)]
         for row, doc in enumerate(self.nlp.pipe(prepared, batch_size=batch_size, disable=disable)):
-            found = self._match_doc(doc)
+            found, cancelled[row] = self._match_doc(doc)
             for m in found:
                 col = self._index[m["category"]]
                 (negated if m["negated"] else counts)[row, col] += 1
             all_matches.append(found)
-        return CueResult(counts=counts, negated=negated, matches=all_matches)
+        return CueResult(counts=counts, negated=negated, cancelled=cancelled,
+                         matches=all_matches)
 
-    def _match_doc(self, doc: Any) -> list[dict[str, Any]]:
+    def _match_doc(self, doc: Any) -> tuple[list[dict[str, Any]], bool]:
         raw = self.matcher(doc)
         if not raw:
-            return []
+            return [], False
         vocab = self.nlp.vocab.strings
         cancels = [(s, e) for mid, s, e in raw if vocab[mid] == "__cancel__"]
         out: list[dict[str, Any]] = []
@@ -108,7 +112,7 @@ class CueMatcher:
             seen.add((cat, start, end))
             neg = self._negated(doc, start) or self._cancelled(doc, start, end, cancels)
             out.append({"category": cat, "cue": doc[start:end].text, "negated": neg})
-        return out
+        return out, bool(cancels)
 
     def _negated(self, doc: Any, start: int) -> bool:
         sent_start = doc[start].sent.start if doc.has_annotation("SENT_START") else 0

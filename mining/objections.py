@@ -1,27 +1,37 @@
 """Objection detection: cue matches + similarity to taxonomy examples -> calibrated probability.
 
-Each customer unit (sentence) gets four features:
+Each customer unit (sentence) gets five features:
 
 ``cue``
     1 when a cue of any objection category matches and is neither negated nor cancelled
     ("too expensive" counts, "not too expensive" and "the price isn't an issue" do not).
 ``negated_cue``
-    1 when cues matched but all of them were negated or cancelled.
+    1 when no cue counts but a cue was negated or a cancel pattern matched ("money isn't really
+    the problem").
 ``similarity``
     the best category score: mean cosine of the ``top_k`` nearest examples of a category.
 ``margin``
     ``similarity`` minus the same score against the taxonomy's non-objection utterances
-    (``negative_examples`` in objections.yaml and the examples of intents.yaml).
+    (``negative_examples`` in objections.yaml, the examples of intents.yaml and the pre-conversion
+    examples of stages.yaml).
+``semantic``
+    the logit of a class-balanced logistic regression on the sentence embedding, trained to
+    tell the objection examples from the non-objection utterances.
 
-The objection probability is a logistic combination ``sigmoid(w . features + b)``. Its five
+The objection probability is a logistic combination ``sigmoid(w . features + b)``. Its six
 numbers are fitted in :meth:`ObjectionDetector.fit` from the taxonomy alone: its objection
-examples are the positives, the non-objection utterances the negatives, and similarities are
-computed leave-one-out (an example is never compared with itself), so the probability is
-calibrated on held-out taxonomy examples. Weights are constrained to the sign that makes sense
-(a counted cue and a higher similarity never lower the probability; a negated cue never raises
-it), so the probability is monotone in the evidence. A unit is an objection when its probability
-is at least ``threshold`` (``Settings.tagging.objection_threshold``, default 0.5: the point where
-objection and non-objection are equally likely for a balanced prior).
+examples are the positives, the non-objection utterances the negatives; similarities are
+computed leave-one-out (an example is never compared with itself) and the semantic logit
+out-of-fold (5-fold), so the probability is calibrated on held-out taxonomy examples. Weights
+are constrained to the sign that makes sense (a counted cue, a higher similarity or semantic
+logit never lower the probability; a negated cue never raises it), so the probability is
+monotone in the evidence. The ``negated_cue`` weight is at most :data:`NEGATION_WEIGHT`: a
+sentence embedding barely sees negation ("money isn't the problem" sits next to price
+objections), so a negated or cancelled concern must outweigh a semantic resemblance.
+
+A unit is an objection when its probability is at least ``threshold``
+(``Settings.tagging.objection_threshold``, default 0.5: the point where objection and
+non-objection are equally likely for a balanced prior).
 
 The category is the one with the highest ``similarity + cue_bonus * (its cue matched)``.
 No sample data or ground truth is used to fit anything.
@@ -43,9 +53,14 @@ if TYPE_CHECKING:
 
     from mining.taxonomy import Taxonomy, TaxonomyFile
 
-FEATURES = ("cue", "negated_cue", "similarity", "margin")
+FEATURES = ("cue", "negated_cue", "similarity", "margin", "semantic")
 #: Allowed sign of each weight: +1 non-negative, -1 non-positive.
-_SIGNS = (1, -1, 1, 1)
+_SIGNS = (1, -1, 1, 1, 1)
+#: The weight of ``negated_cue`` is at most this (a prior: sentence embeddings barely see
+#: negation, and a few taxonomy examples cannot teach it).
+NEGATION_WEIGHT = -3.0
+#: Folds of the cross-validation that gives the training rows out-of-fold semantic scores.
+_FOLDS = 5
 
 
 def _fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> tuple[np.ndarray, float]:
@@ -115,6 +130,12 @@ class ObjectionDetector:
         negatives = list(tf.negative_examples)
         if "intents" in tax.files:
             negatives += [e for c in tax.intents.categories.values() for e in c.examples]
+        if "stages" in tax.files:
+            st = tax.stages
+            stop = st.names.index(st.post_conversion_stage) if st.post_conversion_stage \
+                else len(st.names)
+            negatives += [e for name in st.names[:stop] for e in st.categories[name].examples]
+        negatives = list(dict.fromkeys(negatives))
         if len(negatives) < 2:
             raise ConfigError(Errors.E504.format(name="The objection detector",
                                                  what="at least 2 negative examples",
@@ -132,13 +153,19 @@ class ObjectionDetector:
 
         protos = self.prototypes_
         n_pos = len(protos.texts)
-        feats_pos, _, _ = self._features(protos.texts, protos.vectors,
-                                         exclude_pos=np.arange(n_pos), exclude_neg=None)
-        feats_neg, _, _ = self._features(negatives, neg_vec, exclude_pos=None,
-                                         exclude_neg=np.arange(len(negatives)))
-        X_train = np.vstack([feats_pos, feats_neg])
         y_train = np.r_[np.ones(n_pos), np.zeros(len(negatives))]
+        emb = np.vstack([protos.vectors, neg_vec]).astype(np.float64)
+        oof = self._fit_semantic(emb, y_train)
+        feats_pos, _, _ = self._features(protos.texts, protos.vectors,
+                                         exclude_pos=np.arange(n_pos), exclude_neg=None,
+                                         semantic=oof[:n_pos])
+        feats_neg, _, _ = self._features(negatives, neg_vec, exclude_pos=None,
+                                         exclude_neg=np.arange(len(negatives)),
+                                         semantic=oof[n_pos:])
+        X_train = np.vstack([feats_pos, feats_neg])
         self.coef_, self.intercept_ = _fit_logistic(X_train, y_train)
+        neg_i = FEATURES.index("negated_cue")
+        self.coef_[neg_i] = min(self.coef_[neg_i], NEGATION_WEIGHT)
         p_train = self._proba(X_train)
         pred = p_train >= self.threshold
         self.training_ = {
@@ -149,21 +176,40 @@ class ObjectionDetector:
         self.categories_ = protos.categories
         return self
 
+    def _fit_semantic(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Fit the embedding classifier; return out-of-fold logits of the training rows."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+        def make() -> LogisticRegression:
+            return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+
+        folds = StratifiedKFold(_FOLDS, shuffle=True, random_state=0)
+        oof = cross_val_predict(make(), X, y, cv=folds, method="decision_function")
+        lr = make().fit(X, y)
+        self.semantic_coef_ = lr.coef_[0].astype(np.float32)
+        self.semantic_intercept_ = float(lr.intercept_[0])
+        return np.asarray(oof, dtype=float)
+
     def _check(self) -> None:
         if not hasattr(self, "coef_"):
             raise NotFittedError(Errors.E500.format(name=type(self).__name__))
 
     def _features(self, texts: Sequence[str], vectors: np.ndarray, *,
-                  exclude_pos: np.ndarray | None, exclude_neg: np.ndarray | None
+                  exclude_pos: np.ndarray | None, exclude_neg: np.ndarray | None,
+                  semantic: np.ndarray | None = None
                   ) -> tuple[np.ndarray, dict[str, np.ndarray], list[list[dict[str, Any]]]]:
         cues = self.matcher_.match(list(texts))
+        if semantic is None:
+            semantic = np.asarray(vectors, np.float32) @ self.semantic_coef_ + \
+                self.semantic_intercept_
         cat_sim, nearest = self.prototypes_.scores(vectors, top_k=self.top_k, exclude=exclude_pos)
         neg_sim, _ = self.negatives_.scores(vectors, top_k=self.top_k, exclude=exclude_neg)
         counted = cues.counts.sum(axis=1) > 0
-        negated = (cues.negated.sum(axis=1) > 0) & ~counted
+        negated = ((cues.negated.sum(axis=1) > 0) | cues.cancelled) & ~counted
         best_sim = cat_sim.max(axis=1) if cat_sim.shape[1] else np.zeros(len(texts))
         feats = np.column_stack([counted.astype(float), negated.astype(float), best_sim,
-                                 best_sim - neg_sim[:, 0]])
+                                 best_sim - neg_sim[:, 0], np.asarray(semantic, float)])
         extra = {"cat_sim": cat_sim, "nearest": nearest, "cue_counts": cues.counts,
                  "neg_sim": neg_sim[:, 0]}
         return feats, extra, cues.matches
@@ -213,6 +259,7 @@ class ObjectionDetector:
                 "nearest_example": self.prototypes_.texts[near] if near >= 0 else None,
                 "similarity": round(float(extra["cat_sim"][i, b]), 4),
                 "non_objection_similarity": round(float(extra["neg_sim"][i]), 4),
+                "semantic_logit": round(float(feats[i, 4]), 4),
                 "probability": round(float(proba[i]), 4),
             })
         return pd.DataFrame({
@@ -253,7 +300,9 @@ class ObjectionDetector:
             "features": list(FEATURES), "training": self.training_,
             "prototypes": self.prototypes_.save(folder, "examples"),
             "negatives": self.negatives_.save(folder, "negatives"),
+            "semantic_intercept": self.semantic_intercept_,
         }
+        np.save(folder / "semantic_coef.npy", self.semantic_coef_, allow_pickle=False)
         (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
         meta = {"model": "ObjectionDetector", "journeymine_version": __version__}
         (folder / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -272,7 +321,8 @@ class ObjectionDetector:
         from mining.taxonomy import TaxonomyFile
 
         folder = Path(path)
-        for name in ("config.json", "meta.json", "examples_vectors.npy", "negatives_vectors.npy"):
+        for name in ("config.json", "meta.json", "examples_vectors.npy", "negatives_vectors.npy",
+                     "semantic_coef.npy"):
             if not (folder / name).is_file():
                 raise InputError(Errors.E501.format(path=folder, name="objection detector",
                                                     missing=name))
@@ -285,6 +335,8 @@ class ObjectionDetector:
         det.matcher_ = CueMatcher(det.taxonomy_)
         det.coef_ = np.asarray(config["coef"], dtype=float)
         det.intercept_ = float(config["intercept"])
+        det.semantic_coef_ = np.load(folder / "semantic_coef.npy", allow_pickle=False)
+        det.semantic_intercept_ = float(config["semantic_intercept"])
         det.training_ = config.get("training", {})
         det.categories_ = det.prototypes_.categories
         return det

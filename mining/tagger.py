@@ -89,38 +89,29 @@ def _load_or_fit(cls: Any, name: str, model_dir: Path | None, progress: bool,
     return cls(**params).fit(progress=progress)
 
 
-def _themes(kind: str, texts: list[str], vectors: np.ndarray, settings: Any,
-            model_dir: Path | None) -> tuple[Any, np.ndarray] | None:
-    """Fit (or load) a ThemeModel; return it and each text's theme id (-1: none)."""
+def _themes(kind: str, texts: list[str], settings: Any, embedder: Any,
+            model_dir: Path | None, progress: bool) -> tuple[Any, np.ndarray] | None:
+    """Fit (or load) a ThemeModel on ``texts``; return it and each text's theme id (-1: none)."""
     if len(texts) < MIN_THEME_TEXTS:
         return None
-    try:
-        from mining.themes import ThemeModel
-    except ImportError:
-        return None
+    from mining.embed import embed_texts
+    from mining.themes import ThemeModel
+
     saved = model_dir / f"themes_{kind}" if model_dir is not None else None
-    if saved is not None and saved.is_dir():
+    if saved is not None and (saved / "config.json").is_file():
         model = ThemeModel.load(saved)
-    else:
-        try:
-            model = ThemeModel(kind=kind, settings=settings)
-        except TypeError:
-            model = ThemeModel(kind=kind)
-        model.fit(texts, vectors)
-    assigned = model.transform(texts, vectors)
-    if hasattr(assigned, "columns"):
-        assigned = assigned["theme_id"]
-    ids = np.asarray(pd_to_numpy(assigned), dtype=float)
-    return model, np.nan_to_num(ids, nan=-1).astype(np.int64)
-
-
-def pd_to_numpy(x: Any) -> np.ndarray:
-    """Turn a Series/array of ids (nullable) into a float array with NaN for missing."""
-    import pandas as pd
-
-    if isinstance(x, pd.Series):
-        return x.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    return np.asarray(x, dtype=float)
+        vecs = embed_texts(model.focus(texts), model=embedder, settings=settings,
+                           progress=progress)
+        ids, _ = model.transform(texts, vecs)
+        return model, np.asarray(ids, dtype=np.int64)
+    ts = settings.themes
+    model = ThemeModel(kind=kind, reducer=ts.reducer, clusterer=ts.clusterer,
+                       min_theme_size=ts.min_theme_size, n_themes=ts.n_themes, seed=ts.seed,
+                       n_keywords=ts.n_keywords, n_examples=ts.n_examples,
+                       embedder=embedder if isinstance(embedder, str) else None)
+    vecs = embed_texts(model.focus(texts), model=embedder, settings=settings, progress=progress)
+    model.fit(texts, vecs)
+    return model, np.asarray(model.labels_, dtype=np.int64)
 
 
 def _map_objection_themes(themes: pd.DataFrame, ids: np.ndarray, vectors: np.ndarray,
@@ -232,7 +223,8 @@ def tag_corpus(corpus: Any, *, settings: Any = None, taxonomy_dir: str | Path | 
                        ("intent", (unit_role == "customer") & ~unit_obj),
                        ("reply", unit_role == "agent")):
         rows = np.flatnonzero(mask)
-        fitted = _themes(kind, units["text"].iloc[rows].tolist(), unit_vecs[rows], settings, mdir)
+        fitted = _themes(kind, units["text"].iloc[rows].tolist(), settings, model, mdir,
+                         progress)
         if fitted is None:
             continue
         tm, tids = fitted
