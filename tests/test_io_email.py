@@ -374,3 +374,15 @@ def test_io_email_mbox_from_line_date_fallback(tmp_path):
     assert row["source"].endswith("box.mbox#1")
     assert row["clean_text"].endswith("From the FAQ I could not tell.")  # mboxrd unescaped
     assert any("mbox 'From ' line" in n for n in res.notes)
+
+
+def test_io_email_address_headers():
+    from mining.io.email_body import addresses
+
+    value = ("'Zoë Müller' <Zoe@Example.COM>, =?utf-8?q?M=C3=BCller=2C_Zo=C3=AB?= <a@b.example>, "
+             '"Lee, Ann" <ann@lee.example>, undisclosed-recipients:;')
+    assert addresses(value) == [
+        ("Zoë Müller", "zoe@example.com"),
+        ("Müller, Zoë", "a@b.example"),
+        ("Lee, Ann", "ann@lee.example"),
+    ]

@@ -123,7 +123,10 @@ def addresses(value: str) -> list[tuple[str, str]]:
     for name, addr in getaddresses([value]):
         addr = addr.strip().strip("<>").lower()
         if addr and "@" in addr:
-            out.append((_decode_words(name).strip().strip('"').strip(), addr))
+            name = _decode_words(name).strip().strip('"').strip()
+            if len(name) > 1 and name[0] == name[-1] == "'":  # Outlook's 'Name'
+                name = name[1:-1].strip()
+            out.append((name, addr))
     return out
 
 
