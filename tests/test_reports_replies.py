@@ -47,7 +47,7 @@ def _row(df, cat, strategy):
 
 def test_reports_replies_resolution_definition_by_hand():
     t, o = _data_frames()
-    df = replies_report(t, o)
+    df = replies_report(t, o, exclude_stages=())
     r = _row(df, "price", "value")  # a1 resolved, c1 resolved, d1 not
     assert (r["objections"], r["resolved"], r["conversions"]) == (3, 2, 3)
     assert r["resolution_rate"] == pytest.approx(2 / 3)
@@ -64,16 +64,19 @@ def test_reports_replies_resolution_definition_by_hand():
     r = _row(df, "timing", "discount")
     assert (r["objections"], r["resolved"]) == (1, 1)
     assert len(df) == 5
+    # by default retention-stage objections (D's) are left out: they could never be resolved
+    r = _row(replies_report(t, o), "price", "value")
+    assert (r["objections"], r["resolved"]) == (2, 2)
 
 
 def test_reports_replies_derives_replies_to_when_absent():
     t, o = _data_frames()
-    with_links = replies_report(t, o)
+    with_links = replies_report(t, o, exclude_stages=())
     t2 = t.assign(replies_to=pd.Series(pd.NA, index=t.index, dtype="string"))
     derived = derive_replies_to(_data.prepare_tags(t2))
     prepared = _data.prepare_tags(t)
     assert derived.fillna("-").tolist() == prepared["replies_to"].fillna("-").tolist()
-    pd.testing.assert_frame_equal(replies_report(t2, o), with_links)
+    pd.testing.assert_frame_equal(replies_report(t2, o, exclude_stages=()), with_links)
 
 
 def test_reports_replies_derive_rule_resets_on_new_customer_turn():
@@ -97,6 +100,6 @@ def test_reports_replies_example_pairs_and_low_support():
     assert _row(df, "price", "value")["example_1"] == \
         "Too pricey for us → It pays back in 3 months"
     assert df["low_support"].all()
-    df = replies_report(t, o, settings=ReportSettings(min_support=3))
+    df = replies_report(t, o, settings=ReportSettings(min_support=3), exclude_stages=())
     assert df.loc[df["low_support"], "objections"].max() < 3
     assert not _row(df, "price", "value")["low_support"]

@@ -28,7 +28,7 @@ REPORTS: dict[str, str] = {
 #: Options each report accepts besides the common arguments (used by ``run_reports``).
 OPTIONS: dict[str, tuple[str, ...]] = {
     "objections": ("levels",),
-    "replies": (),
+    "replies": ("exclude_stages",),
     "funnel": ("as_of", "top_objections"),
     "channels": (),
     "cadence": ("as_of", "max_followups", "definition"),

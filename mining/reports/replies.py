@@ -19,6 +19,9 @@ rule is applied here). Definitions (also in docs/reports.md):
   replies to that category. p-values: two-sided Fisher exact; q-values: Benjamini-Hochberg over all
   rows, separately for resolution and conversion.
 - ``low_support``: ``objections < min_support``; kept, never hidden.
+- Objections at the last stage (``retention`` by default, ``exclude_stages``) are left out: no
+  later stage exists and a conversion before them does not count, so they could never be
+  resolved under this definition. The objections report still counts them.
 """
 
 from __future__ import annotations
@@ -133,6 +136,8 @@ def replies_report(
     events: pd.DataFrame | None = None,
     messages: pd.DataFrame | None = None,
     settings=None,
+    *,
+    exclude_stages: tuple[str, ...] = ("retention",),
 ) -> pd.DataFrame:
     """Per objection category × reply strategy: resolution and conversion with honest statistics.
 
@@ -142,6 +147,7 @@ def replies_report(
         events: Unused (same signature as every report).
         messages: Optional messages table; ``clean_text`` gives example "objection → reply" pairs.
         settings: ``Settings``/``ReportSettings`` (``confidence``, ``min_support``) or None.
+        exclude_stages: Objections tagged with these stages are left out (see above).
 
     Returns:
         A DataFrame with :data:`COLUMNS`, one row per (objection category, reply strategy).
@@ -155,6 +161,9 @@ def replies_report(
     if t["replies_to"].notna().sum() == 0:
         t["replies_to"] = derive_replies_to(t)
     res = resolution_flags(t, j, order)
+    stage_of = t.set_index("message_id")["stage"]
+    res = res[~res["message_id"].map(stage_of).isin(list(exclude_stages)).fillna(False)
+              .astype(bool)].reset_index(drop=True)
     if res.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
     replies = t[(t["role"] == "agent") & t["replies_to"].notna()]
