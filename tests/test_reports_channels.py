@@ -83,3 +83,10 @@ def test_reports_channels_attribution_by_hand_and_sums():
     assert df.loc["email", "journeys"] == 3 and df.loc["email", "conv_rate_touched"] == \
         pytest.approx(1 / 3)
     assert df["removal_effect"].drop(NO_TOUCH).between(0, 1).all()
+    # first customer message: A, B on chat (both converted); C, E on email (neither); D none
+    assert df.loc["chat", "first_message_journeys"] == 2
+    assert df.loc["email", "first_message_conv_rate"] == 0.0
+    assert df.loc["chat", "first_message_p_value"] == pytest.approx(
+        fisher_exact([[2, 0], [0, 2]]).pvalue)
+    assert df.loc["web", "first_message_journeys"] == 0
+    assert np.isnan(df.loc["web", "first_message_p_value"])

@@ -21,6 +21,9 @@ touch). Journeys are those of the tags table. Definitions (also in docs/reports.
 - ``first_touch_conv_rate``: conversion rate of the journeys whose first touch is this channel
   (Wilson interval), compared with journeys starting elsewhere: lift, two-sided Fisher exact
   p-value, Benjamini-Hochberg q-value across channels.
+- ``first_message_*``: the same for the channel of the journey's first *customer message* (where
+  the customer first wrote; events and agent outreach do not count). Journeys without a customer
+  message are left out of these columns.
 """
 
 from __future__ import annotations
@@ -42,7 +45,10 @@ MODELS = ("first_touch", "last_touch", "linear", "position", "markov")
 COLUMNS = [
     "channel", "journeys", "touches", "first_touch_journeys", "first_touch_conversions",
     "first_touch_conv_rate", "first_touch_conv_lo", "first_touch_conv_hi", "first_touch_lift",
-    "p_value", "q_value", "conv_rate_touched", "conv_touched_lo", "conv_touched_hi",
+    "p_value", "q_value", "first_message_journeys", "first_message_conversions",
+    "first_message_conv_rate", "first_message_conv_lo", "first_message_conv_hi",
+    "first_message_lift", "first_message_p_value", "first_message_q_value",
+    "conv_rate_touched", "conv_touched_lo", "conv_touched_hi",
     *MODELS, "removal_effect", *(f"value_{m}" for m in MODELS),
 ]
 
@@ -148,6 +154,30 @@ def markov_removal_effects(paths: Sequence[Sequence[str]],
     return base, effects
 
 
+def _first_message_columns(df: pd.DataFrame, t: pd.DataFrame, j: pd.DataFrame,
+                           confidence: float) -> None:
+    """Add the ``first_message_*`` columns to ``df`` in place (see the module docstring)."""
+    cust = t[(t["role"] == "customer") & t["channel"].notna()]
+    first = cust.groupby("journey_id")["channel"].first()
+    conv = j["converted"].reindex(first.index).fillna(False).astype(bool)
+    n = first.value_counts()
+    k = first[conv].value_counts()
+    df["first_message_journeys"] = [int(n.get(c, 0)) for c in df["channel"]]
+    df["first_message_conversions"] = [int(k.get(c, 0)) for c in df["channel"]]
+    n_rest = len(first) - df["first_message_journeys"]
+    k_rest = int(conv.sum()) - df["first_message_conversions"]
+    df["first_message_conv_rate"] = stats.rate(df["first_message_conversions"],
+                                               df["first_message_journeys"])
+    df["first_message_conv_lo"], df["first_message_conv_hi"] = stats.wilson_interval(
+        df["first_message_conversions"], df["first_message_journeys"], confidence)
+    df["first_message_lift"] = stats.lift(df["first_message_conv_rate"],
+                                          stats.rate(k_rest, n_rest))
+    p = stats.fisher_exact_many(df["first_message_conversions"], df["first_message_journeys"],
+                                k_rest, n_rest)
+    df["first_message_p_value"] = np.where(df["first_message_journeys"] > 0, p, np.nan)
+    df["first_message_q_value"] = stats.bh_qvalues(df["first_message_p_value"])
+
+
 def channels_report(
     tags: pd.DataFrame,
     outcomes: pd.DataFrame | None,
@@ -232,6 +262,7 @@ def channels_report(
     df["p_value"] = stats.fisher_exact_many(df["first_touch_conversions"],
                                             df["first_touch_journeys"], k_rest, n_rest)
     df["q_value"] = stats.bh_qvalues(df["p_value"])
+    _first_message_columns(df, t, j, cfg.confidence)
     ct = np.array([conv_touched[c] for c in names])
     df["conv_rate_touched"] = stats.rate(ct, df["journeys"])
     df["conv_touched_lo"], df["conv_touched_hi"] = stats.wilson_interval(ct, df["journeys"],
