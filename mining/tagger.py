@@ -144,7 +144,7 @@ def pd_na() -> Any:
 
 def tag_corpus(corpus: Any, *, settings: Any = None, taxonomy_dir: str | Path | None = None,
                embedder: Any = None, model_dir: str | Path | None = None,
-               progress: bool = True) -> TagResult:
+               progress: bool = True, themes: bool = True) -> TagResult:
     """Tag every message of a corpus.
 
     Args:
@@ -157,6 +157,8 @@ def tag_corpus(corpus: Any, *, settings: Any = None, taxonomy_dir: str | Path | 
         model_dir: Folder of models saved by :meth:`TagResult.save_models`; models found there
             are loaded instead of fitted (so theme ids stay stable across runs).
         progress: Show progress bars on stderr.
+        themes: Fit (or load) objection, intent and reply themes; False skips them (theme
+            columns stay empty, intent_theme falls back to the intents.yaml category).
 
     Returns:
         A :class:`TagResult`.
@@ -224,7 +226,7 @@ def tag_corpus(corpus: Any, *, settings: Any = None, taxonomy_dir: str | Path | 
                        ("reply", unit_role == "agent")):
         rows = np.flatnonzero(mask)
         fitted = _themes(kind, units["text"].iloc[rows].tolist(), settings, model, mdir,
-                         progress)
+                         progress) if themes else None
         if fitted is None:
             continue
         tm, tids = fitted
@@ -323,7 +325,8 @@ def tag_corpus(corpus: Any, *, settings: Any = None, taxonomy_dir: str | Path | 
     tags["_row"] = journeys["_row"].to_numpy()
     tags = tags.sort_values("_row", kind="stable").drop(columns="_row")
     tags = conform(tags, "tags")
-    themes = (pd.concat(theme_frames, ignore_index=True) if theme_frames else empty("themes"))
+    theme_table = (pd.concat(theme_frames, ignore_index=True) if theme_frames
+                   else empty("themes"))
     clock.lap("assemble")
-    return TagResult(tags=tags, themes=conform(themes, "themes"), units=units, models=models,
+    return TagResult(tags=tags, themes=conform(theme_table, "themes"), units=units, models=models,
                      timings=clock.timings)

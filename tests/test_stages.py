@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mining.errors import NotFittedError
+from mining.journeys import build_journeys
+from mining.schema import conform
+from mining.stages import StageTagger, transition_matrix, viterbi
+from mining.taxonomy import load_taxonomy
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return StageTagger(embedder="hash").fit()
+
+
+def _messages(texts, roles=None, journey="j1", start="2026-01-01", step_days=1.0):
+    t0 = pd.Timestamp(start, tz="UTC")
+    roles = roles or ["customer"] * len(texts)
+    rows = [dict(message_id=f"{journey}-{i}", conversation_id=journey, journey_id=journey,
+                 timestamp=t0 + pd.Timedelta(days=step_days * i), channel="chat", role=r,
+                 author=r, text=t, clean_text=t, source="test")
+            for i, (t, r) in enumerate(zip(texts, roles, strict=True))]
+    return conform(pd.DataFrame(rows), "messages")
+
+
+def _vectors(journeys):
+    from mining.embed import embed_texts
+
+    return embed_texts(journeys["clean_text"].tolist(), model="hash", progress=False)
+
+
+def test_stages_transition_matrix_prefers_staying_then_moving_on():
+    log_t, log_s = transition_matrix(load_taxonomy().stages)
+    t = np.exp(log_t)
+    np.testing.assert_allclose(t.sum(axis=1), 1.0)
+    assert np.all(np.diag(t) > 0.5)
+    assert t[0, 1] > t[0, 2] > t[0, 4] > 0  # forward beats skipping ahead
+    assert t[2, 3] > t[2, 1] > 0  # moving on beats a setback, which stays possible
+    assert np.argmax(log_s) == 0
+
+
+def test_stages_viterbi_smooths_a_flicker():
+    log_t, log_s = transition_matrix(load_taxonomy().stages)
+    # evidence: 0 0 0 [2] 0 1 1 1 1 -> the lone "decision" blip is smoothed away
+    best = [0, 0, 0, 2, 0, 1, 1, 1, 1]
+    emit = np.full((len(best), 5), np.log(0.1))
+    emit[np.arange(len(best)), best] = np.log(0.6)
+    path, post = viterbi(emit, log_t, log_s)
+    assert path.tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1]
+    np.testing.assert_allclose(post.sum(axis=1), 1.0)
+    assert np.all(np.diff(path) >= 0)
+
+
+def test_stages_events_move_the_journey_on(tagger):
+    msgs = _messages(["Ok"] * 8)  # the same text throughout: only context differs
+    events = conform(pd.DataFrame([dict(journey_id="j1", event_type="purchase",
+                                        timestamp=pd.Timestamp("2026-01-02 12:00", tz="UTC"))]),
+                     "events")
+    without = tagger.transform(build_journeys(msgs), _vectors(build_journeys(msgs)))
+    j = build_journeys(msgs, events)
+    assert j["_events"].tolist() == [(), (), *[("purchase",)] * 6]
+    with_ev = tagger.transform(j, _vectors(j))
+    order = tagger.stages_
+    assert order.index(with_ev["stage"].iloc[2]) >= order.index("purchase")
+    assert order.index(without["stage"].iloc[2]) < order.index("purchase")
+    assert with_ev["evidence"].iloc[2]["event"] == "purchase"
+
+
+def test_stages_after_conversion_is_retention(tagger):
+    msgs = _messages(["Hello, what do you offer?", "How much is the basic plan?",
+                      "Can we book a demo?", "How do I reset my password?",
+                      "Can I add a user to our account?"])
+    outcomes = conform(pd.DataFrame([dict(journey_id="j1", converted=True,
+                                          converted_at=pd.Timestamp("2026-01-03 12:00",
+                                                                    tz="UTC"))]), "outcomes")
+    j = build_journeys(msgs, outcomes=outcomes)
+    assert j["_after_conversion"].tolist() == [False, False, False, True, True]
+    out = tagger.transform(j, _vectors(j))
+    assert out["stage"].tolist()[3:] == ["retention", "retention"]
+    assert "retention" not in out["stage"].tolist()[:3]
+    assert (out["stage_confidence"].between(0, 1)).all()
+    assert out["evidence"].iloc[4]["after_conversion"] is True
+
+
+def test_stages_journeys_are_decoded_separately(tagger):
+    a = _messages(["Hi, I found you online, what do you do?"] * 3, journey="a")
+    b = _messages(["I want to renew our subscription."] * 3, journey="b")
+    outcomes = conform(pd.DataFrame([dict(journey_id="b", converted=True,
+                                          converted_at=pd.Timestamp("2025-12-01", tz="UTC"))]),
+                       "outcomes")
+    j = build_journeys(pd.concat([a, b], ignore_index=True), outcomes=outcomes)
+    out = tagger.transform(j, _vectors(j))
+    assert out["stage"].tolist() == ["awareness"] * 3 + ["retention"] * 3
+
+
+def test_stages_refuse_unfitted_and_roundtrip(tagger, tmp_path):
+    msgs = _messages(["Hi", "How much?", "Send the contract please", "Paid!"])
+    j = build_journeys(msgs)
+    with pytest.raises(NotFittedError):
+        StageTagger(embedder="hash").transform(j, _vectors(j))
+    tagger.save(tmp_path / "st")
+    loaded = StageTagger.load(tmp_path / "st")
+    a, b = tagger.transform(j, _vectors(j)), loaded.transform(j, _vectors(j))
+    assert a["stage"].tolist() == b["stage"].tolist()
+    np.testing.assert_allclose(a["stage_confidence"], b["stage_confidence"])
