@@ -151,3 +151,28 @@ def chat_style(rng, text: str, casual: float) -> str:
     if rng.random() < casual * 0.35:
         text = add_typo(rng, text)
     return text
+
+# Agents' acknowledgements of a particular concern (open a reply, or are the whole of an
+# empathy-only reply together with an empathy phrase).
+KIND_ACKS = {
+    "price": ["I hear you on the cost.", "Totally fair to want it to fit the budget.",
+              "Understood, cost matters.", "Thanks for being open about the budget."],
+    "timing": ["Understood on the timing.", "Makes sense that now is a busy time.",
+               "Fair enough, timing is everything.", "I get that the timing is tricky."],
+    "authority": ["Of course, it makes sense to involve them.", "Absolutely, it's a joint decision.",
+                  "Good idea to check with them first.", "That's completely sensible."],
+    "trust": ["That's a fair question to ask.", "I'm glad you raised that.",
+              "It's right to be careful.", "Totally reasonable to want some reassurance."],
+    "competitor": ["Good to know what you're comparing us with.", "It makes sense to shop around.",
+                   "Thanks for telling me about the other option.", "Happy to help you compare."],
+    "need": ["Fair question.", "Good that you're asking whether you really need it.",
+             "That's worth talking through.", "I understand wanting to be sure it's needed."],
+    "contract": ["Fair point about the terms.", "I understand not wanting to be locked in.",
+                 "Thanks for reading the fine print.", "That's a reasonable thing to check."],
+    "implementation": ["I know switching is a lot of work.", "Fair concern about the effort involved.",
+                       "Understood, nobody wants a long project.", "That's a really common worry."],
+    "feature": ["Thanks for telling me what you need.", "Good question about that.",
+                "I understand that's important for you.", "Fair point."],
+    "security": ["Good question, and an important one.", "Totally right to ask about that.",
+                 "Happy to go through that.", "That's a really important point."],
+}

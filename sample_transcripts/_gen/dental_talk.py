@@ -504,3 +504,17 @@ CLARIFY = {
         "Your records are kept on an encrypted system and are only shared with your written consent.",
     ],
 }
+
+# Background sentences some customers put in their first e-mail or chat message.
+CONTEXT = [
+    "I found you on Google Maps, you're the closest clinic to my office.",
+    "My old dentist retired last year and I've been putting off finding a new one.",
+    "A friend from work recommended you, she's been a patient for a while.",
+    "We moved to the area in the summer and I'm trying to get the whole family registered somewhere.",
+    "I'm writing rather than calling because I'm at work all day and can't really take calls.",
+    "Bit of background: I had a lot of dental work done as a teenager and I get quite anxious.",
+    "I've been meaning to sort this out for ages and finally have some time off coming up.",
+    "My insurance changed this year so I'm looking for a practice that's in network.",
+    "I walk past your clinic every day on the way to the station.",
+    "Last time I went to a dentist was before the pandemic, embarrassingly.",
+]

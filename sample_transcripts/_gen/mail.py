@@ -174,7 +174,7 @@ class Renderer:
             else:
                 re = "RE: " if (m.role == "customer" and style == "outlook") else "Re: "
                 subject = re + m.subject
-            want_html = (m.role == "agent" and self.business == "ledgerly" and rng.random() < 0.6) or \
+            want_html = (m.role == "agent" and self.business == "ledgerly" and rng.random() < 0.4) or \
                 (m.role == "agent" and rng.random() < 0.12) or \
                 (m.role == "customer" and style == "outlook" and rng.random() < 0.5)
             text_part = _text_part(body, "plain")

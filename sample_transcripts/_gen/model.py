@@ -12,22 +12,23 @@ STRATEGIES = ("discount", "value", "social_proof", "guarantee", "payment", "clar
 
 # Chance that a journey that raised no objection in a stage moves on to the next one.
 P_ADVANCE = {"awareness": 0.90, "consideration": 0.60, "decision": 0.84, "purchase": 0.96}
-# Channel of the first customer message scales every advance chance (chat converts better).
-CHANNEL_FACTOR = {"chat": 1.0, "email": 0.82}
-# Number of agent follow-ups (unanswered chasers) in the first 7 days scales advance chances.
-CADENCE_FACTOR = {0: 1.0, 1: 0.87, 2: 0.95, 3: 1.05, 4: 1.08}
+# Channel of the first customer message scales every chance to move on (advance, or resolve an
+# objection): chat converts better.
+CHANNEL_FACTOR = {"chat": 1.0, "email": 0.85}
+# Number of agent follow-ups (unanswered chasers) in the first 7 days scales the same chances.
+CADENCE_FACTOR = {0: 1.0, 1: 0.88, 2: 0.96, 3: 1.05, 4: 1.08}
 CADENCE_WEIGHTS = {0: 20, 1: 26, 2: 18, 3: 20, 4: 16}
 
 # Chance that a customer raises an objection in a stage.
-P_OBJECTION = {"awareness": 0.20, "consideration": 0.55, "decision": 0.50, "purchase": 0.16,
+P_OBJECTION = {"awareness": 0.20, "consideration": 0.62, "decision": 0.55, "purchase": 0.16,
                "retention": 0.18}
 # Which objections come up where (relative weights).
 KIND_BY_STAGE = {
     "awareness": {"trust": 4, "need": 4, "timing": 2, "competitor": 2, "feature": 2, "price": 2,
                   "security": 1},
-    "consideration": {"price": 8, "competitor": 4, "feature": 4, "implementation": 3, "trust": 3,
+    "consideration": {"price": 12, "competitor": 4, "feature": 4, "implementation": 3, "trust": 3,
                       "need": 2, "security": 2, "timing": 1, "authority": 1},
-    "decision": {"price": 6, "authority": 5, "contract": 4, "timing": 4, "security": 2,
+    "decision": {"price": 9, "authority": 5, "contract": 4, "timing": 4, "security": 2,
                  "implementation": 2, "trust": 1},
     "purchase": {"contract": 5, "timing": 2, "security": 2, "price": 2, "authority": 1},
     "retention": {"price": 4, "feature": 4, "competitor": 2, "contract": 2, "implementation": 2},
@@ -36,7 +37,7 @@ KIND_BY_STAGE = {
 # How agents choose a reply strategy for each objection kind (relative weights).
 _DEFAULT_CHOICE = {s: 1 for s in STRATEGIES}
 STRATEGY_CHOICE = {k: dict(_DEFAULT_CHOICE) for k in KINDS}
-STRATEGY_CHOICE["price"].update(empathy=4, payment=4, value=4, discount=3)
+STRATEGY_CHOICE["price"].update(empathy=5, payment=5, value=5, discount=3)
 STRATEGY_CHOICE["trust"].update(social_proof=3, empathy=2, guarantee=2)
 STRATEGY_CHOICE["timing"].update(scheduling=3, empathy=3)
 STRATEGY_CHOICE["authority"].update(scheduling=3, empathy=3)

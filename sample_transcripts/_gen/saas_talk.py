@@ -422,3 +422,17 @@ CLARIFY = {
         "Data is encrypted at rest with AES-256 and in transit with TLS 1.2 or higher.",
     ],
 }
+
+# Background sentences some customers put in their first e-mail or chat message.
+CONTEXT = [
+    "For context, we're a 30-person design agency and the finance team is me and a part-time bookkeeper.",
+    "We currently do approvals by forwarding PDFs around by email, which is getting out of hand.",
+    "We're on Xero and process roughly 400 supplier invoices a month.",
+    "Our controller asked me to shortlist a few AP tools before the new financial year.",
+    "We're growing quickly (two new offices this year) and the manual process isn't scaling.",
+    "I came across Ledgerly in a comparison article and it looked like a decent fit.",
+    "We've been burned by a clunky AP tool before, so I'm doing more homework this time.",
+    "Some background: we have three entities and consolidate monthly in NetSuite.",
+    "Month-end currently takes us about eight working days, mostly chasing approvals.",
+    "I run operations at a small logistics company and somehow ended up owning accounts payable.",
+]

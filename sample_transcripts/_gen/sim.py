@@ -121,6 +121,9 @@ class Simulator:
         self.first_gap_done = False
         self.agent = self._pick_agent("awareness")
         self.discounted = False
+        self.asked: set = set()
+        # the journey's engagement: scales every chance to move on (advance or resolve)
+        self.factor = model.CHANNEL_FACTOR[j.first_channel] * model.CADENCE_FACTOR[j.cadence]
 
     # ----- people and time -------------------------------------------------------------------
     def _pick_agent(self, stage: str):
@@ -263,8 +266,10 @@ class Simulator:
         return self.rng.choice(fitting or items)
 
     def _qa(self, stage: str, k: int):
-        pool = [p for p in self.b.talk.QA[stage] if self._fits(p[0])]
-        return self.rng.sample(pool, min(k, len(pool)))
+        pool = [p for p in self.b.talk.QA[stage] if self._fits(p[0]) and p[0] not in self.asked]
+        picked = self.rng.sample(pool, min(k, len(pool)))
+        self.asked.update(q for q, _ in picked)
+        return picked
 
     def _fmt(self, text: str) -> str:
         c = self.j.customer
@@ -319,7 +324,7 @@ class Simulator:
                            replies_to=oi)
             if strat == "discount":
                 self.discounted = True
-            if rng.random() < model.RESOLVE[kind][strat]:
+            if rng.random() < min(0.95, model.RESOLVE[kind][strat] * self.factor):
                 return True
             if round_ == 0 and rng.random() < model.P_REPEAT:
                 others = [p for p in self.b.obj[kind] if p != phr]
@@ -337,7 +342,10 @@ class Simulator:
         rng = self.rng
         pool = self.b.talk.CLARIFY[kind] if strat == "clarification" else self.b.talk.REPLIES[strat]
         body = self._fmt(self._choose(pool))
-        if strat != "empathy" and rng.random() < 0.45:
+        r = rng.random()
+        if strat == "empathy" and r < 0.5 or strat != "empathy" and r < 0.4:
+            body = rng.choice(common.KIND_ACKS[kind]) + " " + body
+        elif strat != "empathy" and r < 0.6:
             body = rng.choice(REPLY_OPENERS) + " " + body
         if strat != "empathy" and rng.random() < 0.4:
             body = body + " " + rng.choice(REPLY_CLOSERS)
@@ -428,7 +436,7 @@ class Simulator:
         if rng.random() < 0.35:
             j.events.append(Event(self.t - timedelta(minutes=rng.uniform(3, 4000)), "visit", "web"))
         self.t0 = self.t
-        factor = model.CHANNEL_FACTOR[j.first_channel] * model.CADENCE_FACTOR[j.cadence]
+        factor = self.factor
         lead = ""
         stage_i = 0
         order = ["awareness", "consideration", "decision", "purchase"]
@@ -442,11 +450,17 @@ class Simulator:
             if first:
                 opener = self._opener()
                 pre = ""
-                if rng.random() < 0.35 and not opener[0].lower().startswith(("hi", "hey", "hello")):
+                if self.channel == "chat" and rng.random() < 0.35 and \
+                        not opener[0].lower().startswith(("hi", "hey", "hello")):
                     pre = rng.choice(common.GREETINGS) + (", " if rng.random() < 0.5 else "! ")
                 if rng.random() < 0.12:
                     pre = pre + rng.choice(common.SMALL_TALK) + " "
                 q = opener[0]
+                if rng.random() < (0.5 if self.channel == "email" else 0.15):
+                    ctx = rng.choice(self.b.talk.CONTEXT)
+                    q = f"{ctx} {q}" if rng.random() < 0.5 else f"{q}\n\n{ctx}"
+                    if self.channel == "chat":
+                        q = q.replace("\n\n", " ")
                 if pre:
                     q = pre + q[0].lower() + q[1:] if pre.endswith(", ") else pre + q
                 self.customer(q, stage, "question", delay=0)
