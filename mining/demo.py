@@ -12,15 +12,15 @@ from pathlib import Path
 
 from mining.errors import Errors, InputError
 
-#: Files in ``sample_transcripts/`` whose names contain one of these are never demo inputs
-#: (deliberately bad records for the validation demo; ground-truth labels for tests).
-EXCLUDE = ("bad", "invalid", "reject", "truth", "label", "gold")
-#: Message file suffixes the demo reads from the top of the folder.
-MESSAGE_SUFFIXES = (".jsonl", ".mbox")
+#: Folders in ``sample_transcripts/`` that are never demo inputs (deliberately bad records for the
+#: validation demo; ground-truth labels for tests; the generator).
+EXCLUDE = ("bad", "ground_truth", "_gen")
+#: Message files the demo reads from each business folder.
+MESSAGE_FILES = ("chat.jsonl", "inbox.mbox")
 EVENTS = "events.csv"
 OUTCOMES = "outcomes.csv"
 #: E-mail domains of the sample businesses' staff (documented in sample_transcripts/README.md).
-AGENT_DOMAINS: tuple[str, ...] = ()
+AGENT_DOMAINS: tuple[str, ...] = ("brightsmile-dental.example", "ledgerly.example")
 
 
 @dataclass
@@ -29,8 +29,8 @@ class DemoInputs:
 
     folder: Path
     messages: list[Path] = field(default_factory=list)
-    events: Path | None = None
-    outcomes: Path | None = None
+    events: list[Path] = field(default_factory=list)
+    outcomes: list[Path] = field(default_factory=list)
     agent_domains: list[str] = field(default_factory=list)
 
 
@@ -40,6 +40,17 @@ def candidate_dirs() -> list[Path]:
     return [pkg.parent / "sample_transcripts", pkg / "sample_transcripts"]
 
 
+def business_dirs(folder: Path) -> list[Path]:
+    """Return the sample businesses' folders in ``folder`` (those with an outcomes file)."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        d
+        for d in folder.iterdir()
+        if d.is_dir() and d.name not in EXCLUDE and (d / OUTCOMES).is_file()
+    )
+
+
 def find_samples(places: list[Path] | None = None) -> Path:
     """Return the ``sample_transcripts/`` folder.
 
@@ -47,14 +58,14 @@ def find_samples(places: list[Path] | None = None) -> Path:
         places: Folders to try, in order; None uses :func:`candidate_dirs`.
 
     Returns:
-        The first folder that holds the outcomes file.
+        The first folder that holds at least one business folder with an outcomes file.
 
     Raises:
         InputError: [E701] when none does.
     """
     places = candidate_dirs() if places is None else places
     for cand in places:
-        if (cand / OUTCOMES).is_file():
+        if business_dirs(cand):
             return cand
     raise InputError(Errors.E701.format(places=", ".join(str(p) for p in places)))
 
@@ -62,26 +73,21 @@ def find_samples(places: list[Path] | None = None) -> Path:
 def demo_inputs(folder: Path | None = None) -> DemoInputs:
     """List the demo's inputs in ``folder`` (default: :func:`find_samples`).
 
+    The demo reads both sample businesses together (their chat exports, mailboxes, events and
+    outcomes), never the bad-records or ground-truth folders.
+
     Args:
         folder: The sample folder.
 
     Returns:
-        The message files (top-level ``.jsonl`` and ``.mbox`` files, without the bad-records and
-        ground-truth files), events, outcomes and agent domains.
+        The message files, events and outcomes files, and the staff's e-mail domains.
     """
     folder = find_samples() if folder is None else Path(folder)
-    messages = sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file()
-        and p.suffix in MESSAGE_SUFFIXES
-        and not any(word in p.name.lower() for word in EXCLUDE)
-    )
-    events = folder / EVENTS
+    businesses = business_dirs(folder)
     return DemoInputs(
         folder=folder,
-        messages=messages,
-        events=events if events.is_file() else None,
-        outcomes=folder / OUTCOMES,
+        messages=[b / f for b in businesses for f in MESSAGE_FILES if (b / f).is_file()],
+        events=[b / EVENTS for b in businesses if (b / EVENTS).is_file()],
+        outcomes=[b / OUTCOMES for b in businesses],
         agent_domains=list(AGENT_DOMAINS),
     )

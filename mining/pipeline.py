@@ -170,8 +170,8 @@ def run(
     settings: Settings | None = None,
     model_dir: str | PathLike[str] | None = None,
     taxonomy_dir: str | PathLike[str] | None = None,
-    events: str | PathLike[str] | None = None,
-    outcomes: str | PathLike[str] | None = None,
+    events: str | PathLike[str] | Sequence[str | PathLike[str]] | None = None,
+    outcomes: str | PathLike[str] | Sequence[str | PathLike[str]] | None = None,
     agent_domains: Sequence[str] | None = None,
     progress: bool = True,
 ) -> RunResult:
@@ -185,8 +185,8 @@ def run(
         model_dir: A ``model/`` folder of an earlier run: new data is tagged against its themes
             so theme ids stay stable. None fits new themes.
         taxonomy_dir: Folder of taxonomy YAML files; None uses the setting or the packaged ones.
-        events: Events file, only used when ``corpus`` is paths.
-        outcomes: Outcomes file, only used when ``corpus`` is paths.
+        events: Events file(s), only used when ``corpus`` is paths.
+        outcomes: Outcomes file(s), only used when ``corpus`` is paths.
         agent_domains: E-mail domains whose senders are agents, only used when ``corpus`` is paths.
         progress: Show stage lines and progress bars on stderr (only on a terminal).
 
