@@ -118,3 +118,19 @@ def test_cli_run_strict_exits_1_on_rejects(tmp_path):
     assert "[E005]" in res.output
     rejects = pd.read_csv(tmp_path / "out" / "rejects.csv")
     assert len(rejects) == 1
+
+
+def test_cli_run_demo_inputs_are_the_businesses_not_bad_or_truth(samples_dir):
+    from mining.demo import business_dirs, demo_inputs
+
+    if not business_dirs(samples_dir):
+        pytest.skip("sample_transcripts/ is not there")
+    d = demo_inputs(samples_dir)
+    names = {p.parent.name for p in [*d.messages, *d.events, *d.outcomes]}
+    assert names and not names & {"bad", "ground_truth", "_gen"}
+    assert {p.name for p in d.messages} == {"chat.jsonl", "inbox.mbox"}
+    assert len(d.outcomes) == len(names)
+    # the staff domains the demo uses are the ones the sample data documents
+    readme = (samples_dir / "README.md").read_text(encoding="utf-8")
+    for domain in d.agent_domains:
+        assert f"`{domain}`" in readme
