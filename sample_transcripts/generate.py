@@ -23,7 +23,7 @@ sys.path.insert(0, HERE)
 
 from _gen import bad, effects, sim, write  # noqa: E402
 
-SEED = 1
+SEED = 2
 N_BRIGHTSMILE = 420
 N_LEDGERLY = 360
 

@@ -29,7 +29,7 @@ PERSONAL_DOMAINS = [
     "homemail.test", "webmail.example",
 ]
 
-GREETINGS = ["Hi", "Hi there", "Hello", "Hey", "Good morning", "Hiya", "hi", "hello", "Morning", "Hey there"]
+GREETINGS = ["Hi", "Hi there", "Hello", "Hey", "Hiya", "hi", "hello", "Hey there"]
 EMAIL_GREETINGS = ["Hi {name},", "Hello {name},", "Dear {name},", "Hi {name}!", "{name},", "Hey {name},"]
 
 SMALL_TALK = [

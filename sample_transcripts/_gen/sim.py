@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -100,6 +101,14 @@ class Business:
         self.prefix = "bs" if self.dental else "ld"
 
 
+_GREETING = re.compile(r"^(hi|hello|hey)( there)?[,!]?\s+", re.IGNORECASE)
+
+
+def _strip_greeting(text: str) -> str:
+    out = _GREETING.sub("", text)
+    return out[0].upper() + out[1:] if out and out != text else text
+
+
 def _weighted(rng: random.Random, weights: dict):
     keys = sorted(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys], k=1)[0]
@@ -186,6 +195,11 @@ class Simulator:
             last_chat = next((m for m in reversed(self.j.messages) if m.channel == "chat"), None)
             stale = last_chat is None or (self.t - last_chat.ts).total_seconds() > 6 * 3600
             if not self.chat_conv or force or (stale and not pending):
+                if 3 <= self.t.hour < 12:  # nobody starts a chat at 3am local time
+                    self.t = self.t.replace(hour=12, minute=0, second=0) + \
+                        timedelta(minutes=rng.uniform(0, 360))
+                    if self.t > CUTOFF:
+                        raise _Stop
                 self.chat_conv = self._new_conv("chat")
                 self.chat_agent_joined = False
                 greet = self.b.talk.BOT
@@ -278,26 +292,29 @@ class Simulator:
                            company=c.company or "your team")
 
     # ----- building blocks -------------------------------------------------------------------
-    def exchange(self, stage: str, pairs, lead: str = "", act: str = "question"):
+    def exchange(self, stage: str, pairs, lead: str = "", act: str = "question",
+                 first_delay: float | None = None):
         """Customer asks (one email, or one chat line per question), the agent answers."""
         rng = self.rng
         if not pairs:
             return
+        if any(m.role == "customer" for m in self.j.messages):  # no second "Hi," mid-conversation
+            pairs = [(_strip_greeting(q), a) for q, a in pairs]
+        if lead:
+            q0 = pairs[0][0]
+            q0 = q0[0].lower() + q0[1:] if lead.endswith(",") else q0
+            pairs = [(lead + " " + q0, pairs[0][1])] + list(pairs[1:])
         if self.channel == "email":
-            parts = [q for q, _ in pairs]
-            if lead:
-                parts[0] = lead + " " + parts[0]
-            self.customer("\n\n".join(parts), stage, act)
+            self.customer("\n\n".join(q for q, _ in pairs), stage, act, delay=first_delay)
             self.agent_say("\n\n".join(a for _, a in pairs), stage, "answer")
             return
         for i, (q, a) in enumerate(pairs):
-            text = (lead + " " + q) if (lead and i == 0) else q
-            self.customer(text, stage, act)
+            self.customer(q, stage, act, delay=first_delay if i == 0 else None)
             self.agent_say(a, stage, "answer")
             if rng.random() < 0.22:
                 self.customer(rng.choice(common.ACKS), stage, "ack")
 
-    def objection(self, stage: str) -> bool:
+    def objection(self, stage: str, lead: str = "") -> bool:
         """The customer raises an objection; returns True when the agent's reply resolved it."""
         rng = self.rng
         weights = {k: w for k, w in model.KIND_BY_STAGE[stage].items() if k not in self.used_kinds}
@@ -312,6 +329,8 @@ class Simulator:
             if pool:
                 q = rng.choice(pool)[0]
                 text = f"{q} {phr}" if rng.random() < 0.5 else f"{phr} Also, {q[0].lower() + q[1:]}"
+        if lead:
+            text = lead + " " + (text[0].lower() + text[1:] if lead.endswith(",") else text)
         oi = self.customer(text, stage, "objection", is_objection=True, kind=kind)
         tried: list = []
         for round_ in range(2):
@@ -438,6 +457,7 @@ class Simulator:
         self.t0 = self.t
         factor = self.factor
         lead = ""
+        resume = None
         stage_i = 0
         order = ["awareness", "consideration", "decision", "purchase"]
         first = True
@@ -468,21 +488,29 @@ class Simulator:
                 extra = rng.choice([0, 0, 1]) if self.channel == "chat" else 0
                 self.exchange(stage, self._qa(stage, extra))
                 first = False
+            elif stage == "purchase" and rng.random() < model.P_OBJECTION[stage]:
+                # a last hurdle before buying: the objection comes before the purchase itself
+                if self.objection(stage, lead=lead):
+                    self.exchange(stage, self._qa(stage, 1), lead=rng.choice(common.RESOLVED_ACKS),
+                                  first_delay=self._resume_delay())
+                    self._convert()
+                    return
+                self.gap(stage, advance=False)
+                return
             else:
                 k = rng.choice([1, 1, 2]) if self.channel == "chat" else rng.choice([1, 2])
-                self.exchange(stage, self._qa(stage, k), lead=lead)
+                self.exchange(stage, self._qa(stage, k), lead=lead, first_delay=resume)
             lead = ""
+            resume = None
             if rng.random() < 0.12:
                 self.customer(rng.choice(self.b.talk.NON_OBJECTIONS), stage, "non_objection")
                 self.agent_say(rng.choice(self.b.talk.NON_OBJECTION_ANSWERS), stage, "answer")
-            if rng.random() < model.P_OBJECTION[stage]:
+            if stage != "purchase" and rng.random() < model.P_OBJECTION[stage]:
                 if self.objection(stage):
                     lead = rng.choice(common.RESOLVED_ACKS)
+                    resume = self._resume_delay()
                     stage_i += 1
-                    if stage == "purchase":
-                        self._convert()
-                        return
-                    continue  # the customer moves on straight away
+                    continue  # the customer moves on (at once, or after thinking it over)
                 self.gap(stage, advance=False)
                 return
             if rng.random() < min(0.98, model.P_ADVANCE[stage] * factor):
@@ -500,6 +528,12 @@ class Simulator:
                 self.customer(rng.choice(common.UNRESOLVED), stage, "unresolved")
             self.gap(stage, advance=False)
             return
+
+    def _resume_delay(self) -> float | None:
+        """After an objection is resolved: the same session, or back after thinking it over."""
+        if self.rng.random() < 0.35:
+            return None
+        return self.rng.uniform(2 * 3600, 2 * 86400)
 
     def _opener(self):
         if self.b.dental:
