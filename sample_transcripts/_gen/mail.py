@@ -121,7 +121,7 @@ class Renderer:
         cust = j.customer
         rng = random.Random(f"{self.seed}:mail:{j.business}:{j.index}")
         threads: dict = {}
-        for idx, m in enumerate(j.messages):
+        for m in j.messages:
             if m.channel != "email":
                 continue
             th = threads.setdefault(m.conv, {"ids": [], "prev": None, "root": None})
