@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import random
+import re
 from datetime import timedelta, timezone
 from email.charset import QP, Charset
 from email.generator import BytesGenerator
@@ -97,6 +98,11 @@ class Renderer:
     def _agent_body(self, rng, m, cust) -> str:
         first = cust.first
         greet = rng.choice(["Hi {n},", "Hello {n},", "Dear {n},", "Hi {n},"]).format(n=first)
+        text = m.text
+        own_greeting = re.match(r"(Hi|Hello|Hey)( again)? [^,!]+[,!]\s*", text)
+        if own_greeting:  # follow-ups already start with "Hi Fiona,"
+            greet, text = own_greeting.group(0).strip(), text[own_greeting.end():]
+            text = text[0].upper() + text[1:]
         name = m.author
         title = next((a[2] for a in self.talk.AGENTS if a[0] == name), "")
         if self.business == "ledgerly" and rng.random() < 0.5:
@@ -105,7 +111,7 @@ class Renderer:
         else:
             sig = f"{name}\n{title}, {self.talk.NAME}\n{self.talk.PHONE}"
             close = rng.choice(["Best regards,", "Kind regards,", "Warm regards,", "Many thanks,"]) + "\n"
-        return f"{greet}\n\n{m.text}\n\n{close}{sig}"
+        return f"{greet}\n\n{text}\n\n{close}{sig}"
 
     def _html(self, own: str, quoted: str) -> str:
         paras = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>"
