@@ -174,6 +174,22 @@ def test_sample_transcripts_labels_match_the_files(labels):
             assert (r["objection_kind"] != "") == (r["is_objection"] == "true")
 
 
+def test_sample_transcripts_follow_up_labels_match_unanswered_agent_messages(labels):
+    by_journey: dict[str, list[dict]] = {}
+    for r in labels:
+        if r["role"] in ("customer", "agent"):
+            by_journey.setdefault(r["journey_id"], []).append(r)
+    for rows in by_journey.values():
+        rows.sort(key=lambda r: r["timestamp"])
+        for prev, cur in zip(rows, rows[1:], strict=False):
+            unanswered = cur["role"] == "agent" and prev["role"] == "agent"
+            if unanswered:  # agents only write twice in a row when chasing
+                assert cur["is_follow_up"] == "true", cur["message_id"]
+            if cur["is_follow_up"] == "true" and not unanswered:
+                # the first chaser after the customer's last word (or an ignored objection)
+                assert prev["act"] in ("unresolved", "ack", "objection"), cur["message_id"]
+
+
 def test_sample_transcripts_planted_effects_recomputed_from_files(effects_json):
     fresh = effects.compute(str(SAMPLES))
     stored = {k: v for k, v in effects_json.items() if k not in ("files", "seed")}
