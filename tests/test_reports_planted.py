@@ -97,3 +97,40 @@ def test_reports_planted_cold_stage_exact_on_ground_truth(truth_reports, planted
         assert f.loc[stage, "cold_here"] == want["journeys"]
     stages = f.drop(index="(all)")
     assert stages["cold_here"].idxmax() == planted["cold"]["top_stage"] == "consideration"
+
+
+# --- on the real pipeline's tags (`journeymine demo`, shared session fixture) -----------------
+
+
+@pytest.mark.slow
+def test_reports_planted_cadence_and_channel_on_pipeline_tags(demo_run, planted):
+    cad = demo_run.reports["cadence"]
+    f = cad[cad["dimension"] == "followups"].set_index("bucket")
+    assert f.loc["3+", "ratio_vs_ref"] > 1.5 and f.loc["3+", "q_value"] < 0.05
+    ch = demo_run.reports["channels"].set_index("channel")
+    chat, email = ch.loc["chat"], ch.loc["email"]
+    assert chat["first_message_conv_rate"] > 1.3 * email["first_message_conv_rate"]
+    assert chat["first_message_q_value"] < 0.05
+    for model in ("first_touch", "last_touch", "linear", "position", "markov"):
+        assert ch[model].sum() == pytest.approx(planted["converted"])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="depends on the stage tagger: on the 12:40 demo run it "
+                   "put most cold journeys' last message in awareness (336 of 592), not "
+                   "consideration")
+def test_reports_planted_cold_stage_on_pipeline_tags(demo_run, planted):
+    f = demo_run.reports["funnel"].set_index("stage").drop(index="(all)")
+    assert f["cold_here"].idxmax() == planted["cold"]["top_stage"]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="depends on reply-strategy classification and "
+                   "replies_to linking: on the 12:40 demo run most replies were 'scheduling' "
+                   "or unclassified")
+def test_reports_planted_reply_strategy_on_pipeline_tags(demo_run):
+    rep = demo_run.reports["replies"]
+    price = rep[rep["objection_category"] == "price"].set_index("reply_strategy")
+    best = price.loc[price.index.intersection(["payment", "value"])]
+    rate_best = best["resolved"].sum() / best["objections"].sum()
+    assert rate_best > 1.5 * price.loc["empathy", "resolution_rate"]
