@@ -235,8 +235,7 @@ def _from_name(name: str) -> Embedder:
         folder = _resolve_local(name)
         if folder is not None:
             return SentenceTransformerEmbedder(name, folder)
-    looks_like_path = name.startswith((".", "/", "~")) or os.sep in name.rstrip("/").split("/")[0]
-    if "/" in name or looks_like_path:
+    if "/" in name or "\\" in name or name.startswith((".", "~")):  # a hub id or a path
         raise ConfigError(Errors.E200.format(
             name=name, detail="no such local folder and not in the local Hugging Face cache"))
     raise ConfigError(Errors.E002.format(
@@ -247,6 +246,7 @@ def _from_name(name: str) -> Embedder:
 #: Embedder factories by name. Any other name is looked up as a local sentence-transformers model.
 EMBEDDERS: dict[str, Callable[[], Embedder]] = {
     DEFAULT_MODEL: _packaged,
+    f"sentence-transformers/{DEFAULT_MODEL}": _packaged,  # its hub id: same model, same cache
     "hash": HashEmbedder,
 }
 
