@@ -157,6 +157,8 @@ def main() -> None:
     ap.add_argument("--embedder", default=None, help="embedder name (default: packaged model)")
     ap.add_argument("--limit-journeys", type=int, default=None)
     ap.add_argument("--no-shared", action="store_true", help="skip ../shared/data rates")
+    ap.add_argument("--dump", default=None, help="folder to write each business's tags into")
+    ap.add_argument("--only", default=None, help="one business (brightsmile or ledgerly)")
     args = ap.parse_args()
 
     import pandas as pd
@@ -180,6 +182,8 @@ def main() -> None:
     results: dict = {"embedder": settings.embed.model, "businesses": {}, "timings": {}}
     preds, bases = [], []
     for biz, domain in BUSINESSES.items():
+        if args.only and biz != args.only:
+            continue
         t0 = time.perf_counter()
         corpus = load_corpus([str(SAMPLES / biz)], agent_domains=[domain], settings=settings)
         if args.limit_journeys:
@@ -189,6 +193,9 @@ def main() -> None:
         results["timings"][biz] = {"seconds": round(time.perf_counter() - t0, 1),
                                    "messages": int(len(res.tags)), **res.timings}
         tags = res.tags
+        if args.dump:
+            Path(args.dump).mkdir(parents=True, exist_ok=True)
+            tags.to_parquet(Path(args.dump) / f"{biz}.parquet")
         base = keyword_baseline(tags, corpus.messages, tax)
         t_b = truth[truth["business"] == biz]
         results["businesses"][biz] = {
@@ -200,8 +207,9 @@ def main() -> None:
         bases.append(base)
         print(biz, json.dumps(results["businesses"][biz]), flush=True)
     all_pred, all_base = pd.concat(preds), pd.concat(bases)
-    results["overall"] = {"model": score(all_pred, truth, categories, stages),
-                          "keyword_baseline": score(all_base, truth, categories, stages)}
+    scope = truth[truth["business"].isin(results["businesses"])]
+    results["overall"] = {"model": score(all_pred, scope, categories, stages),
+                          "keyword_baseline": score(all_base, scope, categories, stages)}
     if not args.no_shared and SHARED.is_dir():
         from mining.objections import ObjectionDetector
 

@@ -42,8 +42,10 @@ def build_journeys(messages: pd.DataFrame, events: pd.DataFrame | None = None,
         ``_order`` (0-based position in the journey), ``_n`` (journey length), ``_pos``
         (``_order / (_n - 1)``, 0 for one-message journeys), ``_days`` (days since the journey's
         first message, NaN without timestamps), ``_converted`` (nullable bool),
-        ``_converted_at``, ``_after_conversion`` (bool), ``_events`` (tuple of event types up
-        to the message time).
+        ``_converted_at``, ``_after_conversion`` (bool), ``_before_conversion`` (bool: a
+        converted journey's message at or before ``converted_at``), ``_last_before_conversion``
+        (bool), ``_events`` (tuple of event types up to the message time), ``_ts`` (timestamp,
+        gaps filled from the neighbours).
     """
     import pandas as pd
 
@@ -82,6 +84,13 @@ def build_journeys(messages: pd.DataFrame, events: pd.DataFrame | None = None,
              & df["_ts"].notna().to_numpy(bool))
     after[after] = (df["_ts"][after] > conv_at[after]).to_numpy(bool)
     df["_after_conversion"] = after
+    before = (conv.fillna(False).to_numpy(bool) & conv_at.notna().to_numpy(bool)
+              & df["_ts"].notna().to_numpy(bool) & ~after)
+    df["_before_conversion"] = before
+    jcode = df["_jcode"].to_numpy()
+    nxt_same = np.r_[jcode[1:] == jcode[:-1], False]
+    nxt_before = np.r_[before[1:], False]
+    df["_last_before_conversion"] = before & ~(nxt_same & nxt_before)
     df["_events"] = _events_so_far(df, events)
     return df.drop(columns=["_jcode"]).reset_index(drop=True)
 

@@ -10,13 +10,18 @@ Per message and stage, a score (a logit) adds up:
   stage lists its ``events`` in stages.yaml) gets ``event_weight`` and earlier stages
   ``-event_weight`` (a purchase event moves the journey on; a setback stays possible);
 - conversion: messages after ``converted_at`` are in ``post_conversion_stage`` (``hard_weight``);
-  journeys known not to have converted get ``-event_weight`` on the conversion stage and later;
+  in a converted journey, no earlier message is past the conversion stage and the last message
+  before ``converted_at`` leans to it (``hard_weight / 2``); journeys known not to have converted
+  get ``-event_weight`` on the conversion stage and later;
 - position: ``position_weight`` x closeness of the message's relative position in its journey
   to the stage's place in the order.
 
 Scores become per-message log-probabilities (log-softmax), and a hidden Markov model whose
 transition preferences come from stages.yaml (stay, forward, skip, back) is decoded per journey
-with Viterbi, so stages move forward with realistic setbacks instead of flickering.
+with Viterbi, so stages move forward with realistic setbacks instead of flickering. The
+transitions depend on the message: a customer message in the same session, a customer message
+opening a new session (after ``session_gap_hours``: the customer has usually moved on), or an
+agent, bot or system message (which follows the customer's stage).
 ``stage_confidence`` is the forward-backward posterior of the decoded stage.
 """
 
@@ -42,6 +47,23 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
     return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(a - m), axis=axis))
 
 
+def _moves_matrix(k: int, m: Any) -> np.ndarray:
+    trans = np.zeros((k, k))
+    for i in range(k):
+        for j in range(k):
+            if j == i:
+                w = m.stay
+            elif j == i + 1:
+                w = m.forward
+            elif j > i + 1:
+                w = m.skip / (j - i - 1)  # further jumps are rarer
+            else:
+                w = m.back / (i - j)
+            trans[i, j] = w
+        trans[i] /= trans[i].sum()
+    return np.log(np.maximum(trans, 1e-12))
+
+
 def transition_matrix(tf: TaxonomyFile) -> tuple[np.ndarray, np.ndarray]:
     """Build log transition and log start probabilities from a stages taxonomy.
 
@@ -49,44 +71,35 @@ def transition_matrix(tf: TaxonomyFile) -> tuple[np.ndarray, np.ndarray]:
         tf: The stages taxonomy file.
 
     Returns:
-        ``(log_trans, log_start)``: ``(k, k)`` row-normalised log transition probabilities
-        (row = from) and ``(k,)`` log start probabilities.
+        ``(log_trans, log_start)``: ``(3, k, k)`` row-normalised log transition probabilities
+        (row = from) for a customer message in the same session (index 0), a customer message
+        opening a new session (1) and any other role (2); and ``(k,)`` log start probabilities.
     """
     from mining.taxonomy import Transitions
 
     k = len(tf.categories)
     t = tf.transitions or Transitions()
-    trans = np.zeros((k, k))
-    for i in range(k):
-        for j in range(k):
-            if j == i:
-                w = t.stay
-            elif j == i + 1:
-                w = t.forward
-            elif j > i + 1:
-                w = t.skip / (j - i - 1)  # further jumps are rarer
-            else:
-                w = t.back / (i - j)
-            trans[i, j] = w
-        trans[i] /= trans[i].sum()
+    log_trans = np.stack([_moves_matrix(k, t), _moves_matrix(k, t.new_session),
+                          _moves_matrix(k, t.other_roles)])
     if t.start:
         start = np.array([t.start.get(n, 0.0) for n in tf.names], dtype=float)
     else:
         start = np.array([1.0] + [0.1 / max(k - 1, 1)] * (k - 1))
     start = np.maximum(start, 1e-6)
     start /= start.sum()
-    with np.errstate(divide="ignore"):
-        return np.log(np.maximum(trans, 1e-12)), np.log(start)
+    return log_trans, np.log(start)
 
 
-def viterbi(log_emit: np.ndarray, log_trans: np.ndarray, log_start: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
+def viterbi(log_emit: np.ndarray, log_trans: np.ndarray, log_start: np.ndarray,
+            kinds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Decode the most likely stage path and the posterior of each step.
 
     Args:
         log_emit: ``(n, k)`` per-step log scores of each stage.
-        log_trans: ``(k, k)`` log transition probabilities.
+        log_trans: ``(k, k)`` log transition probabilities, or ``(m, k, k)`` with ``kinds``.
         log_start: ``(k,)`` log start probabilities.
+        kinds: ``(n,)`` index into ``log_trans`` of the transition into each step (the first
+            entry is unused); None when ``log_trans`` is one matrix.
 
     Returns:
         ``(path, posterior)``: ``(n,)`` stage indices and ``(n, k)`` posterior probabilities
@@ -95,10 +108,12 @@ def viterbi(log_emit: np.ndarray, log_trans: np.ndarray, log_start: np.ndarray
     n, k = log_emit.shape
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((0, k))
+    mats = log_trans if log_trans.ndim == 3 else log_trans[None]
+    kinds = np.zeros(n, dtype=np.int64) if kinds is None else np.asarray(kinds, dtype=np.int64)
     delta = log_start + log_emit[0]
     back = np.zeros((n, k), dtype=np.int64)
     for t in range(1, n):
-        cand = delta[:, None] + log_trans
+        cand = delta[:, None] + mats[kinds[t]]
         back[t] = np.argmax(cand, axis=0)
         delta = cand[back[t], np.arange(k)] + log_emit[t]
     path = np.zeros(n, dtype=np.int64)
@@ -109,9 +124,9 @@ def viterbi(log_emit: np.ndarray, log_trans: np.ndarray, log_start: np.ndarray
     bwd = np.zeros((n, k))
     fwd[0] = log_start + log_emit[0]
     for t in range(1, n):
-        fwd[t] = _logsumexp(fwd[t - 1][:, None] + log_trans, axis=0) + log_emit[t]
+        fwd[t] = _logsumexp(fwd[t - 1][:, None] + mats[kinds[t]], axis=0) + log_emit[t]
     for t in range(n - 2, -1, -1):
-        bwd[t] = _logsumexp(log_trans + (log_emit[t + 1] + bwd[t + 1])[None, :], axis=1)
+        bwd[t] = _logsumexp(mats[kinds[t + 1]] + (log_emit[t + 1] + bwd[t + 1])[None, :], axis=1)
     post = fwd + bwd
     post = np.exp(post - _logsumexp(post, axis=1)[:, None])
     return path, post
@@ -239,6 +254,13 @@ class StageTagger:
         if conv_i is not None and n:
             never = (journeys["_converted"].astype("boolean") == False).fillna(False)  # noqa: E712
             logits[never.to_numpy(bool), conv_i:] -= self.event_weight
+            # a converted journey reaches the conversion stage by its last message before
+            # converted_at, and none of its earlier messages is past that stage
+            if "_before_conversion" in journeys:
+                before = journeys["_before_conversion"].fillna(False).to_numpy(bool)
+                logits[before, conv_i + 1:] -= self.hard_weight
+                last = journeys["_last_before_conversion"].fillna(False).to_numpy(bool)
+                logits[last, conv_i] += self.hard_weight / 2
         evidence = []
         for i in range(n):
             best = int(np.argmax(logits[i]))
@@ -283,9 +305,11 @@ class StageTagger:
         if n:
             log_emit = logits - _logsumexp(logits, axis=1)[:, None]
             codes = pd.factorize(journeys["journey_id"].astype("string").fillna(""))[0]
+            kinds = self._step_kinds(journeys, codes)
             for j in np.unique(codes):
                 rows = np.flatnonzero(codes == j)
-                p, post = viterbi(log_emit[rows], self.log_trans_, self.log_start_)
+                p, post = viterbi(log_emit[rows], self.log_trans_, self.log_start_,
+                                  kinds[rows])
                 path[rows] = p
                 conf[rows] = post[np.arange(len(rows)), p]
         stages = [self.stages_[i] for i in path]
@@ -294,6 +318,21 @@ class StageTagger:
                              "stage_confidence": conf.astype(float),
                              "raw_stage": pd.array(raw, dtype="string"),
                              "evidence": evidence}, index=journeys.index)
+
+    def _step_kinds(self, journeys: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
+        """Transition kind into each message: 0 same session, 1 new session, 2 other role."""
+        import pandas as pd
+
+        from mining.taxonomy import Transitions
+
+        t = self.taxonomy_.transitions or Transitions()
+        is_cust = (journeys["role"].astype("string") == "customer").fillna(False).to_numpy(bool)
+        ts = pd.to_datetime(journeys["_ts"] if "_ts" in journeys else journeys["timestamp"],
+                            utc=True, errors="coerce")
+        gap_h = ts.diff().dt.total_seconds().to_numpy(dtype=float, na_value=np.nan) / 3600.0
+        same_journey = np.r_[False, codes[1:] == codes[:-1]]
+        new_session = same_journey & (np.nan_to_num(gap_h, nan=0.0) >= t.session_gap_hours)
+        return np.where(~is_cust, 2, np.where(new_session, 1, 0)).astype(np.int64)
 
     def save(self, path: str | Path) -> Path:
         """Write the tagger to a folder (``config.json``, example vectors, ``meta.json``)."""

@@ -66,13 +66,35 @@ class Negation(_Strict):
     cancel: list[Any] = Field(default_factory=list)  # patterns that cancel the unit's cue evidence
 
 
-class Transitions(_Strict):
-    """Transition preferences of the stage sequence model (relative weights, normalised)."""
+class Moves(_Strict):
+    """Relative weights of the moves between consecutive messages (normalised per stage)."""
 
     stay: float = Field(0.8, gt=0)
-    forward: float = Field(0.15, gt=0)  # to the next stage
+    forward: float = Field(0.15, ge=0)  # to the next stage
     skip: float = Field(0.03, ge=0)  # two or more stages ahead
     back: float = Field(0.02, ge=0)  # any earlier stage (a realistic setback)
+
+
+def _new_session() -> Moves:
+    return Moves(stay=0.45, forward=0.45, skip=0.05, back=0.05)
+
+
+def _other_roles() -> Moves:
+    return Moves(stay=0.97, forward=0.02, skip=0.0, back=0.01)
+
+
+class Transitions(Moves):
+    """Transition preferences of the stage sequence model.
+
+    The top-level weights apply to a customer message in the same session as the message before
+    it; ``new_session`` to a customer message after a gap of ``session_gap_hours`` or more (a
+    customer who comes back has usually moved on); ``other_roles`` to agent, bot and system
+    messages (they follow the customer's stage rather than move it).
+    """
+
+    session_gap_hours: float = Field(12.0, gt=0)
+    new_session: Moves = Field(default_factory=_new_session)
+    other_roles: Moves = Field(default_factory=_other_roles)
     start: dict[str, float] = Field(default_factory=dict)  # initial stage weights; default: first
 
 

@@ -34,12 +34,24 @@ def _vectors(journeys):
 
 def test_stages_transition_matrix_prefers_staying_then_moving_on():
     log_t, log_s = transition_matrix(load_taxonomy().stages)
-    t = np.exp(log_t)
-    np.testing.assert_allclose(t.sum(axis=1), 1.0)
-    assert np.all(np.diag(t) > 0.5)
-    assert t[0, 1] > t[0, 2] > t[0, 4] > 0  # forward beats skipping ahead
-    assert t[2, 3] > t[2, 1] > 0  # moving on beats a setback, which stays possible
+    same, new_session, other = np.exp(log_t)
+    for t in (same, new_session, other):
+        np.testing.assert_allclose(t.sum(axis=1), 1.0)
+    assert np.all(np.diag(same) > 0.5)
+    assert same[0, 1] > same[0, 2] > same[0, 4] > 0  # forward beats skipping ahead
+    assert same[2, 3] > same[2, 1] > 0  # moving on beats a setback, which stays possible
+    assert new_session[1, 2] > same[1, 2]  # a customer coming back has usually moved on
+    assert np.all(np.diag(other) > 0.9)  # agents follow the customer's stage
     assert np.argmax(log_s) == 0
+
+
+def test_stages_agent_messages_do_not_move_the_stage():
+    log_t, log_s = transition_matrix(load_taxonomy().stages)
+    # the agent's message (kind 2) looks like "decision"; the customer's like "awareness"
+    emit = np.log(np.array([[0.6, 0.1, 0.1, 0.1, 0.1], [0.2, 0.1, 0.5, 0.1, 0.1],
+                            [0.6, 0.1, 0.1, 0.1, 0.1]]))
+    path, _ = viterbi(emit, log_t, log_s, kinds=np.array([0, 2, 0]))
+    assert path.tolist() == [0, 0, 0]
 
 
 def test_stages_viterbi_smooths_a_flicker():
@@ -48,7 +60,7 @@ def test_stages_viterbi_smooths_a_flicker():
     best = [0, 0, 0, 2, 0, 1, 1, 1, 1]
     emit = np.full((len(best), 5), np.log(0.1))
     emit[np.arange(len(best)), best] = np.log(0.6)
-    path, post = viterbi(emit, log_t, log_s)
+    path, post = viterbi(emit, log_t[0], log_s)
     assert path.tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1]
     np.testing.assert_allclose(post.sum(axis=1), 1.0)
     assert np.all(np.diff(path) >= 0)
