@@ -178,7 +178,8 @@ def test_themes_auto_min_size_grows_slowly():
 @pytest.mark.parametrize(("text", "expected"), [
     ("Hi, my name is Ann Lee. Thanks for taking my call. I need to change my address.",
      "I need to change my address."),
-    ("Hello there! I want to cancel my plan, thanks!", "I want to cancel my plan"),
+    ("Hello there! I want to cancel my plan, thanks!", "I want to cancel my plan!"),
+    ("There was a fee when I paid.  Why?", "There was a fee when I paid. Why?"),
     ("this is about my bill", "this is about my bill"),
     ("I'm looking for a cheaper plan", "I'm looking for a cheaper plan"),
     ("hi", "hi"),

@@ -8,7 +8,8 @@ topic, and it pulls the embedding of every such turn towards the same "greeting"
 - leading greetings, acknowledgements, pleasantries and self-introductions at the start of a
   sentence ("Hi there,", "Good morning!", "Yes, ok,", "how are you?", "my name is Ann Lee,",
   "this is Ann,"), and trailing thanks ("..., thanks!");
-- sentences left with fewer than two words after that.
+- sentences left with fewer than two words after that (a short sentence that had no filler,
+  such as "Why?", is kept).
 
 The lists are generic conversational English, written for this project and not taken from any
 evaluation data. When nothing is left, the original text is kept, so no item becomes empty.
@@ -42,7 +43,8 @@ _PLEAS = (r"(?:how(?:'s|\s+is)\s+it\s+going|how\s+are\s+you(?:\s+(?:doing|today)
 _SEP = r"[\s,.!?;:-]*"
 _FILLER = rf"(?:{_GREET}|{_ACK}|{_THANKS_FOR}|{_THANKS}|{_PLEAS}|{_NAME})"
 _LEAD = re.compile(rf"^\s*(?:{_FILLER}\b{_SEP}(?:there\b|and\b)?{_SEP})+", re.IGNORECASE)
-_TRAIL = re.compile(rf"(?:[\s,.!?;:-]+(?:{_THANKS}|{_PLEAS})\b)+{_SEP}$", re.IGNORECASE)
+_TRAIL = re.compile(rf"(?:[\s,.!?;:-]+(?:{_THANKS}|{_PLEAS})\b)+[\s,;:-]*(?P<end>[.!?]*)\s*$",
+                    re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 
 #: How sentence boundaries are found when no units are given: after . ! ? followed by space.
@@ -59,7 +61,7 @@ def strip_filler(sentence: str) -> str:
         The sentence without filler, stripped of surrounding punctuation; may be empty.
     """
     t = _LEAD.sub("", sentence)
-    t = _TRAIL.sub("", t)
+    t = _TRAIL.sub(lambda m: m.group("end"), t)  # keep the sentence's own end mark
     return t.strip().lstrip(",.;:-!? ").rstrip(",;:- ")
 
 
@@ -79,7 +81,8 @@ def focus_text(text: str, sentences: Sequence[str] | None = None) -> str:
     kept = []
     for sentence in parts:
         s = strip_filler(sentence)
-        if len(_WORD.findall(s)) >= 2:
+        n_words = len(_WORD.findall(s))
+        if n_words >= 2 or (n_words and n_words == len(_WORD.findall(sentence))):
             kept.append(s)
     return " ".join(kept) if kept else " ".join(text.split())
 
