@@ -1,6 +1,6 @@
 """Objection detection: cue matches + similarity to taxonomy examples -> calibrated probability.
 
-Each customer unit (sentence) gets five features:
+Each customer unit (sentence) gets six features:
 
 ``cue``
     1 when a cue of any objection category matches and is neither negated nor cancelled
@@ -17,8 +17,11 @@ Each customer unit (sentence) gets five features:
 ``semantic``
     the logit of a class-balanced logistic regression on the sentence embedding, trained to
     tell the objection examples from the non-objection utterances.
+``question``
+    1 when the sentence ends with a question mark (questions are mostly not objections, but
+    "is there a month-to-month option?" can be; its weight is learned like the others).
 
-The objection probability is a logistic combination ``sigmoid(w . features + b)``. Its six
+The objection probability is a logistic combination ``sigmoid(w . features + b)``. Its seven
 numbers are fitted in :meth:`ObjectionDetector.fit` from the taxonomy alone: its objection
 examples are the positives, the non-objection utterances the negatives; similarities are
 computed leave-one-out (an example is never compared with itself) and the semantic logit
@@ -53,9 +56,9 @@ if TYPE_CHECKING:
 
     from mining.taxonomy import Taxonomy, TaxonomyFile
 
-FEATURES = ("cue", "negated_cue", "similarity", "margin", "semantic")
-#: Allowed sign of each weight: +1 non-negative, -1 non-positive.
-_SIGNS = (1, -1, 1, 1, 1)
+FEATURES = ("cue", "negated_cue", "similarity", "margin", "semantic", "question")
+#: Allowed sign of each weight: +1 non-negative, -1 non-positive, 0 free.
+_SIGNS = (1, -1, 1, 1, 1, 0)
 #: The weight of ``negated_cue`` is at most this (a prior: sentence embeddings barely see
 #: negation, and a few taxonomy examples cannot teach it).
 NEGATION_WEIGHT = -3.0
@@ -79,7 +82,8 @@ def _fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> tuple[np.nd
         g = np.append(X.T @ grad_z + l2 * w, grad_z.sum())
         return -ll + 0.5 * l2 * float(w @ w), g
 
-    bounds = [(0, None) if s > 0 else (None, 0) for s in _SIGNS] + [(None, None)]
+    bounds = [(0, None) if s > 0 else (None, 0) if s < 0 else (None, None) for s in _SIGNS]
+    bounds.append((None, None))
     res = minimize(loss, np.zeros(X.shape[1] + 1), jac=True, method="L-BFGS-B", bounds=bounds)
     return res.x[:-1], float(res.x[-1])
 
@@ -208,8 +212,10 @@ class ObjectionDetector:
         counted = cues.counts.sum(axis=1) > 0
         negated = ((cues.negated.sum(axis=1) > 0) | cues.cancelled) & ~counted
         best_sim = cat_sim.max(axis=1) if cat_sim.shape[1] else np.zeros(len(texts))
+        question = np.array([t.rstrip().endswith("?") for t in texts], dtype=float)
         feats = np.column_stack([counted.astype(float), negated.astype(float), best_sim,
-                                 best_sim - neg_sim[:, 0], np.asarray(semantic, float)])
+                                 best_sim - neg_sim[:, 0], np.asarray(semantic, float),
+                                 question])
         extra = {"cat_sim": cat_sim, "nearest": nearest, "cue_counts": cues.counts,
                  "neg_sim": neg_sim[:, 0]}
         return feats, extra, cues.matches

@@ -47,10 +47,10 @@ def test_objections_plain_questions_are_not_objections(hash_detector):
 
 def test_objections_probability_is_monotone_in_the_evidence(hash_detector):
     det = hash_detector
-    cue, negated, sim, margin, semantic = (FEATURES.index(f) for f in FEATURES)
+    cue, negated, sim, margin, semantic, _question = (FEATURES.index(f) for f in FEATURES)
     assert min(det.coef_[cue], det.coef_[sim], det.coef_[margin], det.coef_[semantic]) >= 0
     assert det.coef_[negated] <= -3.0
-    base = np.array([[0.0, 0.0, 0.3, 0.0, 0.0]])
+    base = np.array([[0.0, 0.0, 0.3, 0.0, 0.0, 0.0]])
     grid = np.repeat(base, 5, axis=0)
     grid[:, sim] = np.linspace(0.1, 0.9, 5)
     grid[:, margin] = np.linspace(-0.2, 0.4, 5)
