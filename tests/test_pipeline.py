@@ -61,3 +61,22 @@ def test_pipeline_write_outputs_refuses_unwritable_folder(handmade_result, tmp_p
     blocker.write_text("x")
     with pytest.raises(InputError, match=r"\[E700\]"):
         write_outputs(handmade_result, blocker / "out")
+
+
+@pytest.mark.slow
+def test_pipeline_demo_run_writes_everything(demo_run):
+    out = demo_run.out_dir
+    counts = demo_run.counts
+    # every message read is tagged; the sample's main files load without rejects
+    assert counts["rejects"] == 0
+    assert counts["tagged_messages"] == counts["messages"] > 10_000
+    assert counts["journeys"] == 780
+    assert counts["themes"] > 0 and counts["objection_messages"] > 0
+    run_json = json.loads((out / "run.json").read_text())
+    assert {"ingest", "tag", "reports", "write", "total"} <= set(run_json["timings_seconds"])
+    assert run_json["counts"] == counts
+    assert any((out / "model").iterdir())
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Not enough data for this chart." not in page  # every chart has data on the demo
+    for stage in ("awareness", "consideration", "decision", "purchase"):
+        assert f"<h3>{stage}</h3>" in page

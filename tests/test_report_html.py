@@ -124,3 +124,17 @@ def test_report_html_renders_in_a_real_browser(tables, tmp_path):
         end = dom.find('id="chart-', start + 10)
         assert "main-svg" in dom[start : end if end > 0 else None], f"chart {key} did not render"
     assert shot.stat().st_size > 20_000  # a real picture, not a blank page
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium")
+def test_report_html_demo_report_renders_in_a_real_browser(demo_run, tmp_path):
+    shot = tmp_path / "demo-report.png"
+    dom, console = render_in_chromium(demo_run.out_dir / "report.html", tmp_path, screenshot=shot)
+    assert console == [], console
+    for key, *_ in SECTIONS:
+        start = dom.index(f'id="chart-{key}"')
+        end = dom.find('id="chart-', start + 10)
+        assert "main-svg" in dom[start : end if end > 0 else None], f"chart {key} did not render"
+    assert shot.stat().st_size > 20_000

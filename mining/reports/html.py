@@ -82,8 +82,11 @@ def _pp(x: float) -> str:
     """Format a share difference as signed percentage points with a colour class."""
     if x != x:  # NaN
         return '<span class="muted">n/a</span>'
-    cls = "neg" if x < 0 else "pos"
-    return f'<span class="{cls}">{x * 100:+.0f} pp</span>'
+    points = round(x * 100)
+    if points == 0:
+        return '<span class="muted">0 pp</span>'
+    cls = "neg" if points < 0 else "pos"
+    return f'<span class="{cls}">{points:+d} pp</span>'
 
 
 def journey_map_html(

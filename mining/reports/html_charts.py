@@ -196,7 +196,9 @@ def replies(reports: dict[str, pd.DataFrame], top: int = 24) -> Figure | None:
     n_col = pick(rep, "objections", "n", "count")
     lo = pick(rep, "resolution_lo", "resolution_low", "ci_low")
     hi = pick(rep, "resolution_hi", "resolution_high", "ci_high")
+    # "(no reply)" and "(unclassified)" rows are bookkeeping, not strategies a user can choose
     df = rep.dropna(subset=[rate])
+    df = df[~df[strat].astype(str).str.startswith("(")]
     if n_col:
         df = df.sort_values(n_col, ascending=False).head(top)
     fig = go.Figure()
