@@ -44,7 +44,11 @@ def main(
     """journeymine: customer conversations in, journey map out."""
     STATE.update(quiet=quiet, verbose=verbose, progress=not no_progress and not quiet)
     level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # Other libraries (spaCy, sentence-transformers) only speak up at WARNING unless --verbose,
+    # so a run shows one progress display rather than their INFO chatter.
+    root = logging.DEBUG if verbose else logging.WARNING
+    logging.basicConfig(level=root, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("mining").setLevel(level)
 
 
 def fail(message: str, code: int = 2) -> None:
