@@ -71,10 +71,41 @@ def run_child(mode: str, n: int, cache_dir: str) -> dict:
     return res
 
 
+def themes_cli(n: int) -> list[dict]:
+    """Time `journeymine themes` on n banking77 utterances in fresh processes (run 1, run 2)."""
+    import csv
+
+    data = ROOT.parent / "shared" / "data" / "banking77" / "test.csv"
+    if not data.is_file():
+        return []
+    exe = Path(sys.executable).with_name("journeymine")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, open(data, newline="", encoding="utf-8") as fh:
+        texts = [r["text"] for r in csv.DictReader(fh)][:n]
+        table = Path(tmp) / "messages.csv"
+        with open(table, "w", newline="", encoding="utf-8") as out:
+            w = csv.writer(out)
+            w.writerow(["id", "text"])
+            w.writerows([[f"m{i}", t] for i, t in enumerate(texts)])
+        for run in (1, 2):
+            t = time.perf_counter()
+            subprocess.run([str(exe), "--quiet", "themes", str(table), "--text-column", "text",
+                            "--id-column", "id", "-o", str(Path(tmp) / f"out{run}")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=1800, check=True)
+            wall = time.perf_counter() - t
+            rows.append({"config": f"`journeymine themes`, run {run}", "n": len(texts),
+                         "what": "whole command, default caches (embeddings, numba)",
+                         "process_wall_s": wall, "import_s": None, "reduce_s": None})
+            print(f"journeymine themes run {run}: {wall:.1f}s", flush=True)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--big", type=int, default=5000, help="later runs at this n too (0: skip)")
+    ap.add_argument("--themes-cli", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time `journeymine themes` on n banking77 utterances (if present)")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -90,6 +121,8 @@ def main() -> None:
             rows.append({"config": label, "n": n, "what": what, **res})
             print(f"{label:45s} n={n:5d} process {res['process_wall_s']:6.1f}s "
                   f"(import {res['import_s']:.1f}s, reduce {res['reduce_s']:.1f}s)", flush=True)
+    if args.themes_cli:
+        rows += themes_cli(args.n)
     meta = {"python": sys.version.split()[0], "machine": platform.machine(),
             "cpus": os.cpu_count(), "load_avg_1m_at_end": os.getloadavg()[0],
             "command": "python benchmarks/umap_startup.py " + " ".join(sys.argv[1:])}
@@ -103,8 +136,9 @@ def main() -> None:
              "| configuration | n | process | import | reduce | what |",
              "|---|---|---|---|---|---|"]
     for r in rows:
+        parts = [f"{r[k]:.1f}" if r[k] is not None else "" for k in ("import_s", "reduce_s")]
         lines.append(f"| {r['config']} | {r['n']} | {r['process_wall_s']:.1f} | "
-                     f"{r['import_s']:.1f} | {r['reduce_s']:.1f} | {r['what']} |")
+                     f"{parts[0]} | {parts[1]} | {r['what']} |")
     (RESULTS / "umap_startup.md").write_text("\n".join(lines) + "\n")
 
 
