@@ -121,9 +121,11 @@ def journey_map_html(
         ]
         rows = obj[obj["stage"] == stage].sort_values("journeys", ascending=False).head(top)
         for r in rows.itertuples():
+            q = float(getattr(r, "q_value", float("nan")))
+            star = '<b title="q &lt; 0.05 (Benjamini-Hochberg)">*</b>' if q < 0.05 else ""
             parts.append(
                 f'<li><span>{html.escape(str(r.category))} <span class="muted">({r.journeys})'
-                f"</span></span>{_pp(r.impact)}</li>"
+                f"</span></span><span>{_pp(r.impact)}{star}</span></li>"
             )
         if rows.empty:
             parts.append('<li class="muted">none found</li>')
@@ -237,7 +239,8 @@ def build_report_html(
         '<section><h2>Journey map</h2><p class="why">Stages as columns. Under each: the '
         "objections raised there (journeys) with their conversion impact — the difference in "
         "conversion between journeys that raised it at that stage and the other journeys at that "
-        "stage, in percentage points — and the most common intents with the share of those "
+        "stage, in percentage points (* where the difference is unlikely to be chance: "
+        "q &lt; 0.05) — and the most common intents with the share of those "
         "journeys that converted. Journeys without a known outcome count as not converted.</p>",
         journey_map_html(tags, outcomes, reports),
         "</section>",

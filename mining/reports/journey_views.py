@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
+#: Columns of the objection views.
+COLUMNS = ["stage", "category", "journeys", "converted_share", "others_share", "impact"]
+
 #: The default stage order; stages a user adds are placed after these by typical position.
 DEFAULT_STAGES = ("awareness", "consideration", "decision", "purchase", "retention")
 
@@ -99,8 +102,7 @@ def objections_by_stage(tags: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd
                 "impact": share - other_share,
             }
         )
-    cols = ["stage", "category", "journeys", "converted_share", "others_share", "impact"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def intents_by_stage(tags: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.DataFrame:
@@ -185,7 +187,8 @@ def objection_view(
         reports: Report name -> DataFrame, or None.
 
     Returns:
-        Columns of :func:`objections_by_stage`.
+        Columns of :func:`objections_by_stage`, plus ``q_value`` (Benjamini-Hochberg) when the
+        objections report supplies it.
     """
     rep = (reports or {}).get("objections")
     need = {"level", "objection", "stage", "journeys", "conv_with", "conv_without"}
@@ -202,6 +205,5 @@ def objection_view(
         converted_share=with_,
         others_share=without,
         impact=with_ - without,
-    )[["stage", "category", "journeys", "converted_share", "others_share", "impact"]].reset_index(
-        drop=True
-    )
+        q_value=rep["q_value"].astype(float) if "q_value" in rep else float("nan"),
+    )[COLUMNS + ["q_value"]].reset_index(drop=True)
