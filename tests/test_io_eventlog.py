@@ -122,3 +122,17 @@ def test_io_eventlog_export_cli(tables, tmp_path):
         app, ["export", "tags", "--tags", str(tmp_path / "nope.parquet"), "-o", "x"]
     )
     assert res.exit_code == 2 and "[E100]" in res.output
+
+
+def test_io_eventlog_tags_jsonl_rows_follow_the_json_schema(tables, tmp_path, root):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_file = root / "docs" / "tags.schema.json"
+    if not schema_file.is_file():
+        pytest.skip("docs/tags.schema.json is not there")
+    validator = jsonschema.Draft202012Validator(json.loads(schema_file.read_text()))
+    path = export("tags", tables["tags"], tmp_path / "tags.jsonl", fmt="jsonl")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == len(tables["tags"])
+    for row in rows:
+        errors = [e.message for e in validator.iter_errors(row)]
+        assert errors == [], (row["message_id"], errors)
