@@ -165,3 +165,4 @@ class Warnings(metaclass=_WithCodes):
     W001 = "{count} input record(s) rejected; they are listed in the rejects table."
     W100 = "'{path}': {count} record(s) rejected."
     W200 = "The spaCy pipeline '{name}' is not installed; using the built-in blank English pipeline."
+    W600 = "{unmatched} of {total} outcome rows name no journey in the tags, and {missing} of {journeys} journeys have no outcome (counted as not converted). Check that the outcomes belong to these tags."
