@@ -65,3 +65,15 @@ def test_reports_registry_runs_every_report():
     assert len(out["paths"][out["paths"]["kind"] == "stage"]) == 2  # top=1 reached paths only
     with pytest.raises(Exception, match="E600"):
         get_report("nope")
+
+
+def test_reports_registry_warns_when_outcomes_do_not_match(caplog):
+    from mining.reports import check_outcomes
+
+    t, o, _ = _data()
+    assert check_outcomes(t, o) == {"total": 3, "unmatched": 0, "journeys": 4, "missing": 1}
+    assert "W600" not in caplog.text
+    other = outcomes(X=(True, at(1), 1.0), Y=(False, None, None))
+    with caplog.at_level("WARNING", logger="mining.reports"):
+        run_reports(t, other, names=["funnel"])
+    assert "[W600] 2 of 2 outcome rows name no journey" in caplog.text

@@ -80,6 +80,7 @@ def run_reports(
     Returns:
         Report name -> DataFrame, in the order run.
     """
+    check_outcomes(tags, outcomes)
     out = {}
     for name in names or REPORTS:
         func = get_report(name)
@@ -89,4 +90,37 @@ def run_reports(
     return out
 
 
-__all__ = ["REPORTS", "OPTIONS", "get_report", "run_reports"]
+def check_outcomes(tags: pd.DataFrame, outcomes: pd.DataFrame | None) -> dict[str, int]:
+    """Count how well the outcomes match the tags' journeys; log [W600] when they mostly do not.
+
+    The warning is logged (logger ``mining.reports``) when at least half of the outcome rows name
+    no journey of the tags, or at least half of the journeys have no outcome row: usually the
+    outcomes belong to other data, and every rate would silently read 0%.
+
+    Args:
+        tags: The tags table.
+        outcomes: The outcomes table or None (no check).
+
+    Returns:
+        ``{"total", "unmatched", "journeys", "missing"}`` counts (all 0 when ``outcomes`` is None).
+    """
+    import logging
+
+    from mining.errors import Warnings
+    from mining.reports import _data
+
+    counts = {"total": 0, "unmatched": 0, "journeys": 0, "missing": 0}
+    if outcomes is None or len(outcomes) == 0:
+        return counts
+    t = _data.prepare_tags(tags)
+    o = _data.prepare_outcomes(outcomes, t)
+    jids = set(t["journey_id"])
+    counts.update(total=len(o), unmatched=int((~o.index.isin(list(jids))).sum()),
+                  journeys=len(jids), missing=len(jids - set(o.index)))
+    if (counts["total"] and counts["unmatched"] * 2 >= counts["total"]) or \
+            (counts["journeys"] and counts["missing"] * 2 >= counts["journeys"]):
+        logging.getLogger("mining.reports").warning(Warnings.W600.format(**counts))
+    return counts
+
+
+__all__ = ["REPORTS", "OPTIONS", "check_outcomes", "get_report", "run_reports"]
