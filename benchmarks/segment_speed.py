@@ -1,9 +1,9 @@
 """Speed of sentence segmentation and lemmatisation (the built-in blank English pipeline).
 
 Texts: the customer turns of ../shared/data/dstc11-insurance/utterances.jsonl (multi-sentence
-call turns; read at run time, skipped when absent), repeated to --messages messages.
+call turns) and the banking77 test queries, each once (read at run time, skipped when absent).
 
-Usage: .venv/bin/python benchmarks/segment_speed.py [--messages 5000]
+Usage: .venv/bin/python benchmarks/segment_speed.py
 Writes benchmarks/results/segment_speed.json and .md.
 """
 
@@ -21,19 +21,23 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--messages", type=int, default=5000)
-    args = ap.parse_args()
+    argparse.ArgumentParser().parse_args()
     if not DATA.is_file():
         print(f"skipped: {DATA} is absent")
         return
+    import csv
+
     import pandas as pd
 
     from mining.text.segment import get_nlp, lemmatize, segment
 
     with open(DATA, encoding="utf-8") as fh:
         turns = [json.loads(line)["utterance"] for line in fh if line.strip()]
-    texts = (turns * (args.messages // len(turns) + 1))[: args.messages]
+    banking = ROOT.parent / "shared" / "data" / "banking77" / "test.csv"
+    if banking.is_file():
+        with open(banking, newline="", encoding="utf-8") as fh:
+            turns += [r["text"] for r in csv.DictReader(fh)]
+    texts = list(dict.fromkeys(turns))  # unique: repeats would flatter spaCy's tokenizer cache
     msgs = pd.DataFrame({"message_id": [f"m{i}" for i in range(len(texts))], "clean_text": texts})
     t = time.perf_counter()
     get_nlp()
@@ -51,8 +55,9 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "segment_speed.json").write_text(json.dumps(res, indent=2))
     md = ["# Segmentation speed", "",
-          f"Command: `{res['command']}`; {len(texts)} DSTC11 insurance customer turns "
-          f"(repeated) -> {len(units)} units, blank English + sentencizer + lookup lemmatizer.",
+          f"Command: `{res['command']}`; {len(texts)} unique DSTC11 insurance customer turns and "
+          f"banking77 queries -> {len(units)} units, blank English + sentencizer + lookup "
+          "lemmatizer.",
           "", "| step | seconds | rate |", "|---|---|---|",
           f"| load pipeline | {load_s:.2f} | |",
           f"| segment | {seg_s:.2f} | {res['messages_per_s']:.0f} messages/s |",
