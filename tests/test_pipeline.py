@@ -80,3 +80,23 @@ def test_pipeline_demo_run_writes_everything(demo_run):
     assert "Not enough data for this chart." not in page  # every chart has data on the demo
     for stage in ("awareness", "consideration", "decision", "purchase"):
         assert f"<h3>{stage}</h3>" in page
+
+
+def test_pipeline_run_on_a_corpus_object_writes_nothing_without_out_dir(tmp_path):
+    from _handmade import write_mini_corpus
+
+    import mining
+
+    data = write_mini_corpus(tmp_path / "in", n_journeys=15)
+    corpus = mining.load_corpus([data["chats"]], outcomes=data["outcomes"])
+    settings = Settings()
+    settings.embed.model = "hash"
+    settings.themes.reducer = "pca"
+    result = mining.run(corpus, settings=settings, progress=False)
+    assert result.out_dir is None and result.files == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+    assert len(result.tags) == data["n_messages"] == result.counts["messages"]
+    assert schema.check(result.tags, "tags") == []
+    assert set(result.reports) == set(REPORTS)
+    assert "ingest" not in result.timings  # a Corpus was given: nothing to read
+    assert {"tag", "reports", "total"} <= set(result.timings)
