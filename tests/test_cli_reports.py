@@ -95,3 +95,19 @@ def test_cli_reports_errors_are_one_line(files, extra, code, text):
     res = runner.invoke(app, args)
     assert res.exit_code == code
     assert text in res.output and "Traceback" not in res.output
+
+
+def test_cli_reports_raw_messages_are_ingested_and_redacted(files):
+    raw = files / "chat.jsonl"
+    raw.write_text(
+        '{"message_id": "a1", "conversation_id": "A", "role": "customer", '
+        '"timestamp": "2024-03-01T09:00:00Z", "text": "Too dear. Mail me at jo@example.com"}\n'
+        '{"message_id": "b1", "conversation_id": "B", "role": "customer", '
+        '"timestamp": "2024-03-01T09:00:00Z", "text": "No budget this year"}\n',
+        encoding="utf-8")
+    out = files / "obj.csv"
+    res = runner.invoke(app, _args(files, "objections") + ["--messages", str(raw), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert "jo@example.com" not in text and "<EMAIL>" in text
+    assert "No budget this year" in text
