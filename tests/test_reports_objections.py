@@ -77,6 +77,10 @@ def test_reports_objections_quotes_are_redacted_clean_text_only():
     assert not df.astype(str).apply(lambda c: c.str.contains("RAW")).any().any()
     # without messages the example cells are empty, not missing columns
     assert (objections_by_stage(t, o)["example_1"] == "").all()
+    # a clean_text column on the tags themselves is used; a raw text column never is
+    t2 = t.assign(text="RAW", clean_text=t["message_id"].map({"d1": "not now"}))
+    r = _row(objections_by_stage(t2, o), "category", "timing", "awareness")
+    assert r["example_1"] == "not now"
 
 
 def test_reports_objections_low_support_marked_not_hidden():

@@ -55,7 +55,8 @@ def objections_by_stage(
         outcomes: The outcomes table (``mining.schema.OUTCOMES``); missing journeys did not convert.
         events: Unused (accepted so every report has the same signature).
         messages: Optional messages table; its ``clean_text`` (redacted) gives two example quotes
-            per row. The raw ``text`` column is never read.
+            per row (default: a ``clean_text`` column of the tags, if any). The raw ``text``
+            column is never read.
         settings: ``Settings``/``ReportSettings`` (``confidence``, ``min_support``) or None.
         levels: Which groupings to report: ``"category"`` and/or ``"theme"``.
 
@@ -68,7 +69,7 @@ def objections_by_stage(
     t = _data.prepare_tags(tags)
     j = _data.journeys(t, _data.prepare_outcomes(outcomes, t))
     order = _data.stage_order(t["stage"])
-    texts = _data.quotes(messages)
+    texts = _data.quotes(messages if messages is not None else tags)
     converted = j["converted"]
     all_journeys = set(j.index)
     at_stage = {s: set(t.loc[t["stage"] == s, "journey_id"]) for s in order}

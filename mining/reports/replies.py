@@ -145,7 +145,8 @@ def replies_report(
         tags: The tags table (``mining.schema.TAGS``).
         outcomes: The outcomes table; journeys without a row did not convert.
         events: Unused (same signature as every report).
-        messages: Optional messages table; ``clean_text`` gives example "objection → reply" pairs.
+        messages: Optional messages table; ``clean_text`` gives example "objection → reply" pairs
+            (default: a ``clean_text`` column of the tags, if any; raw ``text`` is never read).
         settings: ``Settings``/``ReportSettings`` (``confidence``, ``min_support``) or None.
         exclude_stages: Objections tagged with these stages are left out (see above).
 
@@ -177,7 +178,7 @@ def replies_report(
     res["strategy"] = strat.astype(str)
     reply_id = res["message_id"].map(first_cls["message_id"]).fillna(
         res["message_id"].map(first_any))
-    texts = _data.quotes(messages, max_chars=120)
+    texts = _data.quotes(messages if messages is not None else tags, max_chars=120)
     pairs = {}
     if texts:
         for oid, rid in zip(res["message_id"], reply_id, strict=True):
