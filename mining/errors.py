@@ -104,7 +104,8 @@ class Errors(metaclass=_WithCodes):
     # --- text, segmentation, embeddings (E200-E299)
     E200 = "Cannot load the embedding model '{name}': {detail}. Name an installed sentence-transformers model or a local folder (models cannot be downloaded here; set HF_HUB_OFFLINE=0 to allow downloads elsewhere)."
     E201 = "Cannot load the spaCy pipeline '{name}': {detail}. Install it, or leave the setting empty to use the built-in blank English pipeline."
-    E202 = "The messages table needs 'message_id' and 'clean_text' (or 'text') columns; it has: {columns}."
+    E202 = ("The messages table needs 'message_id' and 'clean_text' (or 'text') columns; "
+            "it has: {columns}.")
     E203 = "Cannot filter by role: the messages table has no 'role' column (it has: {columns})."
     E204 = "Expected a 2-d array of vectors (rows x dimensions), got shape {shape}."
     E205 = "'{path}' is not a saved reducer: {detail}"
