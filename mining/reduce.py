@@ -75,7 +75,8 @@ def _unit(X: np.ndarray) -> np.ndarray:
 
 
 def cosine_knn(
-    query: np.ndarray, base: np.ndarray, k: int, *, exclude_self: bool = False, block: int = 1024
+    query: np.ndarray, base: np.ndarray, k: int, *, exclude_self: bool = False,
+    block: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact cosine nearest neighbours by blocked matrix products.
 
@@ -85,7 +86,8 @@ def cosine_knn(
         k: Neighbours per query row (at most ``n``).
         exclude_self: ``query`` is ``base``: put each row itself first, at distance 0 (the
             layout UMAP expects for a training kNN graph).
-        block: Query rows per matrix product.
+        block: Query rows per matrix product; None keeps each product near 20M entries
+            (~80 MB), whatever the size of ``base``.
 
     Returns:
         ``(indices, distances)``: int64 and float32 ``(m, k)``, nearest first; distance is
@@ -93,6 +95,7 @@ def cosine_knn(
     """
     m, n = len(query), len(base)
     k = min(k, n)
+    block = block or max(64, min(4096, 20_000_000 // max(n, 1)))
     idx = np.empty((m, k), dtype=np.int64)
     dist = np.empty((m, k), dtype=np.float32)
     for lo in range(0, m, block):
