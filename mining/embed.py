@@ -15,7 +15,8 @@ Embedders (:data:`EMBEDDERS`, a registry of factories by name):
   cache (``HF_HUB_OFFLINE=1`` unless the user set it to ``0``).
 
 An embedder has ``name`` (str), ``dim`` (int), ``identity`` (str: name plus a fingerprint of the
-model files, the cache key) and ``encode(texts, batch_size=64) -> np.ndarray`` returning float32
+model files, the cache key; optional for your own embedders, ``name`` is used without it) and
+``encode(texts, batch_size=64) -> np.ndarray`` (``batch_size`` optional) returning float32
 ``(n, dim)`` L2-normalised rows. Models are loaded lazily and once per process, so a run whose
 texts are all cached never imports torch.
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import sys
@@ -40,6 +42,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from mining.errors import ConfigError, Errors
+
+log = logging.getLogger("mining.embed")
 
 if TYPE_CHECKING:
     from mining.config import EmbedSettings, Settings
@@ -443,7 +447,7 @@ def embed_texts(
     if cache:
         root = Path(cache_dir) if cache_dir else (Path(es.cache_dir) if es.cache_dir else
                                                   default_cache_dir())
-        store = VectorCache(root, emb.identity)
+        store = VectorCache(root, _safe(getattr(emb, "identity", "") or emb.name))
         found, vectors = store.lookup(keys)
     todo = np.flatnonzero(~found)
     if len(todo):
@@ -455,10 +459,10 @@ def embed_texts(
             try:
                 store.add(keys[todo], new)
             except OSError as err:  # a read-only cache must not stop the run
-                import logging
-
-                logging.getLogger("mining").warning("embedding cache not written: %s", err)
+                log.warning("embedding cache not written: %s", err)
     assert vectors is not None
+    log.debug("embeddings: %d texts, %d unique, %d from the cache, %d embedded with %s",
+              len(texts), len(unique), int(found.sum()), len(todo), emb.name)
     return vectors[inverse]
 
 
@@ -467,6 +471,11 @@ def _encode_sorted(emb: Embedder, texts: list[str], batch_size: int, progress: b
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     chunk = batch_size * 8
     parts = []
+    import inspect
+
+    params = inspect.signature(emb.encode).parameters
+    takes_bs = "batch_size" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+    kwargs = {"batch_size": batch_size} if takes_bs else {}
     bar = None
     if _progress_on(progress):
         from rich.console import Console
@@ -480,7 +489,7 @@ def _encode_sorted(emb: Embedder, texts: list[str], batch_size: int, progress: b
     try:
         for lo in range(0, len(order), chunk):
             batch = [texts[i] for i in order[lo:lo + chunk]]
-            parts.append(np.asarray(emb.encode(batch, batch_size=batch_size), dtype=np.float32))
+            parts.append(np.asarray(emb.encode(batch, **kwargs), dtype=np.float32))
             if bar is not None:
                 bar.advance(task, len(batch))
     finally:

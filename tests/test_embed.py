@@ -192,3 +192,15 @@ def test_embed_fully_cached_run_never_loads_the_model(tmp_path):
     assert emb._model is None
     with pytest.raises(ConfigError, match="E200.*fake"):
         embed_texts(["not cached"], model=emb, cache_dir=tmp_path / "cache", progress=False)
+
+
+def test_embed_accepts_a_minimal_user_embedder(tmp_path):
+    class Mine:
+        name, dim = "mine", 256
+
+        def encode(self, texts):
+            return HashEmbedder().encode(texts)
+
+    out = embed_texts(TEXTS, model=Mine(), cache_dir=tmp_path, progress=False)
+    np.testing.assert_allclose(out, HashEmbedder().encode(TEXTS), atol=1e-6)
+    assert (tmp_path / "embeddings" / "mine").is_dir()
