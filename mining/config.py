@@ -35,6 +35,7 @@ class EmbedSettings(_Section):
     model: str = "all-MiniLM-L6-v2"  # the packaged model; or any sentence-transformers name/path
     batch_size: int = Field(64, gt=0)
     cache_dir: Path | None = None  # default: $JOURNEYMINE_CACHE or ~/.cache/journeymine
+    use_cache: bool = True  # read and write the on-disk vector cache
     spacy_model: str = ""  # empty: spacy.blank("en") + sentencizer + lookup lemmatizer
 
 

@@ -405,7 +405,7 @@ def embed_texts(
     cache_dir: str | Path | None = None,
     batch_size: int | None = None,
     progress: bool = True,
-    cache: bool = True,
+    cache: bool | None = None,
 ) -> np.ndarray:
     """Embed texts: identical texts once, cached vectors reused, new ones in length-sorted batches.
 
@@ -417,7 +417,7 @@ def embed_texts(
         cache_dir: Cache root; None uses ``settings.cache_dir``, else :func:`default_cache_dir`.
         batch_size: Texts per model batch; None uses ``settings.batch_size`` (64).
         progress: Show a progress bar on stderr (only when stderr is a terminal).
-        cache: Read and write the on-disk cache.
+        cache: Read and write the on-disk cache; None uses ``settings.use_cache`` (True).
 
     Returns:
         float32 ``(len(texts), dim)`` L2-normalised vectors, row ``i`` for ``texts[i]``.
@@ -432,6 +432,7 @@ def embed_texts(
     emb = get_embedder(model or es.model) if model is None or isinstance(model, str) else model
     batch_size = int(batch_size or es.batch_size)
     texts = [t if isinstance(t, str) else "" for t in texts]
+    cache = es.use_cache if cache is None else cache
 
     index: dict[str, int] = {}
     inverse = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64,

@@ -204,3 +204,16 @@ def test_embed_accepts_a_minimal_user_embedder(tmp_path):
     out = embed_texts(TEXTS, model=Mine(), cache_dir=tmp_path, progress=False)
     np.testing.assert_allclose(out, HashEmbedder().encode(TEXTS), atol=1e-6)
     assert (tmp_path / "embeddings" / "mine").is_dir()
+
+
+def test_embed_settings_choose_model_batch_and_cache(tmp_path):
+    from mining.config import load_settings
+
+    settings = load_settings({"embed": {"model": "hash", "cache_dir": str(tmp_path),
+                                        "use_cache": False}})
+    out = embed_texts(TEXTS, settings=settings, progress=False)
+    assert out.shape == (len(TEXTS), 256)
+    assert not (tmp_path / "embeddings").exists()
+    embed_texts(TEXTS, settings=settings.embed.model_copy(update={"use_cache": True}),
+                progress=False)
+    assert (tmp_path / "embeddings" / HashEmbedder().identity).is_dir()
