@@ -165,7 +165,7 @@ def link_replies(frame: pd.DataFrame) -> pd.Series:
 
 def classify_replies(texts: list[str], vectors: np.ndarray, prototypes: Prototypes,
                      matcher: CueMatcher, *, min_similarity: float, cue_bonus: float = 0.25,
-                     top_k: int = 3) -> tuple[list[Any], list[dict[str, Any]]]:
+                     top_k: int = 3, always: Any = None) -> tuple[list[Any], list[dict[str, Any]]]:
     """Name the strategy of each agent reply from replies.yaml cues and example similarity.
 
     A strategy qualifies when one of its cues matches (not negated) or the reply's similarity to
@@ -181,6 +181,8 @@ def classify_replies(texts: list[str], vectors: np.ndarray, prototypes: Prototyp
         min_similarity: Similarity at which a strategy qualifies without a cue.
         cue_bonus: Added to a strategy's similarity when its cue matched.
         top_k: Nearest examples averaged per strategy.
+        always: Optional booleans per text: when true, the best strategy is named even if none
+            qualifies (a reply to an objection always answers it somehow).
 
     Returns:
         ``(strategies, evidence)``: the strategy name or NA per text, and evidence dicts.
@@ -197,6 +199,8 @@ def classify_replies(texts: list[str], vectors: np.ndarray, prototypes: Prototyp
         hit = cues.counts[i] > 0
         score = sim[i] + cue_bonus * hit
         ok = hit | (sim[i] >= min_similarity)
+        if not ok.any() and always is not None and bool(always[i]):
+            ok = np.ones_like(ok)
         if not ok.any():
             out.append(pd.NA)
             evidence.append({})

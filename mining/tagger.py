@@ -269,9 +269,11 @@ def tag_corpus(corpus: Any, *, settings: Any = None, taxonomy_dir: str | Path | 
     rep_protos = Prototypes.from_taxonomy(tax.replies, embedder=model, settings=settings)
     from mining.cues import CueMatcher
 
+    answers = replies_to.iloc[agent].notna().to_numpy(bool)
     strategies, rep_ev = classify_replies(texts.iloc[agent].tolist(), msg_vecs[agent],
                                           rep_protos, CueMatcher(tax.replies),
-                                          min_similarity=MIN_CATEGORY_SIMILARITY)
+                                          min_similarity=MIN_CATEGORY_SIMILARITY,
+                                          always=answers)
     customer = np.flatnonzero(is_cust)
     int_protos = Prototypes.from_taxonomy(tax.intents, embedder=model, settings=settings)
     intents, int_ev = classify_replies(texts.iloc[customer].tolist(), msg_vecs[customer],
