@@ -7,7 +7,7 @@ API (used by ``ThemeModel``)::
     Y = red.fit_transform(X)        # X: float (n, d), L2-normalised embeddings -> float32 (n, 5)
     Y_new = red.transform(X_new)    # no refit; transform(X_train) == fit_transform(X_train)
     red.save(folder)                # reducer.json + .npy arrays, no pickles
-    red = load_reducer(folder)      # transform works in a fresh process without importing umap
+    red = load_reducer(folder)      # and transform in another process, without refitting
 
 Reducers (:data:`REDUCERS`):
 
@@ -15,10 +15,12 @@ Reducers (:data:`REDUCERS`):
   graph computed with numpy and passed as ``precomputed_knn`` (for ``n <= exact_knn_max``), so
   the NN-descent code of pynndescent is never compiled; umap's numba functions are compiled with
   numba's on-disk cache enabled, so only the first process on a machine pays the compilation
-  (``benchmarks/results/umap_startup.md``). ``transform`` places a new vector at the
-  membership-weighted average of the embeddings of its nearest training vectors (UMAP's own
-  transform initialisation), and a vector equal to a training vector exactly on that vector's
-  embedding.
+  (``benchmarks/results/umap_startup.md``). ``transform`` is UMAP's own transform algorithm on
+  our kNN: start a new vector at the membership-weighted average of its nearest training
+  vectors' embeddings, then run umap's layout optimisation for the new points only
+  (``transform_epochs``, 100; 0 keeps the average and never imports umap). A vector equal to a
+  training vector lands exactly on that vector's embedding
+  (``benchmarks/results/reduce_transform.md``).
 - ``"pca"``: principal components (cheap, linear, deterministic).
 
 Both refuse to transform before ``fit`` (``NotFittedError``, E300) and clip ``n_components`` and
