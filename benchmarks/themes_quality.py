@@ -59,6 +59,8 @@ VARIANTS: dict[str, tuple[dict, bool, str]] = {
     "threshold 0.5": ({"threshold": 0.5}, True, "labels"),
     "whole message embedded (no focus)": ({}, False, "labels"),
     "no corpus centring": ({"center": False}, True, "labels"),
+    "min_theme_size 1.5 ln n (instead of 2 ln n)": (
+        {"min_theme_size": lambda n: max(5, round(1.5 * np.log(n)))}, True, "labels"),
     "min_theme_size 5": ({"min_theme_size": 5}, True, "labels"),
     "min_theme_size 20": ({"min_theme_size": 20}, True, "labels"),
     "min_theme_size 30": ({"min_theme_size": 30}, True, "labels"),
@@ -182,8 +184,9 @@ def run(args: argparse.Namespace) -> None:
             runs, secs = [], []
             for seed in args.seeds:
                 t = time.perf_counter()
+                kw = {k: (v(len(texts)) if callable(v) else v) for k, v in params.items()}
                 try:
-                    m = ThemeModel(seed=seed, **params).fit(
+                    m = ThemeModel(seed=seed, **kw).fit(
                         texts, V_focus if use_focus else V_raw, lemmas=lemmas)
                 except ImportError as err:
                     print(f"{name} {vname}: skipped ({err})", file=sys.stderr)

@@ -171,7 +171,7 @@ def test_themes_merge_closest_and_assign():
 
 
 def test_themes_auto_min_size_grows_slowly():
-    assert auto_min_size(50) == 6 and auto_min_size(1000) == 10 and auto_min_size(100_000) == 17
+    assert auto_min_size(100) == 9 and auto_min_size(1000) == 14 and auto_min_size(100_000) == 23
     assert auto_min_size(10) == 5
 
 

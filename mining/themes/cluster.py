@@ -18,13 +18,13 @@ MIN_AUTO_SIZE = 5
 
 
 def auto_min_size(n: int) -> int:
-    """Return the automatic smallest theme size for ``n`` items.
+    """Return the automatic smallest theme size for ``n`` items: ``max(5, round(2 ln n))``.
 
-    The heuristic grows slowly with the corpus: ``round(1.5 * ln(n))``, at least
-    :data:`MIN_AUTO_SIZE`. A theme must be worth a person's attention (a handful of messages in a
-    small corpus, ~10-15 in a few thousand), and HDBSCAN's ``min_cluster_size`` also acts as its
-    density smoothing, so a size proportional to ``n`` would merge distinct intents in large
-    corpora (see ``docs/themes.md`` for the measurements).
+    That is 9 for 100 items, 14 for 1,000, 16 for 3,000 and 18 for 10,000. A theme must be
+    worth a person's attention, and HDBSCAN's ``min_cluster_size`` is also its density
+    smoothing, so the size grows slowly: a size proportional to ``n`` merges distinct intents in
+    large corpora. The factor 2 was chosen between 1.5 and 2 on the two benchmark sets (both
+    preferred 2; see ``docs/themes.md``).
 
     Args:
         n: Number of items to cluster.
@@ -34,7 +34,7 @@ def auto_min_size(n: int) -> int:
     """
     if n <= 1:
         return MIN_AUTO_SIZE
-    return max(MIN_AUTO_SIZE, int(round(1.5 * math.log(n))))
+    return max(MIN_AUTO_SIZE, int(round(2.0 * math.log(n))))
 
 
 def _hdbscan(Z: np.ndarray, min_size: int, seed: int) -> np.ndarray:
