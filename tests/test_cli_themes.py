@@ -105,3 +105,21 @@ def test_cli_themes_missing_model_folder(table, tmp_path):
     res = run(str(table), "--text-column", "body", "--model", str(tmp_path), "-o",
               str(tmp_path / "o"))
     assert res.exit_code == 2 and "E301" in res.output
+
+
+def test_cli_themes_objection_kind_themes_objection_units(tmp_path):
+    texts = ["Hi. It is too expensive for us.", "The price is way too high.",
+             "Honestly it costs too much.", "We can't afford it right now, too expensive.",
+             "That is more than our budget allows.", "Too expensive, sorry.",
+             "What are your opening hours?", "Can you send me the invoice?"]
+    path = tmp_path / "in.csv"
+    pd.DataFrame({"text": texts}).to_csv(path, index=False)
+    out = tmp_path / "out"
+    res = run(str(path), "--text-column", "text", "--kind", "objection",
+              "--min-theme-size", "3", "-o", str(out), *FAST)
+    assert res.exit_code == 0, res.output
+    a = pd.read_csv(out / "assignments.csv", keep_default_na=False)
+    assert len(a) == len(texts)
+    assert ((a["theme_id"] >= 0) | (a["note"] != "")).all()
+    assert (a["theme_id"] >= 0).sum() >= 2
+    assert pd.read_csv(out / "themes.csv")["kind"].eq("objection").all()

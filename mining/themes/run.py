@@ -230,7 +230,10 @@ def run_themes(
         model = ThemeModel(kind=kind, min_theme_size=min_theme_size, n_themes=n_themes,
                            seed=seed, embedder=embedder, reducer=reducer)
     if kind == "objection":
-        theme_ids, probs = _per_unit(model, rows, ok, fit=model_dir is None, progress=progress)
+        theme_ids, probs, unit_notes = _per_unit(model, rows, ok, fit=model_dir is None,
+                                                 progress=progress)
+        rows = rows.assign(note=[n or u for n, u in zip(rows["note"].fillna("").tolist(),
+                                                        unit_notes, strict=True)])
     else:
         theme_ids, probs = _per_message(model, texts, ok, fit=model_dir is None,
                                         progress=progress)
@@ -274,21 +277,38 @@ def _per_message(model: ThemeModel, texts: list[str], ok: Any, *, fit: bool,
 
 
 def _per_unit(model: ThemeModel, rows: pd.DataFrame, ok: Any, *, fit: bool,
-              progress: bool) -> tuple[Any, Any]:
-    """Objection themes are found per sentence; a message takes its most probable unit's theme."""
+              progress: bool) -> tuple[Any, Any, list[str]]:
+    """Objection themes are found per sentence unit that the objection detector accepts.
+
+    Units come from ``mining.text.segment``; ``mining.objections.ObjectionDetector`` (fitted
+    from the packaged taxonomy) keeps those it calls objections. A message takes the theme of its
+    most probable unit; a message without an objection unit is unassigned with a note.
+    """
     import numpy as np
     import pandas as pd
 
+    from mining.embed import embed_texts
+    from mining.objections import ObjectionDetector
     from mining.text.segment import segment
 
     n = len(rows)
     theme_ids = np.full(n, -1, dtype=np.int64)
     probs = np.zeros(n, dtype=np.float64)
+    notes = [""] * n
     keyed = pd.DataFrame({"message_id": [str(i) for i in range(n)],
                           "clean_text": rows["text"].fillna("").tolist()})
     units = segment(keyed[ok])
+    if not units.empty:
+        texts = units["text"].astype(str).tolist()
+        detector = ObjectionDetector(embedder=model.embedder).fit(progress=progress)
+        raw = embed_texts(texts, model=model.embedder, progress=progress)
+        units = units[detector.predict_proba(texts, raw) >= detector.threshold]
+    for i in np.flatnonzero(ok):
+        notes[i] = "no objection found"
     if units.empty:
-        return theme_ids, probs
+        if fit:
+            raise InputError(Errors.E302.format(need=3, got=0))
+        return theme_ids, probs, notes
     texts = units["text"].astype(str).tolist()
     vectors = _embed(model, texts, progress)
     if fit:
@@ -298,9 +318,10 @@ def _per_unit(model: ThemeModel, rows: pd.DataFrame, ok: Any, *, fit: bool,
         ids, p = model.transform(texts, vectors)
     owner = units["message_id"].astype(int).to_numpy()
     for o, t, q in zip(owner, ids, p, strict=True):
+        notes[o] = ""
         if t >= 0 and q > probs[o]:
             theme_ids[o], probs[o] = t, q
-    return theme_ids, probs
+    return theme_ids, probs, notes
 
 
 def _assignments(rows: pd.DataFrame, theme_ids: Any, probs: Any,
