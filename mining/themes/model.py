@@ -24,7 +24,13 @@ import numpy as np
 from mining.errors import ConfigError, Errors, InputError, NotFittedError
 from mining.themes import cluster as _cl
 from mining.themes.focus import focus_texts
-from mining.themes.represent import class_tfidf, short_label, typical_examples
+from mining.themes.represent import (
+    class_tfidf,
+    display_terms,
+    short_label,
+    surface_forms,
+    typical_examples,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -230,7 +236,9 @@ class ThemeModel:
         from mining.schema import conform
 
         ids = list(range(len(self.centroids_)))
-        keywords = class_tfidf(lemmas, self.labels_, ids, self.n_keywords)
+        forms = surface_forms(texts)
+        keywords = {t: display_terms(kws, forms)
+                    for t, kws in class_tfidf(lemmas, self.labels_, ids, self.n_keywords).items()}
         rows = []
         for t in ids:
             members = np.flatnonzero(self.labels_ == t)
