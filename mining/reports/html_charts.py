@@ -145,14 +145,18 @@ def funnel(tags: pd.DataFrame, reports: dict[str, pd.DataFrame]) -> Figure | Non
 
 
 def sankey(tags: pd.DataFrame, outcomes: pd.DataFrame | None, max_steps: int = 5) -> Figure | None:
-    """Sankey of stage paths: step k's stage -> step k+1's stage -> converted or not."""
+    """Sankey of stage paths: step k's stage -> step k+1's stage -> converted or not.
+
+    Links are coloured by how the journeys on them ended (green: converted), so the paths that
+    convert stand out.
+    """
     import plotly.graph_objects as go
 
     paths = stage_paths(tags, outcomes, max_steps=max_steps)
     if paths.empty:
         return None
     nodes: dict[tuple[int, str], int] = {}
-    links: dict[tuple[int, int], int] = {}
+    links: dict[tuple[int, int, bool], int] = {}
 
     def node(step: int, name: str) -> int:
         return nodes.setdefault((step, name), len(nodes))
@@ -163,7 +167,7 @@ def sankey(tags: pd.DataFrame, outcomes: pd.DataFrame | None, max_steps: int = 5
         chain = [node(i, s) for i, s in enumerate(steps)]
         chain.append(node(99, "converted" if converted else "not converted"))
         for a, b in pairwise(chain):
-            links[(a, b)] = links.get((a, b), 0) + 1
+            links[(a, b, bool(converted))] = links.get((a, b, bool(converted)), 0) + 1
     labels = [f"{esc(name)}" if step == 99 else f"{step + 1}. {esc(name)}" for step, name in nodes]
     colors = [
         ("#54A24B" if name == "converted" else "#BAB0AC") if step == 99 else "#4C78A8"
@@ -174,13 +178,17 @@ def sankey(tags: pd.DataFrame, outcomes: pd.DataFrame | None, max_steps: int = 5
             arrangement="snap",
             node={"label": labels, "color": colors, "pad": 14, "thickness": 14},
             link={
-                "source": [a for a, _ in links],
-                "target": [b for _, b in links],
+                "source": [a for a, _, _ in links],
+                "target": [b for _, b, _ in links],
                 "value": list(links.values()),
+                "color": [
+                    "rgba(84,162,75,0.45)" if conv else "rgba(186,176,172,0.45)"
+                    for _, _, conv in links
+                ],
             },
         )
     )
-    return _layout(fig, "Journey paths (stages in order, then the outcome)", 460)
+    return _layout(fig, "Journey paths (stages in order, then the outcome; green: converted)", 460)
 
 
 def replies(reports: dict[str, pd.DataFrame], top: int = 24) -> Figure | None:
