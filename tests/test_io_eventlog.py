@@ -109,6 +109,30 @@ def test_io_eventlog_export_cli(tables, tmp_path):
     df = pd.read_csv(out)
     assert list(df.columns) == list(COLUMNS)
     assert len(df) == len(tables["tags"])
+    # with events and outcomes files, visits and conversions join the log
+    ev, oc = tmp_path / "events.csv", tmp_path / "outcomes.csv"
+    tables["events"].drop(columns="source").to_csv(ev, index=False)
+    tables["outcomes"].drop(columns="source").to_csv(oc, index=False)
+    full = tmp_path / "full.csv"
+    res = runner.invoke(
+        app,
+        [
+            "export",
+            "eventlog",
+            "--tags",
+            str(tags_path),
+            "--events",
+            str(ev),
+            "--outcomes",
+            str(oc),
+            "-o",
+            str(full),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    acts = pd.read_csv(full)["concept:name"].value_counts()
+    assert acts["visit"] == len(tables["events"])
+    assert acts["converted"] == int(tables["outcomes"]["converted"].sum())
     meta = json.loads(out.with_name("log.meta.json").read_text())
     assert meta["rows"] == len(df) and meta["export"] == "eventlog"
     xes = tmp_path / "log.xes"
