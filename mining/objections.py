@@ -28,9 +28,10 @@ computed leave-one-out (an example is never compared with itself) and the semant
 out-of-fold (5-fold), so the probability is calibrated on held-out taxonomy examples. Weights
 are constrained to the sign that makes sense (a counted cue, a higher similarity or semantic
 logit never lower the probability; a negated cue never raises it), so the probability is
-monotone in the evidence. The ``negated_cue`` weight is at most :data:`NEGATION_WEIGHT`: a
-sentence embedding barely sees negation ("money isn't the problem" sits next to price
-objections), so a negated or cancelled concern must outweigh a semantic resemblance.
+monotone in the evidence. A sentence embedding barely sees negation ("money isn't the problem"
+sits next to price objections), so for a negated or cancelled concern ``margin`` and
+``semantic`` can only count against it, and the ``negated_cue`` weight is at most
+:data:`NEGATION_WEIGHT`.
 
 A unit is an objection when its probability is at least ``threshold``
 (``Settings.tagging.objection_threshold``, default 0.5: the point where objection and
@@ -102,7 +103,7 @@ class ObjectionDetector:
     """
 
     def __init__(self, taxonomy: Taxonomy | str | Path | None = None, *, embedder: Any = None,
-                 threshold: float = 0.5, top_k: int = 3, cue_bonus: float = 0.25,
+                 threshold: float = 0.5, top_k: int = 3, cue_bonus: float = 1.0,
                  settings: Any = None) -> None:
         self.taxonomy = taxonomy
         self.embedder = embedder
@@ -213,9 +214,13 @@ class ObjectionDetector:
         negated = ((cues.negated.sum(axis=1) > 0) | cues.cancelled) & ~counted
         best_sim = cat_sim.max(axis=1) if cat_sim.shape[1] else np.zeros(len(texts))
         question = np.array([t.rstrip().endswith("?") for t in texts], dtype=float)
+        margin = best_sim - neg_sim[:, 0]
+        semantic = np.asarray(semantic, float)
+        # a negated concern resembles the objection it negates: its resemblance cannot count
+        margin = np.where(negated, np.minimum(margin, 0.0), margin)
+        semantic = np.where(negated, np.minimum(semantic, 0.0), semantic)
         feats = np.column_stack([counted.astype(float), negated.astype(float), best_sim,
-                                 best_sim - neg_sim[:, 0], np.asarray(semantic, float),
-                                 question])
+                                 margin, semantic, question])
         extra = {"cat_sim": cat_sim, "nearest": nearest, "cue_counts": cues.counts,
                  "neg_sim": neg_sim[:, 0]}
         return feats, extra, cues.matches

@@ -47,12 +47,13 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
     return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(a - m), axis=axis))
 
 
-def _moves_matrix(k: int, m: Any) -> np.ndarray:
+def _moves_matrix(k: int, m: Any, stay: dict[int, float] | None = None) -> np.ndarray:
     trans = np.zeros((k, k))
+    stay = stay or {}
     for i in range(k):
         for j in range(k):
             if j == i:
-                w = m.stay
+                w = stay.get(i, m.stay)
             elif j == i + 1:
                 w = m.forward
             elif j > i + 1:
@@ -79,7 +80,8 @@ def transition_matrix(tf: TaxonomyFile) -> tuple[np.ndarray, np.ndarray]:
 
     k = len(tf.categories)
     t = tf.transitions or Transitions()
-    log_trans = np.stack([_moves_matrix(k, t), _moves_matrix(k, t.new_session),
+    stay = {tf.names.index(n): w for n, w in t.stay_by_stage.items() if n in tf.categories}
+    log_trans = np.stack([_moves_matrix(k, t, stay), _moves_matrix(k, t.new_session, stay),
                           _moves_matrix(k, t.other_roles)])
     if t.start:
         start = np.array([t.start.get(n, 0.0) for n in tf.names], dtype=float)

@@ -92,6 +92,7 @@ class Transitions(Moves):
     messages (they follow the customer's stage rather than move it).
     """
 
+    stay_by_stage: dict[str, float] = Field(default_factory=dict)  # customer steps: stay weight
     session_gap_hours: float = Field(12.0, gt=0)
     new_session: Moves = Field(default_factory=_new_session)
     other_roles: Moves = Field(default_factory=_other_roles)
@@ -416,6 +417,10 @@ def _semantic_checks(tf: TaxonomyFile, fname: str, problems: list[str]) -> None:
         if val is not None and val not in tf.categories:
             problems.append(Errors.E407.format(where=f"{fname}: {key}", name=val, choices=choices))
     if tf.transitions is not None:
+        for name in tf.transitions.stay_by_stage:
+            if name not in tf.categories:
+                problems.append(Errors.E407.format(where=f"{fname}: transitions -> stay_by_stage",
+                                                   name=name, choices=choices))
         for name in tf.transitions.start:
             if name not in tf.categories:
                 problems.append(Errors.E407.format(where=f"{fname}: transitions -> start",
