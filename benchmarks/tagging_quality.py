@@ -100,7 +100,7 @@ def score(pred, truth, categories, stages) -> dict:
     import numpy as np
 
     cols = [c for c in ("message_id", "stage", "is_objection", "objection_category",
-                        "replies_to", "reply_strategy") if c in pred]
+                        "objection_probability", "replies_to", "reply_strategy") if c in pred]
     df = truth.merge(pred[cols], on="message_id", how="inner", suffixes=("_true", "_pred"))
     res = {"messages": int(len(df))}
     st, sp = df["stage_true"].astype(str), df["stage_pred"].astype(str)
@@ -128,6 +128,10 @@ def score(pred, truth, categories, stages) -> dict:
             (rep["reply_strategy_true"].astype(str)
              == rep["reply_strategy_pred"].astype(str)).mean()), 4)
     res["n_objections_true"] = int(yt.sum())
+    if "objection_probability" in cust:
+        prob = cust["objection_probability"].astype(float).fillna(0.0).to_numpy()
+        res["threshold_sweep"] = {f"{t:.1f}": prf(yt, prob >= t)
+                                  for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)}
     _ = np
     return res
 
@@ -240,6 +244,13 @@ def render_md(r: dict) -> str:
                          f"| {o['f1']:.3f} | {m['category_macro_f1']:.3f} | "
                          f"{m.get('replies_to_accuracy', float('nan')):.3f} | "
                          f"{m.get('reply_strategy_accuracy', float('nan')):.3f} |")
+    sweep = r["overall"]["model"].get("threshold_sweep")
+    if sweep:
+        lines += ["", "Objection detection at other thresholds (overall; the default stays 0.5, "
+                  "set by the taxonomy-only calibration, not by this table):", "",
+                  "| threshold | P | R | F1 |", "|---|---|---|---|"]
+        lines += [f"| {t} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} |"
+                  for t, v in sweep.items()]
     if "shared_data_objection_rate" in r:
         lines += ["", "Objection rate on ../shared/data customer utterances (questions and "
                   "requests, so every flag is a false positive):", ""]
