@@ -18,8 +18,9 @@ Each customer unit (sentence) gets six features:
     the logit of a class-balanced logistic regression on the sentence embedding, trained to
     tell the objection examples from the non-objection utterances.
 ``question``
-    1 when the sentence ends with a question mark (questions are mostly not objections, but
-    "is there a month-to-month option?" can be; its weight is learned like the others).
+    1 when the sentence is a question (a question mark, or a question opener such as "how",
+    "can", "is" when casual chat drops the mark): questions are mostly not objections, but "is
+    there a month-to-month option?" can be; its weight is learned like the others.
 
 The objection probability is a logistic combination ``sigmoid(w . features + b)``. Its seven
 numbers are fitted in :meth:`ObjectionDetector.fit` from the taxonomy alone: its objection
@@ -65,6 +66,22 @@ _SIGNS = (1, -1, 1, 1, 1, 0)
 NEGATION_WEIGHT = -3.0
 #: Folds of the cross-validation that gives the training rows out-of-fold semantic scores.
 _FOLDS = 5
+
+
+#: First words that open a question when the question mark is missing (casual chat).
+QUESTION_OPENERS = frozenset({
+    "what", "what's", "whats", "how", "how's", "when", "where", "which", "who", "why", "do",
+    "does", "did", "can", "could", "would", "will", "is", "are", "was", "were", "should", "may",
+    "has", "have", "any", "anyone", "whereabouts"})
+
+
+def is_question(text: str) -> bool:
+    """Return whether a sentence is a question: a question mark, or a question opener."""
+    t = text.strip()
+    if t.endswith("?"):
+        return True
+    first = t.split(maxsplit=1)[0].lower().strip(",.!:;\"'()") if t else ""
+    return first in QUESTION_OPENERS
 
 
 def _fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> tuple[np.ndarray, float]:
@@ -213,7 +230,7 @@ class ObjectionDetector:
         counted = cues.counts.sum(axis=1) > 0
         negated = ((cues.negated.sum(axis=1) > 0) | cues.cancelled) & ~counted
         best_sim = cat_sim.max(axis=1) if cat_sim.shape[1] else np.zeros(len(texts))
-        question = np.array([t.rstrip().endswith("?") for t in texts], dtype=float)
+        question = np.array([is_question(t) for t in texts], dtype=float)
         margin = best_sim - neg_sim[:, 0]
         semantic = np.asarray(semantic, float)
         # a negated concern resembles the objection it negates: its resemblance cannot count

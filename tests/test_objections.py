@@ -97,3 +97,15 @@ def test_objections_real_model_finds_objections_without_cues(st_detector, st_emb
                                                                 model=st_embedder))
     assert rows["is_objection"].tolist() == [True, True, False, False]
     assert rows["category"].tolist()[:2] == ["price", "timing"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("how long does it take", True),
+    ("Can I pay later?", True),
+    ("It's too expensive.", False),
+    ("can't afford it right now", False),
+])
+def test_objections_question_feature_sees_casual_questions(text, expected):
+    from mining.objections import is_question
+
+    assert is_question(text) is expected

@@ -67,7 +67,7 @@ def test_taxonomy_stage_references_are_checked(tmp_path):
     _write(tmp_path, "stages.yaml", """
         kind: stages
         conversion_stage: buy
-        transitions: {stay: 0.8, start: {nope: 1}}
+        transitions: {stay: 0.8, start: {nope: 1}, stay_by_stage: {c: 0.5}}
         categories:
           a: {description: a, examples: [x, y, z]}
           b: {description: b, examples: [x1, y1, z1], events: [purchase]}
@@ -76,6 +76,7 @@ def test_taxonomy_stage_references_are_checked(tmp_path):
     assert summaries == []
     assert any("stages.yaml: conversion_stage: 'buy' is not a stage" in p for p in problems)
     assert any("stages.yaml: transitions -> start: 'nope'" in p for p in problems)
+    assert any("stages.yaml: transitions -> stay_by_stage: 'c'" in p for p in problems)
 
 
 def test_taxonomy_yaml_syntax_error_is_located(tmp_path):
