@@ -134,3 +134,22 @@ def test_cli_run_demo_inputs_are_the_businesses_not_bad_or_truth(samples_dir):
     readme = (samples_dir / "README.md").read_text(encoding="utf-8")
     for domain in d.agent_domains:
         assert f"`{domain}`" in readme
+
+
+@needs_tagger
+def test_cli_run_redacts_quotes_by_default_and_keeps_them_with_no_redact(tmp_path):
+    data = write_mini_corpus(tmp_path / "in", n_journeys=15)
+    lines = data["chats"].read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    for r in rows:
+        if r["role"] == "customer":
+            r["text"] += " Write to me at dana.lee@example.com or call +1 415 555 0134."
+    data["chats"].write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    runner = CliRunner()
+    for flag, out in (([], tmp_path / "red"), (["--no-redact"], tmp_path / "raw")):
+        res = runner.invoke(app, ["run", str(data["chats"]), *FAST, *flag, "-o", str(out)])
+        assert res.exit_code == 0, res.output
+    for name in ("themes.csv", "report.html"):
+        assert "dana.lee@example.com" not in (tmp_path / "red" / name).read_text(encoding="utf-8")
+    raw = (tmp_path / "raw" / "themes.csv").read_text(encoding="utf-8")
+    assert "dana.lee@example.com" in raw
