@@ -262,6 +262,13 @@ def render_md(r: dict) -> str:
                   f"{t['n_negative']} non-objection utterances; held-out (leave-one-out / "
                   f"out-of-fold) recall {t['recall_loo']:.3f}, false-positive rate "
                   f"{t['false_positive_rate_loo']:.3f}."]
+    lines += ["", "Notes: targets are objection F1 >= 0.85 and stage macro-F1 >= 0.80; neither is "
+              "met yet. Nothing is fitted on this data: the detector's weights come from the "
+              "taxonomy's own examples. The taxonomy was extended during development after "
+              "looking at aggregate error counts on this set (false positives by dialogue act, "
+              "misses by kind, stage confusion), never at its sentences, so read these figures "
+              "as development-set figures. The keyword baseline's category scores are on its own "
+              "(cue-matched, easier) true positives, so they are not directly comparable."]
     lines += ["", "Timings (seconds): " + ", ".join(
         f"{b}: {v['seconds']} s for {v['messages']} messages" for b, v in r["timings"].items()),
         ""]
