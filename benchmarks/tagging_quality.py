@@ -266,9 +266,11 @@ def render_md(r: dict) -> str:
               "met yet. Nothing is fitted on this data: the detector's weights come from the "
               "taxonomy's own examples. The taxonomy was extended during development after "
               "looking at aggregate error counts on this set (false positives by dialogue act, "
-              "misses by kind, stage confusion), never at its sentences, so read these figures "
-              "as development-set figures. The keyword baseline's category scores are on its own "
-              "(cue-matched, easier) true positives, so they are not directly comparable."]
+              "misses by kind, stage confusion, which of our own cues fired on false positives; "
+              "four over-broad cues were removed), never at its sentences, so read these "
+              "figures as development-set figures. The keyword baseline's category scores are "
+              "on its own (cue-matched, easier) true positives, so they are not directly "
+              "comparable."]
     lines += ["", "Timings (seconds): " + ", ".join(
         f"{b}: {v['seconds']} s for {v['messages']} messages" for b, v in r["timings"].items()),
         ""]
