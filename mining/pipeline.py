@@ -344,11 +344,30 @@ def write_outputs(
         reports=result.reports,
         outcomes=result.outcomes,
         counts=result.counts,
+        about=_about(settings, inputs),
     )
     files.append("report.html")
     result.out_dir = out
     result.files = files
     return files
+
+
+def _about(settings: Settings | None, inputs: list[str] | None) -> dict[str, str]:
+    """Facts about the run for the report's footer: inputs, main settings, versions."""
+    v = _versions()
+    about = {"inputs": ", ".join(Path(p).name for p in inputs or []) or "(a corpus in memory)"}
+    if settings is not None:
+        about["settings"] = (
+            f"embedder {settings.embed.model}; reducer {settings.themes.reducer}; "
+            f"objection threshold {settings.tagging.objection_threshold}; "
+            f"cold after {settings.reports.cold_after_days:g} days; follow-ups within "
+            f"{settings.reports.followup_days:g} days; redaction "
+            f"{'on' if settings.ingest.redact else 'off'} (all settings in run.json)"
+        )
+    about["versions"] = ", ".join(
+        f"{k} {v[k]}" for k in ("journeymine", "python", "plotly") if v[k]
+    )
+    return about
 
 
 def _write_run_json(

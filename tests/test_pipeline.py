@@ -50,6 +50,9 @@ def test_pipeline_write_outputs_layout(handmade_result, tmp_path):
     meta = json.loads((out / "reports" / "funnel.meta.json").read_text())
     assert meta["inputs"] == ["a.jsonl"]
     assert meta["settings"]["reports"]["cold_after_days"] == 14.0
+    # the page says what it was made from
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "About this run" in page and "a.jsonl" in page and "cold after 14 days" in page
     # CSV outputs are safe to open in a spreadsheet
     assert "'=1+1" in (out / "rejects.csv").read_text()
 

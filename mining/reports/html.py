@@ -205,6 +205,17 @@ def _kpis(tags: pd.DataFrame, outcomes: pd.DataFrame | None, counts: dict[str, A
     )
 
 
+def _about(about: dict[str, Any] | None) -> str:
+    """Render the "About this run" section (escaped), or nothing."""
+    if not about:
+        return ""
+    rows = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_txt(v))}</td></tr>"
+        for k, v in about.items()
+    )
+    return f'<section class="about"><h2>About this run</h2><table>{rows}</table></section>'
+
+
 def build_report_html(
     tags: pd.DataFrame,
     themes: pd.DataFrame,
@@ -212,6 +223,7 @@ def build_report_html(
     outcomes: pd.DataFrame | None = None,
     counts: dict[str, Any] | None = None,
     title: str = "journeymine report",
+    about: dict[str, Any] | None = None,
 ) -> str:
     """Build the report page as one HTML string (Plotly inlined once, no network access needed).
 
@@ -223,6 +235,8 @@ def build_report_html(
         outcomes: The outcomes table, or None.
         counts: Run counts shown at the top (``messages``, ``themes``, ``rejects``).
         title: The page title.
+        about: Facts about the run shown at the bottom (inputs, settings, versions), label ->
+            value.
 
     Returns:
         The complete HTML document.
@@ -282,6 +296,7 @@ def build_report_html(
         "Self-contained: opens offline.</p></header><main>"
         + _kpis(tags, outcomes, counts or {})
         + "".join(body)
+        + _about(about)
         + "</main></body></html>\n"
     )
 
@@ -294,6 +309,7 @@ def write_report_html(
     reports: dict[str, pd.DataFrame],
     outcomes: pd.DataFrame | None = None,
     counts: dict[str, Any] | None = None,
+    about: dict[str, Any] | None = None,
 ) -> Path:
     """Write :func:`build_report_html`'s page to ``path`` (UTF-8).
 
@@ -304,10 +320,12 @@ def write_report_html(
         reports: Report name -> DataFrame.
         outcomes: The outcomes table, or None.
         counts: Run counts shown at the top.
+        about: Facts about the run shown at the bottom.
 
     Returns:
         The written path.
     """
     out = Path(path)
-    out.write_text(build_report_html(tags, themes, reports, outcomes, counts), encoding="utf-8")
+    page = build_report_html(tags, themes, reports, outcomes, counts, about=about)
+    out.write_text(page, encoding="utf-8")
     return out
