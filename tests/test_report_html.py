@@ -138,3 +138,13 @@ def test_report_html_demo_report_renders_in_a_real_browser(demo_run, tmp_path):
         end = dom.find('id="chart-', start + 10)
         assert "main-svg" in dom[start : end if end > 0 else None], f"chart {key} did not render"
     assert shot.stat().st_size > 20_000
+
+
+def test_report_html_handles_empty_tables():
+    from mining import schema
+
+    page = build_report_html(
+        schema.empty("tags"), schema.empty("themes"), {}, schema.empty("outcomes"), {}
+    )
+    assert page.count("Not enough data for this chart.") == len(SECTIONS)
+    assert "No tagged messages." in page and "No themes found." in page
