@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 
 KINDS = ("intent", "objection", "reply")
 FORMAT = 1
-#: Smallest cosine similarity (of corpus-centred vectors) between an item and the nearest theme
-#: centroid for the item to join that theme; below it the item stays unassigned (-1).
+#: Smallest cosine similarity between an item's embedding and the nearest theme centroid (the
+#: normalised mean of the members' embeddings) for the item to join that theme; below it the
+#: item stays unassigned (-1). Unrelated sentences score about 0-0.2 with MiniLM.
 DEFAULT_THRESHOLD = 0.3
 #: Themes whose centroids are at least this similar are merged after clustering (None: never).
 DEFAULT_MERGE_SIMILARITY: float | None = None
@@ -68,7 +69,8 @@ class ThemeModel:
         n_components: Dimensions of the reduced space.
         n_neighbors: Neighbourhood size of the reducer (UMAP).
         center: Subtract the corpus mean vector before clustering and assignment (removes the
-            direction every text of the corpus shares, so similarities reflect differences).
+            direction every text of the corpus shares). Off by default: measured neutral to
+            harmful (``docs/themes.md``).
         embedder: Embedder name used when ``fit``/``transform`` get no vectors; None uses the
             default of ``mining.config.EmbedSettings``.
     """
@@ -78,7 +80,7 @@ class ThemeModel:
                  n_keywords: int = 8, n_examples: int = 3,
                  threshold: float = DEFAULT_THRESHOLD,
                  merge_similarity: float | None = DEFAULT_MERGE_SIMILARITY,
-                 n_components: int = 5, n_neighbors: int = 15, center: bool = True,
+                 n_components: int = 5, n_neighbors: int = 15, center: bool = False,
                  embedder: str | None = None) -> None:
         self.kind = kind
         self.reducer = reducer
