@@ -18,9 +18,12 @@ Each customer unit (sentence) gets six features:
     the logit of a class-balanced logistic regression on the sentence embedding, trained to
     tell the objection examples from the non-objection utterances.
 ``question``
-    1 when the sentence is a question (a question mark, or a question opener such as "how",
-    "can", "is" when casual chat drops the mark): questions are mostly not objections, but "is
-    there a month-to-month option?" can be; its weight is learned like the others.
+    1 when the sentence asks for something (a question: a question mark, or a question opener
+    such as "how", "can", "is" when casual chat drops the mark; or a request: "please ...",
+    "let's ...") and no objection cue counts. Asking for information or an action is not an
+    objection unless the sentence also states a concern ("why is it so expensive?", "how do I
+    know my data is safe?" carry cues); its weight is learned like the others and can only
+    lower the probability.
 
 The objection probability is a logistic combination ``sigmoid(w . features + b)``. Its seven
 numbers are fitted in :meth:`ObjectionDetector.fit` from the taxonomy alone: its objection
@@ -60,7 +63,7 @@ if TYPE_CHECKING:
 
 FEATURES = ("cue", "negated_cue", "similarity", "margin", "semantic", "question")
 #: Allowed sign of each weight: +1 non-negative, -1 non-positive, 0 free.
-_SIGNS = (1, -1, 1, 1, 1, 0)
+_SIGNS = (1, -1, 1, 1, 1, -1)
 #: The weight of ``negated_cue`` is at most this (a prior: sentence embeddings barely see
 #: negation, and a few taxonomy examples cannot teach it).
 NEGATION_WEIGHT = -3.0
@@ -75,13 +78,28 @@ QUESTION_OPENERS = frozenset({
     "has", "have", "any", "anyone", "whereabouts"})
 
 
+#: First words that open a request ("please send the contract", "let's book Tuesday").
+REQUEST_OPENERS = frozenset({"please", "pls", "plz", "kindly", "let's", "lets"})
+
+
+def _first_word(text: str) -> str:
+    return text.split(maxsplit=1)[0].lower().strip(",.!:;\"'()") if text else ""
+
+
 def is_question(text: str) -> bool:
     """Return whether a sentence is a question: a question mark, or a question opener."""
     t = text.strip()
     if t.endswith("?"):
         return True
-    first = t.split(maxsplit=1)[0].lower().strip(",.!:;\"'()") if t else ""
-    return first in QUESTION_OPENERS
+    return _first_word(t) in QUESTION_OPENERS
+
+
+def is_request(text: str) -> bool:
+    """Return whether a sentence asks for something: a question, or a request ("please ...")."""
+    t = text.strip()
+    if is_question(t):
+        return True
+    return _first_word(t) in REQUEST_OPENERS or " please" in f" {t.lower()}"
 
 
 def _fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> tuple[np.ndarray, float]:
@@ -230,7 +248,8 @@ class ObjectionDetector:
         counted = cues.counts.sum(axis=1) > 0
         negated = ((cues.negated.sum(axis=1) > 0) | cues.cancelled) & ~counted
         best_sim = cat_sim.max(axis=1) if cat_sim.shape[1] else np.zeros(len(texts))
-        question = np.array([is_question(t) for t in texts], dtype=float)
+        # asking (a question or a request) without a stated concern
+        question = np.array([is_request(t) for t in texts], dtype=float) * ~counted
         margin = best_sim - neg_sim[:, 0]
         semantic = np.asarray(semantic, float)
         # a negated concern resembles the objection it negates: its resemblance cannot count
