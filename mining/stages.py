@@ -14,7 +14,11 @@ Per message and stage, a score (a logit) adds up:
   before ``converted_at`` leans to it (``hard_weight / 2``); journeys known not to have converted
   get ``-event_weight`` on the conversion stage and later;
 - position: ``position_weight`` x closeness of the message's relative position in its journey
-  to the stage's place in the order.
+  to the stage's place in the order;
+- first contact: the first stage is first contact, so messages of the journey's first
+  customer session (before the customer comes back after ``session_gap_hours``) get
+  ``first_contact_weight`` on it, and messages of later sessions ``-first_contact_weight``
+  (a returning customer is past first contact; a setback stays possible).
 
 Scores become per-message log-probabilities (log-softmax), and a hidden Markov model whose
 transition preferences come from stages.yaml (stay, forward, skip, back) is decoded per journey
@@ -148,12 +152,15 @@ class StageTagger:
         event_weight: Logit for the stage reached by events (and against earlier stages).
         hard_weight: Logit that puts post-conversion messages in the post-conversion stage.
         position_weight: Logit for a message whose relative position fits the stage.
+        first_contact_weight: Logit for the first stage in the first customer session, and
+            against it in later sessions.
     """
 
     def __init__(self, taxonomy: Taxonomy | str | Path | None = None, *, embedder: Any = None,
                  settings: Any = None, top_k: int = 3, sim_scale: float = 10.0,
                  cue_weight: float = 1.5, agent_weight: float = 0.5, event_weight: float = 2.0,
-                 hard_weight: float = 8.0, position_weight: float = 1.0) -> None:
+                 hard_weight: float = 8.0, position_weight: float = 1.0,
+                 first_contact_weight: float = 1.5) -> None:
         self.taxonomy = taxonomy
         self.embedder = embedder
         self.settings = settings
@@ -164,10 +171,12 @@ class StageTagger:
         self.event_weight = event_weight
         self.hard_weight = hard_weight
         self.position_weight = position_weight
+        self.first_contact_weight = first_contact_weight
 
     def _params(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("top_k", "sim_scale", "cue_weight", "agent_weight",
-                                              "event_weight", "hard_weight", "position_weight")}
+                                              "event_weight", "hard_weight", "position_weight",
+                                              "first_contact_weight")}
 
     def fit(self, X: Any = None, y: Any = None, *, progress: bool = False) -> StageTagger:
         """Embed the stage examples and build the transition model from stages.yaml.
@@ -230,6 +239,10 @@ class StageTagger:
         order = np.arange(k) / max(k - 1, 1)
         pos = journeys["_pos"].to_numpy(float) if n else np.zeros(0)
         logits += self.position_weight * (1.0 - np.abs(pos[:, None] - order[None, :]))
+        # first contact: the first customer session vs. later ones
+        if n and k > 1 and self.first_contact_weight:
+            later = self._later_session(journeys)
+            logits[:, 0] += self.first_contact_weight * np.where(later, -1.0, 1.0)
         # events reached so far
         reached = np.full(n, -1)
         reached_by: list[str | None] = [None] * n
@@ -320,6 +333,20 @@ class StageTagger:
                              "stage_confidence": conf.astype(float),
                              "raw_stage": pd.array(raw, dtype="string"),
                              "evidence": evidence}, index=journeys.index)
+
+    def _later_session(self, journeys: pd.DataFrame) -> np.ndarray:
+        """Whether each message comes after the journey's first customer session."""
+        import pandas as pd
+
+        codes = pd.factorize(journeys["journey_id"].astype("string").fillna(""))[0]
+        kinds = self._step_kinds(journeys, codes)
+        out = np.zeros(len(journeys), dtype=bool)
+        seen: set[int] = set()
+        for i, (c, kind) in enumerate(zip(codes.tolist(), kinds.tolist(), strict=True)):
+            if kind == 1:
+                seen.add(c)
+            out[i] = c in seen
+        return out
 
     def _step_kinds(self, journeys: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
         """Transition kind into each message: 0 same session, 1 new session, 2 other role."""

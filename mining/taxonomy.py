@@ -76,7 +76,7 @@ class Moves(_Strict):
 
 
 def _new_session() -> Moves:
-    return Moves(stay=0.45, forward=0.45, skip=0.05, back=0.05)
+    return Moves(stay=0.35, forward=0.55, skip=0.05, back=0.05)
 
 
 def _other_roles() -> Moves:
@@ -93,7 +93,7 @@ class Transitions(Moves):
     """
 
     stay_by_stage: dict[str, float] = Field(default_factory=dict)  # customer steps: stay weight
-    session_gap_hours: float = Field(12.0, gt=0)
+    session_gap_hours: float = Field(6.0, gt=0)
     new_session: Moves = Field(default_factory=_new_session)
     other_roles: Moves = Field(default_factory=_other_roles)
     start: dict[str, float] = Field(default_factory=dict)  # initial stage weights; default: first
