@@ -11,8 +11,9 @@ Per message and stage, a score (a logit) adds up:
   ``-event_weight`` (a purchase event moves the journey on; a setback stays possible);
 - conversion: messages after ``converted_at`` are in ``post_conversion_stage`` (``hard_weight``);
   in a converted journey, no earlier message is past the conversion stage and the last message
-  before ``converted_at`` leans to it (``hard_weight / 2``); journeys known not to have converted
-  get ``-event_weight`` on the conversion stage and later;
+  before ``converted_at`` leans to it (``hard_weight / 2``), as do the other messages of that
+  customer session (``event_weight``: it is the buying session); journeys known not to have
+  converted get ``-event_weight`` on the conversion stage and later;
 - position: ``position_weight`` x closeness of the message's relative position in its journey
   to the stage's place in the order;
 - first contact: the first stage is first contact, so messages of the journey's first
@@ -240,9 +241,9 @@ class StageTagger:
         pos = journeys["_pos"].to_numpy(float) if n else np.zeros(0)
         logits += self.position_weight * (1.0 - np.abs(pos[:, None] - order[None, :]))
         # first contact: the first customer session vs. later ones
+        codes, session = self._sessions(journeys) if n else (np.zeros(0, np.int64),) * 2
         if n and k > 1 and self.first_contact_weight:
-            later = self._later_session(journeys)
-            logits[:, 0] += self.first_contact_weight * np.where(later, -1.0, 1.0)
+            logits[:, 0] += self.first_contact_weight * np.where(session > 0, -1.0, 1.0)
         # events reached so far
         reached = np.full(n, -1)
         reached_by: list[str | None] = [None] * n
@@ -276,6 +277,13 @@ class StageTagger:
                 logits[before, conv_i + 1:] -= self.hard_weight
                 last = journeys["_last_before_conversion"].fillna(False).to_numpy(bool)
                 logits[last, conv_i] += self.hard_weight / 2
+                # the customer session that ends with the conversion is the buying session
+                conv_session = dict(zip(codes[last].tolist(), session[last].tolist(),
+                                        strict=True))
+                in_conv = before & np.array([conv_session.get(c, -1) == s for c, s in
+                                             zip(codes.tolist(), session.tolist(), strict=True)],
+                                            dtype=bool)
+                logits[in_conv, conv_i] += self.event_weight
         evidence = []
         for i in range(n):
             best = int(np.argmax(logits[i]))
@@ -334,19 +342,19 @@ class StageTagger:
                              "raw_stage": pd.array(raw, dtype="string"),
                              "evidence": evidence}, index=journeys.index)
 
-    def _later_session(self, journeys: pd.DataFrame) -> np.ndarray:
-        """Whether each message comes after the journey's first customer session."""
+    def _sessions(self, journeys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Journey code and customer-session number (0 = first contact) of each message."""
         import pandas as pd
 
         codes = pd.factorize(journeys["journey_id"].astype("string").fillna(""))[0]
         kinds = self._step_kinds(journeys, codes)
-        out = np.zeros(len(journeys), dtype=bool)
-        seen: set[int] = set()
+        out = np.zeros(len(journeys), dtype=np.int64)
+        count: dict[int, int] = {}
         for i, (c, kind) in enumerate(zip(codes.tolist(), kinds.tolist(), strict=True)):
             if kind == 1:
-                seen.add(c)
-            out[i] = c in seen
-        return out
+                count[c] = count.get(c, 0) + 1
+            out[i] = count.get(c, 0)
+        return codes, out
 
     def _step_kinds(self, journeys: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
         """Transition kind into each message: 0 same session, 1 new session, 2 other role."""
@@ -360,7 +368,16 @@ class StageTagger:
                             utc=True, errors="coerce")
         gap_h = ts.diff().dt.total_seconds().to_numpy(dtype=float, na_value=np.nan) / 3600.0
         same_journey = np.r_[False, codes[1:] == codes[:-1]]
-        new_session = same_journey & (np.nan_to_num(gap_h, nan=0.0) >= t.session_gap_hours)
+        late = np.nan_to_num(gap_h, nan=0.0) >= t.session_gap_hours
+        n = len(journeys)
+        if "conversation_id" in journeys and n:
+            conv = journeys["conversation_id"].astype("string")
+            other_conv = (conv != conv.shift(1)).fillna(False).to_numpy(bool)
+        else:
+            other_conv = np.zeros(n, dtype=bool)
+        # a new session: a late message, or one opening a new conversation (chat session,
+        # e-mail thread) of the journey
+        new_session = same_journey & (other_conv | late)
         return np.where(~is_cust, 2, np.where(new_session, 1, 0)).astype(np.int64)
 
     def save(self, path: str | Path) -> Path:

@@ -88,7 +88,8 @@ class Transitions(Moves):
 
     The top-level weights apply to a customer message in the same session as the message before
     it; ``new_session`` to a customer message after a gap of ``session_gap_hours`` or more (a
-    customer who comes back has usually moved on); ``other_roles`` to agent, bot and system
+    customer who comes back has usually moved on) or opening a new conversation of the journey
+    (a new chat session or e-mail thread); ``other_roles`` to agent, bot and system
     messages (they follow the customer's stage rather than move it).
     """
 
