@@ -39,6 +39,8 @@ def themes_command(
     reducer: str = typer.Option("umap", "--reducer", help="umap (default) or pca (faster)."),
     model_dir: Path | None = typer.Option(  # noqa: B008
         None, "--model", help="Assign to the themes of a saved model instead of fitting."),
+    agent_domain: list[str] = typer.Option(  # noqa: B008
+        None, "--agent-domain", help="E-mail domain of your side (repeatable; e-mail inputs)."),
     no_redact: bool = typer.Option(False, "--no-redact", help="Do not redact personal data."),
 ) -> None:
     """Find themes in customer messages, or assign messages to saved themes (--model)."""
@@ -49,6 +51,7 @@ def themes_command(
         min_theme_size=min_theme_size, n_themes=n_themes, seed=seed, embedder=embedder,
         reducer=reducer,
         model_dir=model_dir, redact=not no_redact, progress=bool(STATE.get("progress")),
+        agent_domains=agent_domain or (),
     )
     if not STATE.get("quiet"):
         print_themes(result)

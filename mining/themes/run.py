@@ -134,21 +134,22 @@ def _id_str(v: Any) -> str:
     return str(v)
 
 
-def read_corpus_rows(paths: Sequence[Path], kind: str, *,
-                     redact: bool = True) -> tuple[pd.DataFrame, list[str]]:
+def read_corpus_rows(paths: Sequence[Path], kind: str, *, redact: bool = True,
+                     agent_domains: Sequence[str] = ()) -> tuple[pd.DataFrame, list[str]]:
     """Read any supported input with ``mining.io.corpus.load_corpus``; keep the kind's role.
 
     Args:
         paths: Inputs as for ``load_corpus``.
         kind: Theme kind: ``intent``/``objection`` keep customer messages, ``reply`` agent ones.
         redact: Redact personal data.
+        agent_domains: E-mail domains of the business side (their senders are agents).
 
     Returns:
         ``(rows, notes)`` with ``message_id``, ``text`` (``clean_text``) and ``note``.
     """
     from mining.io.corpus import load_corpus
 
-    corpus = load_corpus(list(paths), redact=redact)
+    corpus = load_corpus(list(paths), redact=redact, agent_domains=agent_domains)
     msgs = corpus.messages
     role = _ROLE_OF_KIND[kind]
     keep = msgs["role"].eq(role).fillna(False).to_numpy(dtype=bool)
@@ -182,6 +183,7 @@ def run_themes(
     model_dir: str | Path | None = None,
     redact: bool = True,
     progress: bool = True,
+    agent_domains: Sequence[str] = (),
 ) -> ThemesRun:
     """Find themes in the inputs (or assign them to a saved model's themes) and write the outputs.
 
@@ -199,6 +201,7 @@ def run_themes(
         model_dir: A saved model: assign instead of fitting.
         redact: Redact personal data in texts and examples.
         progress: Progress bars on stderr.
+        agent_domains: Without ``text_column``: e-mail domains of the business side.
 
     Returns:
         The themes, the assignments, the model and notes.
@@ -221,7 +224,7 @@ def run_themes(
     if text_column:
         rows, notes = read_table_rows(paths, text_column, id_column, redact=redact)
     else:
-        rows, notes = read_corpus_rows(paths, kind, redact=redact)
+        rows, notes = read_corpus_rows(paths, kind, redact=redact, agent_domains=agent_domains)
     ok = rows["note"].eq("").to_numpy(dtype=bool) | rows["note"].str.startswith(
         "duplicate message_id").fillna(False).to_numpy(dtype=bool)
     ok &= rows["text"].str.strip().ne("").fillna(False).to_numpy(dtype=bool)
