@@ -114,11 +114,16 @@ class Errors(metaclass=_WithCodes):
     E300 = "This {name} is not fitted yet. Call fit() or load() first."
     E301 = "'{path}' is not a saved theme model (missing {missing})."
     E302 = "Need at least {need} texts to find themes, got {got}."
-    E303 = "Cannot find texts to theme: the table needs a 'text' or 'clean_text' column; it has: {columns}."
+    E303 = ("Cannot find texts to theme: the table needs a 'text' or 'clean_text' column; "
+            "it has: {columns}.")
     E304 = "Got vectors of shape {shape} for {n} texts; pass one row of vectors per text."
-    E305 = "The vectors have {got} dimensions but the theme model was fitted on {want}; embed with the model's embedder."
+    E305 = ("The vectors have {got} dimensions but the theme model was fitted on {want}; "
+            "embed with the model's embedder.")
     E306 = "Column '{column}' is not in '{path}'; its columns are: {columns}."
-    E307 = "--id-column needs --text-column (plain tables); other inputs carry their own message ids."
+    E307 = ("--id-column needs --text-column (plain tables); other inputs carry their own "
+            "message ids.")
+    E308 = ("The clusterer '{name}' needs the package '{package}', which is not installed "
+            "(pip install {package}).")
 
     # --- taxonomies (E400-E499)
     E400 = "Taxonomy problems:\n{problems}"

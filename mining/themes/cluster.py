@@ -46,7 +46,11 @@ def _hdbscan(Z: np.ndarray, min_size: int, seed: int) -> np.ndarray:
 
 
 def _fast_hdbscan(Z: np.ndarray, min_size: int, seed: int) -> np.ndarray:
-    import fast_hdbscan
+    try:
+        import fast_hdbscan
+    except ImportError:
+        raise ConfigError(Errors.E308.format(name="fast_hdbscan", package="fast-hdbscan")) \
+            from None
 
     model = fast_hdbscan.HDBSCAN(min_cluster_size=min_size, cluster_selection_method="eom")
     return model.fit_predict(Z).astype(np.int64)
