@@ -80,6 +80,9 @@ QUESTION_OPENERS = frozenset({
 
 #: First words that open a request ("please send the contract", "let's book Tuesday").
 REQUEST_OPENERS = frozenset({"please", "pls", "plz", "kindly", "let's", "lets"})
+#: A wish stated at the start of a sentence is a request too ("we'd like to start a trial").
+WISH_OPENERS = (" i'd like", " we'd like", " i would like", " we would like", " i'd love",
+                " we'd love", " i would love", " we would love")
 
 
 def _first_word(text: str) -> str:
@@ -99,7 +102,9 @@ def is_request(text: str) -> bool:
     t = text.strip()
     if is_question(t):
         return True
-    return _first_word(t) in REQUEST_OPENERS or " please" in f" {t.lower()}"
+    low = f" {t.lower()}"
+    return (_first_word(t) in REQUEST_OPENERS or " please" in low
+            or any(w in low[:24] for w in WISH_OPENERS))
 
 
 def _fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> tuple[np.ndarray, float]:
