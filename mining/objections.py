@@ -48,6 +48,7 @@ No sample data or ground truth is used to fit anything.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,6 +84,11 @@ REQUEST_OPENERS = frozenset({"please", "pls", "plz", "kindly", "let's", "lets"})
 #: A wish stated at the start of a sentence is a request too ("we'd like to start a trial").
 WISH_OPENERS = (" i'd like", " we'd like", " i would like", " we would like", " i'd love",
                 " we'd love", " i would love", " we would love")
+
+
+#: Words that set a clause against another: "the price is fine, but the contract is too long".
+_CONTRAST = re.compile(r"\b(but|however|though|although|except|still|yet|whereas|only that)\b",
+                       re.IGNORECASE)
 
 
 def _first_word(text: str) -> str:
@@ -251,7 +257,13 @@ class ObjectionDetector:
         cat_sim, nearest = self.prototypes_.scores(vectors, top_k=self.top_k, exclude=exclude_pos)
         neg_sim, _ = self.negatives_.scores(vectors, top_k=self.top_k, exclude=exclude_neg)
         counted = cues.counts.sum(axis=1) > 0
-        negated = ((cues.negated.sum(axis=1) > 0) | cues.cancelled) & ~counted
+        reassured = (cues.negated.sum(axis=1) > 0) | cues.cancelled
+        # a reassurance ("security isn't a blocker, we just need the report") is not an
+        # objection because another of its clauses names a topic; a contrast ("the price is
+        # fine, but ...") keeps the other clause's concern
+        contrast = np.array([bool(_CONTRAST.search(t)) for t in texts], dtype=bool)
+        counted = counted & ~(reassured & ~contrast)
+        negated = reassured & ~counted
         best_sim = cat_sim.max(axis=1) if cat_sim.shape[1] else np.zeros(len(texts))
         # asking (a question or a request) without a stated concern
         question = np.array([is_request(t) for t in texts], dtype=float) * ~counted
