@@ -6,6 +6,7 @@ over texts and sorts every match into *counted* or *negated*:
 - negated: a negation lemma (``negation.lemmas``: not, never, no, n't, ...) stands up to
   ``negation.window`` tokens before the match in the same sentence, with no clause break (``,``
   ``;`` ``but`` ...) in between: "not too expensive", "we never found it too complicated";
+  a wish verb in between keeps the concern ("we don't want to be locked in");
 - cancelled: a ``negation.cancel`` pattern follows the match in the same clause or overlaps it:
   "the price isn't an issue", "budget is fine".
 
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 #: Tokens that end a clause: negation does not reach across them, nor does a cancel pattern.
 CLAUSE_BREAKS = frozenset({",", ";", ":", "but", "however", "though", "although", "yet",
                            "-", "--", "—", "whereas", "except"})
+
+#: Verbs that turn a negation into a stated wish: "we don't want to be locked in" is a concern
+#: about being locked in, not a denial of it.
+WISH_VERBS = frozenset({"want", "wanna", "like", "wish", "fancy", "love"})
 
 #: How far after a cue match a cancel pattern may start (tokens).
 CANCEL_REACH = 8
@@ -120,6 +125,8 @@ class CueMatcher:
         for i in range(start - 1, lo - 1, -1):
             tok = doc[i]
             if tok.lower_ in CLAUSE_BREAKS:
+                return False
+            if tok.lower_ in WISH_VERBS or tok.lemma_ in WISH_VERBS:
                 return False
             if tok.lower_ in self.negators or tok.lemma_ in self.negators:
                 return True
