@@ -109,3 +109,66 @@ def test_objections_question_feature_sees_casual_questions(text, expected):
     from mining.objections import is_question
 
     assert is_question(text) is expected
+
+
+@pytest.mark.parametrize("text", [
+    "Can you tell me your opening hours?",
+    "Please send the signed order form to our accounts team.",
+    "We'd like to start with the smaller package.",
+])
+def test_objections_requests_for_information_are_not_objections(hash_detector, text):
+    row = _score(hash_detector, [text]).iloc[0]
+    assert not row["cue"]
+    assert not row["is_objection"]
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("That's more than we budgeted.", "price"),
+    ("Why should I pay that much for a check-up?", "price"),
+    ("We don't want to be locked into a long contract.", "contract"),
+    ("The price is fine, but the setup looks complicated.", "implementation"),
+])
+def test_objections_stated_concerns_count_even_as_questions(hash_detector, text, category):
+    row = _score(hash_detector, [text]).iloc[0]
+    assert row["cue"] and row["is_objection"]
+    assert row["category"] == category
+
+
+def test_objections_reassurance_does_not_count_another_clauses_cue(hash_detector):
+    rows = _score(hash_detector, [
+        "Security isn't a blocker, we just need the certificate for our files.",
+        "Budget is fine, we only need the data protection form.",
+    ])
+    assert not rows["cue"].any()
+    assert not rows["is_objection"].any()
+
+
+def test_objections_asking_weight_only_lowers_the_probability(hash_detector):
+    q = FEATURES.index("question")
+    assert hash_detector.coef_[q] <= 0
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Please send the contract", True),
+    ("We'd like to start a trial.", True),
+    ("kindly confirm the booking", True),
+    ("It's too expensive.", False),
+    ("We never asked for this.", False),
+])
+def test_objections_is_request_sees_questions_requests_and_wishes(text, expected):
+    from mining.objections import is_request
+
+    assert is_request(text) is expected
+
+
+@pytest.mark.slow
+def test_objections_real_model_questions_and_closes_are_not_objections(st_detector,
+                                                                       st_embedder):
+    fine = ["Can you tell me your opening hours?", "I'll think about it and get back to you.",
+            "Okay, that puts my mind at ease.", "My bike chain keeps slipping on hills."]
+    concerns = ["That's more than we budgeted.",
+                "I need more information before I can commit to anything."]
+    rows = st_detector.transform(fine + concerns, embed_texts(fine + concerns,
+                                                              model=st_embedder))
+    assert rows["is_objection"].tolist() == [False] * 4 + [True] * 2
+    assert rows["category"].tolist()[4:] == ["price", "information"]

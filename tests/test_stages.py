@@ -118,3 +118,46 @@ def test_stages_refuse_unfitted_and_roundtrip(tagger, tmp_path):
     a, b = tagger.transform(j, _vectors(j)), loaded.transform(j, _vectors(j))
     assert a["stage"].tolist() == b["stage"].tolist()
     np.testing.assert_allclose(a["stage_confidence"], b["stage_confidence"])
+
+
+def _timed(texts, offsets_h, journey="j1", conversations=None):
+    t0 = pd.Timestamp("2026-01-01", tz="UTC")
+    convs = conversations or [journey] * len(texts)
+    rows = [dict(message_id=f"{journey}-{i}", conversation_id=c, journey_id=journey,
+                 timestamp=t0 + pd.Timedelta(hours=h), channel="chat", role="customer",
+                 author="c", text=t, clean_text=t, source="test")
+            for i, (t, h, c) in enumerate(zip(texts, offsets_h, convs, strict=True))]
+    return conform(pd.DataFrame(rows), "messages")
+
+
+def test_stages_first_contact_is_the_first_session_only(tagger):
+    # the same text throughout: only the session structure differs
+    msgs = _timed(["Ok"] * 6, [0, 0.1, 0.2, 72, 72.1, 72.2])
+    j = build_journeys(msgs)
+    out = tagger.transform(j, _vectors(j))
+    assert out["stage"].tolist()[:3] == ["awareness"] * 3
+    assert "awareness" not in out["stage"].tolist()[3:]
+    flat = StageTagger(embedder="hash", first_contact_weight=0.0).fit()
+    logits, _ = flat.scores(j, _vectors(j))
+    logits_fc, _ = tagger.scores(j, _vectors(j))
+    diff = logits_fc[:, 0] - logits[:, 0]
+    np.testing.assert_allclose(diff, [1.5] * 3 + [-1.5] * 3)
+
+
+def test_stages_a_new_conversation_starts_a_new_session(tagger):
+    msgs = _timed(["Ok"] * 3, [0, 0.5, 1.0], conversations=["c1", "c1", "c2"])
+    j = build_journeys(msgs)
+    codes = pd.factorize(j["journey_id"])[0]
+    assert tagger._step_kinds(j, codes).tolist() == [0, 0, 1]
+
+
+def test_stages_the_converting_session_is_the_purchase_session(tagger):
+    msgs = _timed(["Ok"] * 7, [0, 0.1, 48, 48.1, 120, 120.1, 120.2])
+    outcomes = conform(pd.DataFrame([dict(
+        journey_id="j1", converted=True,
+        converted_at=pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(hours=121))]),
+        "outcomes")
+    j = build_journeys(msgs, outcomes=outcomes)
+    out = tagger.transform(j, _vectors(j))
+    assert out["stage"].tolist()[4:] == ["purchase"] * 3
+    assert "purchase" not in out["stage"].tolist()[:2]
