@@ -90,7 +90,8 @@ def _load_or_fit(cls: Any, name: str, model_dir: Path | None, progress: bool,
 
 
 def _themes(kind: str, texts: list[str], settings: Any, embedder: Any,
-            model_dir: Path | None, progress: bool) -> tuple[Any, np.ndarray] | None:
+            model_dir: Path | None, progress: bool,
+            authors: list[str] | tuple[str, ...] = ()) -> tuple[Any, np.ndarray] | None:
     """Fit (or load) a ThemeModel on ``texts``; return it and each text's theme id (-1: none)."""
     if len(texts) < MIN_THEME_TEXTS:
         return None
@@ -110,7 +111,7 @@ def _themes(kind: str, texts: list[str], settings: Any, embedder: Any,
                        n_keywords=ts.n_keywords, n_examples=ts.n_examples,
                        embedder=embedder if isinstance(embedder, str) else None)
     vecs = embed_texts(model.focus(texts), model=embedder, settings=settings, progress=progress)
-    model.fit(texts, vecs)
+    model.fit(texts, vecs, authors=authors)  # author names stay out of keywords and labels
     return model, np.asarray(model.labels_, dtype=np.int64)
 
 
@@ -221,12 +222,15 @@ def tag_corpus(corpus: Any, *, settings: Any = None, taxonomy_dir: str | Path | 
     theme_frames, models = [], {"objections": det}
     units["theme"] = pd.Series(pd.NA, index=units.index, dtype="string")
     unit_msg = units["message_id"].astype(str).to_numpy()
+    people = journeys["role"].astype("string").isin(["customer", "agent"]).fillna(False)
+    authors = journeys.loc[people.to_numpy(bool), "author"].dropna().astype(str).unique().tolist() \
+        if "author" in journeys.columns else []
     for kind, mask in (("objection", unit_obj),
                        ("intent", (unit_role == "customer") & ~unit_obj),
                        ("reply", unit_role == "agent")):
         rows = np.flatnonzero(mask)
         fitted = _themes(kind, units["text"].iloc[rows].tolist(), settings, model, mdir,
-                         progress) if themes else None
+                         progress, authors) if themes else None
         if fitted is None:
             continue
         tm, tids = fitted

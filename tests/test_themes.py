@@ -206,3 +206,48 @@ def test_themes_real_model_recovers_hand_written_intents(themes_real_fit):
     assert new_ids[0] == refund_theme
     labels = " ".join(model.themes_["label"])
     assert "password" in labels and "refund" in labels
+
+
+def _greeting_corpus():
+    """Topic blobs whose first topic's customers all greet or thank an agent by name."""
+    texts, X, y = blobs()
+    greet = ["Hi Jordan, ", "Thanks Jordan! ", "Jordan, ", "hi jordan ", "Dear Sam, "]
+    texts = [greet[i % len(greet)] + t + " as Jordan said" if y[i] == 0 else t
+             for i, t in enumerate(texts)]
+    return texts, X, y
+
+
+def test_themes_names_never_in_keywords_labels_or_examples():
+    texts, X, y = _greeting_corpus()
+    m = fit(texts, X)  # no author list: names are found from how texts address people
+    for col in ("keywords", "label", "examples"):
+        shown = " ".join(m.themes_[col]).lower()
+        assert "jordan" not in shown and "sam" not in shown, col
+    # the greeted theme still names its topic, and its examples show a placeholder
+    row = m.themes_[m.themes_["theme_id"] == int(np.bincount(m.labels_[y == 0]).argmax())].iloc[0]
+    assert set(row["label"].replace(" / ", " ").split()) <= set(TOPICS["refund"].split())
+    assert "<NAME>" in row["examples"]
+
+
+def test_themes_author_names_and_emails_are_excluded():
+    texts, X, y = blobs()
+    texts = [t + (" Priya approved it" if i % 2 else " ask novak") for i, t in enumerate(texts)]
+    m = ThemeModel(reducer="pca").fit(texts, X, authors=["Priya Novak <p.novak@x.example>",
+                                                         "Will Smith"])
+    shown = " ".join(m.themes_["keywords"]).lower() + " " + " ".join(m.themes_["label"]).lower()
+    assert "priya" not in shown and "novak" not in shown
+    assert "approved" in shown  # the other words of those sentences remain
+
+
+def test_themes_find_names_rules():
+    from mining.themes.names import find_names, mask_names
+
+    names = find_names(["Hi Jordan, the price is high", "thanks sam", "I met Sam today",
+                        "hi team, thanks again", "sorry gonig quiet", "Best, Priya",
+                        "Marta Nowak here", "We use NetSuite and Xero"],
+                       ["Marta <marta@ledger.example>", "Will Irwin"])
+    assert {"jordan", "sam", "priya", "marta", "nowak"} <= names
+    # common words, typos never written capitalised and product names are not names
+    assert not names & {"team", "again", "gonig", "netsuite", "xero", "will", "price"}
+    assert mask_names("Will, I will call Jordan", names, {"will"}) == \
+        "<NAME>, I will call <NAME>"

@@ -14,7 +14,7 @@ The algorithm, its defaults and their measurements are in ``docs/themes.md``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ import numpy as np
 from mining.errors import ConfigError, Errors, InputError, NotFittedError
 from mining.themes import cluster as _cl
 from mining.themes.focus import focus_texts
+from mining.themes.names import author_words, find_names, mask_names
 from mining.themes.represent import (
     class_tfidf,
     display_terms,
@@ -153,7 +154,8 @@ class ThemeModel:
     # ------------------------------------------------------------------ fit
 
     def fit(self, texts_or_units: Any, vectors: Any = None,
-            lemmas: Sequence[Sequence[str]] | None = None) -> ThemeModel:
+            lemmas: Sequence[Sequence[str]] | None = None, *,
+            authors: Iterable[str] | None = None) -> ThemeModel:
         """Learn themes from texts and their embeddings.
 
         Args:
@@ -163,6 +165,10 @@ class ThemeModel:
                 :meth:`focus` of the texts; None embeds them with ``embedder``.
             lemmas: Lemmas per text for keywords (stop words removed); None computes them from
                 the focus texts with ``mining.text.segment.lemmatize``.
+            authors: Author display names / e-mail addresses of the corpus, so their names are
+                kept out of keywords, labels and examples (``mining.themes.names``); None uses
+                an ``author`` column of a DataFrame input, if any. Names the texts address
+                people by ("Hi Jordan") are found without it.
 
         Returns:
             self, with ``themes_``, ``labels_`` (final theme per text, -1 unassigned),
@@ -176,6 +182,9 @@ class ThemeModel:
                 texts do not match.
         """
         self._check_params()
+        if authors is None and hasattr(texts_or_units, "columns") \
+                and "author" in texts_or_units.columns:
+            authors = texts_or_units["author"].dropna().astype(str).unique().tolist()
         texts = self._texts_of(texts_or_units)
         X = self._vectors(texts, vectors)
         ok = np.array([bool(t.strip()) for t in texts], dtype=bool)
@@ -206,7 +215,9 @@ class ThemeModel:
             from mining.text.segment import lemmatize
 
             lemmas = lemmatize(focused)
-        self.themes_ = self._represent(focused, Xc, list(lemmas))
+        names = find_names(texts, authors or ())
+        self.themes_ = self._represent(focused, Xc, list(lemmas), names,
+                                       author_words(authors or (), names))
         return self
 
     def _cluster(self, X: np.ndarray) -> np.ndarray:
@@ -233,12 +244,21 @@ class ThemeModel:
         self.min_theme_size_ = size
         return labels
 
-    def _represent(self, texts: list[str], X: np.ndarray, lemmas: list) -> pd.DataFrame:
+    def _represent(self, texts: list[str], X: np.ndarray, lemmas: list,
+                   names: frozenset[str] = frozenset(),
+                   vocatives: frozenset[str] = frozenset()) -> pd.DataFrame:
         import pandas as pd
 
         from mining.schema import conform
 
         ids = list(range(len(self.centroids_)))
+        if names:  # personal names never become keywords or labels
+            from mining.text.segment import lemmatize
+
+            drop = set(names) | {w for lem in lemmatize(sorted(names)) for w in lem}
+            lemmas = [[w for w in lem if w not in drop] for lem in lemmas]
+        if names or vocatives:  # nor example text
+            texts = [mask_names(t, names, vocatives) for t in texts]
         forms = surface_forms(texts)
         keywords = {t: display_terms(kws, forms)
                     for t, kws in class_tfidf(lemmas, self.labels_, ids, self.n_keywords).items()}
@@ -293,10 +313,10 @@ class ThemeModel:
 
     def fit_transform(
         self, texts_or_units: Any, vectors: Any = None,
-        lemmas: Sequence[Sequence[str]] | None = None,
+        lemmas: Sequence[Sequence[str]] | None = None, *, authors: Iterable[str] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Fit, then return ``(labels_, probabilities_)``."""
-        self.fit(texts_or_units, vectors, lemmas)
+        self.fit(texts_or_units, vectors, lemmas, authors=authors)
         return self.labels_, self.probabilities_
 
     def label_of(self, theme_ids: Sequence[int]) -> list[str]:

@@ -157,6 +157,9 @@ def read_corpus_rows(paths: Sequence[Path], kind: str, *, redact: bool = True,
     rows = rows.reset_index(drop=True).astype("string")
     rows["text"] = rows["text"].fillna("")
     rows["note"] = rows["text"].map(lambda t: "" if t.strip() else "empty text").astype("string")
+    people = msgs["role"].isin(["customer", "agent"]).fillna(False).to_numpy(dtype=bool)
+    # names of the corpus's people, kept out of keywords, labels and examples
+    rows.attrs["authors"] = msgs.loc[people, "author"].dropna().astype(str).unique().tolist()
     notes = list(corpus.notes)
     if len(corpus.rejects):
         notes.append(f"{len(corpus.rejects)} input record(s) rejected at ingestion "
@@ -229,17 +232,18 @@ def run_themes(
         "duplicate message_id").fillna(False).to_numpy(dtype=bool)
     ok &= rows["text"].str.strip().ne("").fillna(False).to_numpy(dtype=bool)
     texts = rows["text"].tolist()
+    authors = list(rows.attrs.get("authors", []))
     if model is None:
         model = ThemeModel(kind=kind, min_theme_size=min_theme_size, n_themes=n_themes,
                            seed=seed, embedder=embedder, reducer=reducer)
     if kind == "objection":
         theme_ids, probs, unit_notes = _per_unit(model, rows, ok, fit=model_dir is None,
-                                                 progress=progress)
+                                                 progress=progress, authors=authors)
         rows = rows.assign(note=[n or u for n, u in zip(rows["note"].fillna("").tolist(),
                                                         unit_notes, strict=True)])
     else:
         theme_ids, probs = _per_message(model, texts, ok, fit=model_dir is None,
-                                        progress=progress)
+                                        progress=progress, authors=authors)
     assignments = _assignments(rows, theme_ids, probs, model)
     themes = _themes_table(model, theme_ids)
     out = Path(out_dir)
@@ -261,7 +265,7 @@ def _embed(model: ThemeModel, texts: list[str], progress: bool) -> Any:
 
 
 def _per_message(model: ThemeModel, texts: list[str], ok: Any, *, fit: bool,
-                 progress: bool) -> tuple[Any, Any]:
+                 progress: bool, authors: Sequence[str] = ()) -> tuple[Any, Any]:
     import numpy as np
 
     idx = np.flatnonzero(ok)
@@ -270,7 +274,7 @@ def _per_message(model: ThemeModel, texts: list[str], ok: Any, *, fit: bool,
     probs = np.zeros(len(texts), dtype=np.float64)
     vectors = _embed(model, sub, progress) if sub else None
     if fit:
-        model.fit(sub, vectors)
+        model.fit(sub, vectors, authors=authors)
         ids, p = model.labels_, model.probabilities_
     else:
         ids, p = model.transform(sub, vectors) if sub else (theme_ids[:0], probs[:0])
@@ -280,7 +284,7 @@ def _per_message(model: ThemeModel, texts: list[str], ok: Any, *, fit: bool,
 
 
 def _per_unit(model: ThemeModel, rows: pd.DataFrame, ok: Any, *, fit: bool,
-              progress: bool) -> tuple[Any, Any, list[str]]:
+              progress: bool, authors: Sequence[str] = ()) -> tuple[Any, Any, list[str]]:
     """Objection themes are found per sentence unit that the objection detector accepts.
 
     Units come from ``mining.text.segment``; ``mining.objections.ObjectionDetector`` (fitted
@@ -315,7 +319,7 @@ def _per_unit(model: ThemeModel, rows: pd.DataFrame, ok: Any, *, fit: bool,
     texts = units["text"].astype(str).tolist()
     vectors = _embed(model, texts, progress)
     if fit:
-        model.fit(texts, vectors)
+        model.fit(texts, vectors, authors=authors)
         ids, p = model.labels_, model.probabilities_
     else:
         ids, p = model.transform(texts, vectors)

@@ -1,0 +1,171 @@
+"""Personal names in a corpus, so theme keywords, labels and examples do not show them.
+
+Theme keywords come from the words customers and agents write, and people address each other by
+name ("Hi Jordan", "Thanks, Sam"): without care a theme of thank-you notes is labelled
+"jordan / thanks". A token is treated as a personal name when one of these holds:
+
+1. **Author names**: it is a word of an author's display name or e-mail local part
+   (``"Marta Nowak"``, ``"jiri_novak88@x.example"``) given by the caller, unless it is a common
+   word of English (in the lookup lemmatiser's vocabulary, e.g. "Will", "Grace") that the corpus
+   uses in lower case at least as often as capitalised in mid-sentence.
+2. **Address**: it directly follows a greeting, thanks or sign-off word ("hi", "dear",
+   "thanks", "cheers", "regards", ...), is not a common word and is written capitalised
+   somewhere in the corpus ("Hi Jordan", "thanks sam", "Best, Priya"; not "hi team",
+   "thanks again", nor a typo such as "sorry gonig").
+3. **Full name**: it is capitalised, not a common word, and next to a name found by 1 or 2
+   ("Marta Nowak" once "Marta" is known).
+
+Capitalised words that are not common words are *not* all treated as names, because product
+and company names ("NetSuite", "Xero") are what many themes are about. The word lists are
+generic English written for this project.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+#: Placeholder that replaces a personal name in theme examples.
+NAME_PLACEHOLDER = "<NAME>"
+
+#: Words after which a name often follows ("Hi Jordan", "Thanks, Sam", "Best, Priya").
+ADDRESS_WORDS = (
+    "hi", "hiya", "hey", "hello", "dear", "morning", "afternoon", "evening", "thanks", "thank you",
+    "thx", "ty", "cheers", "regards", "best", "bye", "goodbye", "ciao", "sincerely", "welcome",
+    "sorry", "ok", "okay", "yo", "greetings", "congrats", "congratulations",
+)
+_WORD = r"[^\W\d_][^\W\d_'’-]*"
+_ADDRESS_RE = re.compile(
+    r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ADDRESS_WORDS) + r")"
+    r"\s*[,!:;.-]?\s+(" + _WORD + r")", re.IGNORECASE)
+_TOKEN_RE = re.compile(_WORD)
+#: A capitalised word that does not start a sentence (preceded by a letter/comma and a space).
+_MID_CAP_RE = re.compile(r"(?<=[^\W\d_,;:]\s)([A-Z][^\W\d_]+)|(?<=[,;:]\s)([A-Z][^\W\d_]+)")
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Return lowercase common English words: the lookup lemmatiser's forms and lemmas, stop words.
+
+    Returns:
+        The vocabulary of ``spacy-lookups-data``'s English ``lemma_lookup`` table (keys and
+        values) plus spaCy's English stop words; empty when the table is unavailable.
+    """
+    from mining.text.segment import get_nlp
+
+    nlp = get_nlp()
+    words: set[str] = set(nlp.Defaults.stop_words)
+    if nlp.has_pipe("lemmatizer"):
+        try:
+            table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        except (KeyError, ValueError):
+            table = None
+        if table is not None:
+            for k, v in table.items():
+                for w in (k, v):
+                    if isinstance(w, str) and w.isalpha():
+                        words.add(w.lower())
+    return frozenset(words)
+
+
+def _name_tokens(name: str) -> list[str]:
+    """Split a display name or e-mail address into lowercase word tokens of 2+ letters."""
+    name = str(name)
+    if "@" in name:
+        name = name.split("@", 1)[0]
+    return [t.lower() for t in _TOKEN_RE.findall(name.replace("_", " ").replace(".", " "))
+            if len(t) >= 2]
+
+
+def _case_counts(texts: Sequence[str]) -> tuple[Counter, Counter, set[str]]:
+    """Count each lowercased word's capitalised mid-sentence and lowercase occurrences.
+
+    Returns:
+        ``(capitalised mid-sentence counts, lowercase counts, words ever written capitalised)``.
+    """
+    cap: Counter = Counter()
+    low: Counter = Counter()
+    ever_cap: set[str] = set()
+    for t in texts:
+        for m in _MID_CAP_RE.finditer(t):
+            cap[(m.group(1) or m.group(2)).lower()] += 1
+        for w in _TOKEN_RE.findall(t):
+            if w.islower():
+                low[w] += 1
+            elif w[0].isupper():
+                ever_cap.add(w.lower())
+    return cap, low, ever_cap
+
+
+def find_names(texts: Sequence[str], authors: Iterable[str] = ()) -> frozenset[str]:
+    """Find the personal names used in ``texts`` (see the module docstring for the rules).
+
+    Args:
+        texts: The texts (as written, before any filler removal: greetings carry names).
+        authors: Author display names and/or e-mail addresses of the corpus (may be empty).
+
+    Returns:
+        Lowercased name tokens.
+    """
+    vocab = common_words()
+    texts = [t for t in texts if isinstance(t, str) and t]
+    cap, low, ever_cap = _case_counts(texts)
+    names: set[str] = set()
+    for author in {str(a) for a in authors if isinstance(a, str) and a.strip()}:
+        for tok in _name_tokens(author):
+            if tok not in vocab or cap[tok] > low[tok]:
+                names.add(tok)
+    for t in texts:
+        for m in _ADDRESS_RE.finditer(t):
+            tok = m.group(1).lower()
+            if len(tok) >= 2 and tok not in vocab and tok in ever_cap:
+                names.add(tok)
+    if names:  # surnames next to a known first name ("Marta Nowak")
+        pair = re.compile(r"\b(" + _WORD + r")\s+(" + _WORD + r")")
+        for t in texts:
+            for m in pair.finditer(t):
+                a, b = m.group(1), m.group(2)
+                if a.lower() in names and b[:1].isupper() and b.lower() not in vocab:
+                    names.add(b.lower())
+                elif b.lower() in names and a[:1].isupper() and a.lower() not in vocab \
+                        and a.lower() not in {w.split()[0] for w in ADDRESS_WORDS}:
+                    names.add(a.lower())
+    return frozenset(n for n in names if len(n) >= 2)
+
+
+def author_words(authors: Iterable[str], names: Iterable[str]) -> frozenset[str]:
+    """Return the words of author names that :func:`find_names` kept as common words ("will")."""
+    names = set(names)
+    return frozenset(tok for a in {str(a) for a in authors if isinstance(a, str)}
+                     for tok in _name_tokens(a) if tok not in names)
+
+
+def mask_names(text: str, names: Iterable[str], vocatives: Iterable[str] = ()) -> str:
+    """Replace personal names in ``text`` with :data:`NAME_PLACEHOLDER`.
+
+    Args:
+        text: A text.
+        names: Lowercase name tokens, replaced wherever they occur as whole words (any case).
+        vocatives: Lowercase author words that are also common words ("Will"), replaced only
+            where they address someone: capitalised at the start of the text or after a
+            greeting word, followed by a comma ("Will, happy to help", "Hi Will,").
+
+    Returns:
+        The text with names replaced.
+    """
+    if not text:
+        return text
+    names = sorted({n for n in names if n}, key=len, reverse=True)
+    if names:
+        pattern = re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, names)) + r")(?![\w])",
+                             re.IGNORECASE)
+        text = pattern.sub(NAME_PLACEHOLDER, text)
+    vocatives = sorted({v for v in vocatives if v}, key=len, reverse=True)
+    if vocatives:
+        words = "|".join(re.escape(v.capitalize()) for v in vocatives)
+        greet = "|".join(re.escape(w) for w in ADDRESS_WORDS if " " not in w)
+        pattern = re.compile(r"(^|(?i:\b(?:" + greet + r"))[,!]?\s+)(?:" + words + r")(?=\s*[,!])")
+        text = pattern.sub(lambda m: m.group(1) + NAME_PLACEHOLDER, text)
+    return text
