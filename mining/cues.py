@@ -44,13 +44,16 @@ class CueResult:
         counts: ``(n_texts, n_categories)`` counted (non-negated) matches per category.
         negated: ``(n_texts, n_categories)`` negated or cancelled matches per category.
         cancelled: ``(n_texts,)`` whether a cancel pattern ("isn't an issue") matched at all.
-        matches: Per text, the matches as dicts ``{"category", "cue", "negated"}``.
+        matches: Per text, the matches as dicts ``{"category", "cue", "negated", "start"}``
+            (``start``: token index of the match).
+        first_cancel: ``(n_texts,)`` token index of the first cancel pattern, -1 when none.
     """
 
     counts: np.ndarray
     negated: np.ndarray
     cancelled: np.ndarray
     matches: list[list[dict[str, Any]]] = field(default_factory=list)
+    first_cancel: np.ndarray | None = None
 
 
 class CueMatcher:
@@ -87,22 +90,25 @@ class CueMatcher:
         counts = np.zeros((n, k), dtype=np.float32)
         negated = np.zeros((n, k), dtype=np.float32)
         cancelled = np.zeros(n, dtype=bool)
+        first_cancel = np.full(n, -1, dtype=np.int64)
         all_matches: list[list[dict[str, Any]]] = []
         prepared = [t.lower() if isinstance(t, str) else "" for t in texts]
         disable = [p for p in ("parser", "ner") if self.nlp.has_pipe(p)]
         for row, doc in enumerate(self.nlp.pipe(prepared, batch_size=batch_size, disable=disable)):
-            found, cancelled[row] = self._match_doc(doc)
+            found, first_cancel[row] = self._match_doc(doc)
+            cancelled[row] = first_cancel[row] >= 0
             for m in found:
                 col = self._index[m["category"]]
                 (negated if m["negated"] else counts)[row, col] += 1
             all_matches.append(found)
         return CueResult(counts=counts, negated=negated, cancelled=cancelled,
+                         first_cancel=first_cancel,
                          matches=all_matches)
 
-    def _match_doc(self, doc: Any) -> tuple[list[dict[str, Any]], bool]:
+    def _match_doc(self, doc: Any) -> tuple[list[dict[str, Any]], int]:
         raw = self.matcher(doc)
         if not raw:
-            return [], False
+            return [], -1
         vocab = self.nlp.vocab.strings
         cancels = [(s, e) for mid, s, e in raw if vocab[mid] == "__cancel__"]
         out: list[dict[str, Any]] = []
@@ -116,8 +122,9 @@ class CueMatcher:
                 continue
             seen.add((cat, start, end))
             neg = self._negated(doc, start) or self._cancelled(doc, start, end, cancels)
-            out.append({"category": cat, "cue": doc[start:end].text, "negated": neg})
-        return out, bool(cancels)
+            out.append({"category": cat, "cue": doc[start:end].text, "negated": neg,
+                        "start": int(start)})
+        return out, min((s for s, _ in cancels), default=-1)
 
     def _negated(self, doc: Any, start: int) -> bool:
         sent_start = doc[start].sent.start if doc.has_annotation("SENT_START") else 0

@@ -256,14 +256,16 @@ class ObjectionDetector:
                 self.semantic_intercept_
         cat_sim, nearest = self.prototypes_.scores(vectors, top_k=self.top_k, exclude=exclude_pos)
         neg_sim, _ = self.negatives_.scores(vectors, top_k=self.top_k, exclude=exclude_neg)
-        counted = cues.counts.sum(axis=1) > 0
-        reassured = (cues.negated.sum(axis=1) > 0) | cues.cancelled
         # a reassurance ("security isn't a blocker, we just need the report") is not an
-        # objection because another of its clauses names a topic; a contrast ("the price is
-        # fine, but ...") keeps the other clause's concern
+        # objection because a later clause names a topic: cues after the first cancel pattern
+        # do not count, unless a contrast ("the price is fine, but ...") sets them apart
         contrast = np.array([bool(_CONTRAST.search(t)) for t in texts], dtype=bool)
-        counted = counted & ~(reassured & ~contrast)
-        negated = reassured & ~counted
+        first = cues.first_cancel if cues.first_cancel is not None else np.full(len(texts), -1)
+        counted = np.array([
+            any(not m["negated"] and (contrast[i] or first[i] < 0 or m["start"] < first[i])
+                for m in matches)
+            for i, matches in enumerate(cues.matches)], dtype=bool)
+        negated = ((cues.negated.sum(axis=1) > 0) | cues.cancelled) & ~counted
         best_sim = cat_sim.max(axis=1) if cat_sim.shape[1] else np.zeros(len(texts))
         # asking (a question or a request) without a stated concern
         question = np.array([is_request(t) for t in texts], dtype=float) * ~counted
