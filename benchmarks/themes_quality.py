@@ -227,8 +227,17 @@ def run(args: argparse.Namespace) -> None:
         results["datasets"][name] = entry
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "themes_quality.json").write_text(json.dumps(results, indent=2))
-    (RESULTS / "themes_quality.md").write_text(render_md(results))
+    md_path = RESULTS / "themes_quality.md"
+    old_md = md_path.read_text() if md_path.is_file() else ""
+    # the hand-kept section on experiments run by separate scripts survives a re-run
+    kept = old_md[old_md.index(EXPERIMENTS_HEADING):] if EXPERIMENTS_HEADING in old_md else ""
+    md_path.write_text(render_md(results) + ("\n" + kept if kept else ""))
     print(render_md(results))
+
+
+#: Heading of the section of ``themes_quality.md`` kept across re-runs (experiments of
+#: ``benchmarks/experiments/``).
+EXPERIMENTS_HEADING = "## Experiments (separate scripts)"
 
 
 def render_md(results: dict) -> str:
