@@ -1,7 +1,7 @@
 """Pipeline settings: one pydantic model, every default in one place.
 
-``Settings()`` gives the defaults; ``Settings.model_validate(dict)`` or :func:`load_settings` checks a
-user's settings and reports every problem at once, each with its ``section -> key`` path.
+``Settings()`` gives the defaults; ``Settings.model_validate(dict)`` or :func:`load_settings`
+checks a user's settings and reports every problem at once, each with its ``section -> key`` path.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pandas is imported lazily so that `journeymine --help` stays instant
     import pandas as pd
 
-#: Version of the tags table layout; bump on any change to TAGS and document it in docs/tags-schema.md.
+#: Version of the tags table layout; bump on any change to TAGS and document it in
+#: docs/tags-schema.md.
 TAGS_SCHEMA_VERSION = "1.0"
 
 ROLES = ("customer", "agent", "bot", "system")

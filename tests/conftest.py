@@ -1,4 +1,7 @@
-"""Shared fixtures. Expensive objects (the real model, fitted pipelines) are loaded once per session."""
+"""Shared fixtures.
+
+Expensive objects (the real model, fitted pipelines) are loaded once per session.
+"""
 
 from __future__ import annotations
 
@@ -65,7 +68,7 @@ def hash_detector():
 
 @pytest.fixture(scope="session")
 def st_detector(st_embedder):
-    """An ObjectionDetector fitted with the packaged real model. Slow: ``@pytest.mark.slow`` only."""
+    """An ObjectionDetector fitted with the packaged real model (slow tests only)."""
     from mining.objections import ObjectionDetector
 
     return ObjectionDetector(embedder=st_embedder).fit()

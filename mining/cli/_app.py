@@ -38,7 +38,9 @@ log = logging.getLogger("mining")
 @app.callback()
 def main(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print errors and results."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details (never message text)."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Log progress details (never message text)."
+    ),
     no_progress: bool = typer.Option(False, "--no-progress", help="Turn progress bars off."),
 ) -> None:
     """journeymine: customer conversations in, journey map out."""
@@ -75,7 +77,11 @@ def handle_errors(func: F) -> F:
         except Exception as err:  # noqa: BLE001 - the CLI edge: no traceback with private data
             if STATE.get("verbose"):
                 raise
-            fail(f"unexpected {type(err).__name__}: {err} (run with --verbose for details; please report this)", 3)
+            fail(
+                f"unexpected {type(err).__name__}: {err} "
+                "(run with --verbose for details; please report this)",
+                3,
+            )
 
     return wrapper  # type: ignore[return-value]
 
