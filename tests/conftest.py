@@ -13,6 +13,11 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Tests never read or fill the user's embedding cache: one fresh cache per test session.
+if "JOURNEYMINE_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["JOURNEYMINE_CACHE"] = tempfile.mkdtemp(prefix="journeymine-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_transcripts"
