@@ -262,15 +262,29 @@ def render_md(r: dict) -> str:
                   f"{t['n_negative']} non-objection utterances; held-out (leave-one-out / "
                   f"out-of-fold) recall {t['recall_loo']:.3f}, false-positive rate "
                   f"{t['false_positive_rate_loo']:.3f}."]
-    lines += ["", "Notes: targets are objection F1 >= 0.85 and stage macro-F1 >= 0.80; neither is "
-              "met yet. Nothing is fitted on this data: the detector's weights come from the "
-              "taxonomy's own examples. The taxonomy was extended during development after "
-              "looking at aggregate error counts on this set (false positives by dialogue act, "
-              "misses by kind, stage confusion, which of our own cues fired on false positives; "
-              "four over-broad cues were removed), never at its sentences, so read these "
-              "figures as development-set figures. The keyword baseline's category scores are "
-              "on its own (cue-matched, easier) true positives, so they are not directly "
-              "comparable."]
+    o = r["overall"]["model"]
+    met = {"objection F1 >= 0.85": o["objection"]["f1"] >= 0.85,
+           "stage macro-F1 >= 0.80": o["stage_macro_f1"] >= 0.80}
+    status = "; ".join(f"{k}: {'met' if v else 'not met'}" for k, v in met.items())
+    lines += ["", f"Targets: {status}. Earlier figures (commit f0eb22e, same command): "
+              "objection P 0.457 / R 0.771 / F1 0.574, stage macro-F1 0.676.", "",
+              "Notes: nothing is fitted on this data: the detector's weights come from the "
+              "taxonomy's own examples (held-out taxonomy examples calibrate the logistic "
+              "combination), the stage model's weights and transitions are set in code and "
+              "stages.yaml. But this set was used for development: the taxonomy and the "
+              "context rules were changed after looking at aggregate error counts (false "
+              "positives by dialogue act and category, misses by kind, stage confusion by "
+              "session, which of our cues fired) and at error examples to understand failure "
+              "types (plain questions and requests, acknowledgements, non-committal closes, "
+              "situation descriptions, reassurances, mild concerns without cues, returning "
+              "customers kept in awareness). The fixes are generic (new examples, negatives "
+              "and cues written for this project, the question/request rule, reassurance "
+              "scope, first-contact and converting-session context), none copies the sample's "
+              "sentences, but the figures are development-set figures and will be lower on "
+              "conversations we have not seen. The objection rate on ../shared/data (below) was "
+              "watched but never used to choose anything; it is the better guide to false "
+              "positives elsewhere. The keyword baseline's category scores are on its own "
+              "(cue-matched, easier) true positives, so they are not directly comparable."]
     lines += ["", "Timings (seconds): " + ", ".join(
         f"{b}: {v['seconds']} s for {v['messages']} messages" for b, v in r["timings"].items()),
         ""]
