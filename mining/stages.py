@@ -25,8 +25,10 @@ Scores become per-message log-probabilities (log-softmax), and a hidden Markov m
 transition preferences come from stages.yaml (stay, forward, skip, back) is decoded per journey
 with Viterbi, so stages move forward with realistic setbacks instead of flickering. The
 transitions depend on the message: a customer message in the same session, a customer message
-opening a new session (after ``session_gap_hours``: the customer has usually moved on), or an
-agent, bot or system message (which follows the customer's stage).
+opening a new session (the customer comes back after ``session_gap_hours`` of their own
+silence, even if an agent chased them meanwhile, or writes in another conversation than their
+previous message: the customer has usually moved on), or an agent, bot or system message
+(which follows the customer's stage).
 ``stage_confidence`` is the forward-backward posterior of the decoded stage.
 """
 
@@ -370,14 +372,24 @@ class StageTagger:
         same_journey = np.r_[False, codes[1:] == codes[:-1]]
         late = np.nan_to_num(gap_h, nan=0.0) >= t.session_gap_hours
         n = len(journeys)
+        # the customer's previous message in the journey (bot greetings and agent chasers in
+        # between do not make a returning customer's message part of the old session)
+        own = pd.Series(np.arange(n, dtype=float)).where(is_cust)
+        prev_cust = own.groupby(pd.Series(codes)).transform(
+            lambda x: x.ffill().shift(1)).to_numpy()
+        has_prev = ~np.isnan(prev_cust)
+        prev_i = np.where(has_prev, prev_cust, 0).astype(np.int64)
         if "conversation_id" in journeys and n:
-            conv = journeys["conversation_id"].astype("string")
-            other_conv = (conv != conv.shift(1)).fillna(False).to_numpy(bool)
+            conv = journeys["conversation_id"].astype("string").fillna("").to_numpy(object)
+            other_conv = has_prev & (conv != conv[prev_i]) & (conv != "")
         else:
             other_conv = np.zeros(n, dtype=bool)
-        # a new session: a late message, or one opening a new conversation (chat session,
-        # e-mail thread) of the journey
-        new_session = same_journey & (other_conv | late)
+        tsv = ts.to_numpy(dtype="datetime64[ns]")
+        cust_gap_h = np.where(has_prev, (tsv - tsv[prev_i]) / np.timedelta64(1, "h"), 0.0)
+        cust_late = np.nan_to_num(cust_gap_h.astype(float), nan=0.0) >= t.session_gap_hours
+        # a new session: a late message, a customer back after session_gap_hours of their own
+        # silence, or one in a new conversation (chat session, e-mail thread) of the journey
+        new_session = same_journey & (other_conv | late | cust_late)
         return np.where(~is_cust, 2, np.where(new_session, 1, 0)).astype(np.int64)
 
     def save(self, path: str | Path) -> Path:

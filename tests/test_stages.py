@@ -161,3 +161,17 @@ def test_stages_the_converting_session_is_the_purchase_session(tagger):
     out = tagger.transform(j, _vectors(j))
     assert out["stage"].tolist()[4:] == ["purchase"] * 3
     assert "purchase" not in out["stage"].tolist()[:2]
+
+
+def test_stages_a_customer_back_after_a_chaser_or_greeting_starts_a_new_session(tagger):
+    t0 = pd.Timestamp("2026-01-01", tz="UTC")
+    rows = [("c1", "customer", 0.0), ("c1", "agent", 0.1),   # first exchange
+            ("c1", "agent", 30.0), ("c1", "customer", 31.0),  # chaser, reply an hour later
+            ("c2", "bot", 40.0), ("c2", "customer", 40.01)]   # new chat opened by a bot
+    msgs = conform(pd.DataFrame([dict(
+        message_id=f"m{i}", conversation_id=c, journey_id="j1", timestamp=t0 + pd.Timedelta(
+            hours=h), channel="chat", role=r, author=r, text="Ok", clean_text="Ok",
+        source="test") for i, (c, r, h) in enumerate(rows)]), "messages")
+    j = build_journeys(msgs)
+    kinds = tagger._step_kinds(j, pd.factorize(j["journey_id"])[0]).tolist()
+    assert kinds == [0, 2, 2, 1, 2, 1]
