@@ -52,4 +52,4 @@ for name in sys.argv[1:] or ["dstc11-insurance", "banking77"]:
                  "ari": round(float(np.mean([r["ari"] for r in runs])), 4),
                  "clusters": round(float(np.mean([r["n_clusters"] for r in runs])), 1), "runs": runs}
     print(name, {k: v for k, v in out[name].items() if k != "runs"}, flush=True)
-json.dump(out, open(RESULTS / f"themes_simcse_{LR}_{BS}.json", "w"), indent=1)
+json.dump(out, open(RESULTS / f"themes_simcse_{LR}_{BS}_{'_'.join(sys.argv[1:]) or 'all'}.json", "w"), indent=1)
