@@ -251,3 +251,20 @@ def test_themes_find_names_rules():
     assert not names & {"team", "again", "gonig", "netsuite", "xero", "will", "price"}
     assert mask_names("Will, I will call Jordan", names, {"will"}) == \
         "<NAME>, I will call <NAME>"
+
+
+def test_themes_corpus_rows_carry_people_not_bots(tmp_path):
+    from mining.themes.run import read_corpus_rows
+
+    rows = [{"message_id": f"m{i}", "conversation_id": "c1", "journey_id": "ann@x.example",
+             "timestamp": f"2025-09-01T14:{i:02d}:00+00:00", "channel": "chat", "role": role,
+             "author": author, "text": text}
+            for i, (role, author, text) in enumerate([
+                ("bot", "Acme Bot", "Someone will reply soon."),
+                ("customer", "Ann Lee", "Hi Jordan, is there a discount?"),
+                ("agent", "Jordan Ellis", "Hi Ann, yes for annual plans.")])]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    got, _ = read_corpus_rows([path], "intent")
+    assert got["message_id"].tolist() == ["m1"]
+    assert sorted(got.attrs["authors"]) == ["Ann Lee", "Jordan Ellis"]
