@@ -25,7 +25,8 @@ Scores become per-message log-probabilities (log-softmax), and a hidden Markov m
 transition preferences come from stages.yaml (stay, forward, skip, back) is decoded per journey
 with Viterbi, so stages move forward with realistic setbacks instead of flickering. The
 transitions depend on the message: a customer message in the same session, a customer message
-opening a new session (the customer comes back after ``session_gap_hours`` of their own
+opening a new session (the customer comes back after ``session_gap_hours`` (per channel:
+``session_gap_by_channel``, e-mail 48 h) of their own
 silence, even if an agent chased them meanwhile, or writes in another conversation than their
 previous message: the customer has usually moved on), or an agent, bot or system message
 (which follows the customer's stage).
@@ -370,8 +371,13 @@ class StageTagger:
                             utc=True, errors="coerce")
         gap_h = ts.diff().dt.total_seconds().to_numpy(dtype=float, na_value=np.nan) / 3600.0
         same_journey = np.r_[False, codes[1:] == codes[:-1]]
-        late = np.nan_to_num(gap_h, nan=0.0) >= t.session_gap_hours
         n = len(journeys)
+        # the session gap of the message's channel (e-mail replies are slower than chat)
+        by_channel = {str(c).lower(): float(h) for c, h in t.session_gap_by_channel.items()}
+        channel = (journeys["channel"].astype("string").str.lower().fillna("").tolist()
+                   if "channel" in journeys else [""] * n)
+        limit = np.array([by_channel.get(c, t.session_gap_hours) for c in channel], dtype=float)
+        late = np.nan_to_num(gap_h, nan=0.0) >= limit
         # the customer's previous message in the journey (bot greetings and agent chasers in
         # between do not make a returning customer's message part of the old session)
         own = pd.Series(np.arange(n, dtype=float)).where(is_cust)
@@ -386,7 +392,7 @@ class StageTagger:
             other_conv = np.zeros(n, dtype=bool)
         tsv = ts.to_numpy(dtype="datetime64[ns]")
         cust_gap_h = np.where(has_prev, (tsv - tsv[prev_i]) / np.timedelta64(1, "h"), 0.0)
-        cust_late = np.nan_to_num(cust_gap_h.astype(float), nan=0.0) >= t.session_gap_hours
+        cust_late = np.nan_to_num(cust_gap_h.astype(float), nan=0.0) >= limit
         # a new session: a late message, a customer back after session_gap_hours of their own
         # silence, or one in a new conversation (chat session, e-mail thread) of the journey
         new_session = same_journey & (other_conv | late | cust_late)

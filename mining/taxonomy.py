@@ -30,7 +30,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
 
 from mining.errors import ConfigError, Errors
 
@@ -87,7 +87,8 @@ class Transitions(Moves):
     """Transition preferences of the stage sequence model.
 
     The top-level weights apply to a customer message in the same session as the message before
-    it; ``new_session`` to a customer message after a gap of ``session_gap_hours`` or more (a
+    it; ``new_session`` to a customer message after a gap of ``session_gap_hours`` or more
+    (``session_gap_by_channel`` overrides it per channel: e-mail replies are slower; a
     customer who comes back has usually moved on) or opening a new conversation of the journey
     (a new chat session or e-mail thread); ``other_roles`` to agent, bot and system
     messages (they follow the customer's stage rather than move it).
@@ -95,6 +96,9 @@ class Transitions(Moves):
 
     stay_by_stage: dict[str, float] = Field(default_factory=dict)  # customer steps: stay weight
     session_gap_hours: float = Field(6.0, gt=0)
+    # per-channel session gaps: a reply within two days is part of the same e-mail exchange
+    session_gap_by_channel: dict[str, PositiveFloat] = Field(
+        default_factory=lambda: {"email": 48.0})
     new_session: Moves = Field(default_factory=_new_session)
     other_roles: Moves = Field(default_factory=_other_roles)
     start: dict[str, float] = Field(default_factory=dict)  # initial stage weights; default: first

@@ -175,3 +175,18 @@ def test_stages_a_customer_back_after_a_chaser_or_greeting_starts_a_new_session(
     j = build_journeys(msgs)
     kinds = tagger._step_kinds(j, pd.factorize(j["journey_id"])[0]).tolist()
     assert kinds == [0, 2, 2, 1, 2, 1]
+
+
+def test_stages_email_replies_within_two_days_stay_in_the_session(tagger):
+    t0 = pd.Timestamp("2026-01-01", tz="UTC")
+    rows = [("customer", 0.0), ("agent", 3.0), ("customer", 20.0),  # a next-day reply
+            ("agent", 22.0), ("customer", 100.0)]                   # back after four days
+    msgs = conform(pd.DataFrame([dict(
+        message_id=f"m{i}", conversation_id="t1", journey_id="j1",
+        timestamp=t0 + pd.Timedelta(hours=h), channel="email", role=r, author=r, text="Ok",
+        clean_text="Ok", source="test") for i, (r, h) in enumerate(rows)]), "messages")
+    j = build_journeys(msgs)
+    codes = pd.factorize(j["journey_id"])[0]
+    assert tagger._step_kinds(j, codes).tolist() == [0, 2, 0, 2, 1]
+    chat = build_journeys(msgs.assign(channel="chat"))
+    assert tagger._step_kinds(chat, codes).tolist() == [0, 2, 1, 2, 1]
