@@ -8,8 +8,10 @@ name ("Hi Jordan", "Thanks, Sam"): without care a theme of thank-you notes is la
    (``"Marta Nowak"``, ``"jiri_novak88@x.example"``) given by the caller, unless it is a common
    word of English (in the lookup lemmatiser's vocabulary, e.g. "Will", "Grace") that the corpus
    uses in lower case at least as often as capitalised in mid-sentence.
-2. **Address**: it directly follows a greeting, thanks or sign-off word ("hi", "dear",
-   "thanks", "cheers", "regards", ...), is not a common word and is written capitalised
+2. **Address**: it directly follows a greeting ("hi", "dear", ...; not when a group word
+   follows it: "hi Acme team") or a thanks or sign-off word ("thanks", "cheers", "best", ...;
+   only when it ends the clause: "Thanks, Sam!", not "best, Xero or ..."), is not a common
+   word and is written capitalised
    somewhere in the corpus ("Hi Jordan", "thanks sam", "Best, Priya"; not "hi team",
    "thanks again", nor a typo such as "sorry gonig").
 3. **Full name**: it is capitalised, not a common word, and next to a name found by 1 or 2
@@ -30,16 +32,30 @@ from functools import lru_cache
 #: Placeholder that replaces a personal name in theme examples.
 NAME_PLACEHOLDER = "<NAME>"
 
-#: Words after which a name often follows ("Hi Jordan", "Thanks, Sam", "Best, Priya").
-ADDRESS_WORDS = (
-    "hi", "hiya", "hey", "hello", "dear", "morning", "afternoon", "evening", "thanks", "thank you",
-    "thx", "ty", "cheers", "regards", "best", "bye", "goodbye", "ciao", "sincerely", "welcome",
-    "sorry", "ok", "okay", "yo", "greetings", "congrats", "congratulations",
+#: Greetings: the word after one is taken as a name ("Hi Jordan ...", "dear sam").
+GREETING_WORDS = ("hi", "hiya", "hey", "hello", "dear", "yo", "greetings")
+#: Thanks, sign-offs and the like: the word after one is a name only when it ends the clause
+#: ("Thanks, Sam!", "Best, Priya"; not "which is best, Xero or ...").
+ADDRESS_WORDS = GREETING_WORDS + (
+    "morning", "afternoon", "evening", "thanks", "thank you", "thx", "ty", "cheers", "regards",
+    "best", "bye", "goodbye", "ciao", "sincerely", "welcome", "sorry", "ok", "okay", "congrats",
+    "congratulations",
 )
+#: Words that address a group, not a person ("hi Acme team").
+_GROUP_WORDS = frozenset({"team", "teams", "support", "folks", "guys", "all", "everyone",
+                          "people", "sales", "crew", "gang"})
 _WORD = r"[^\W\d_][^\W\d_'’-]*"
-_ADDRESS_RE = re.compile(
-    r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ADDRESS_WORDS) + r")"
-    r"\s*[,!:;.-]?\s+(" + _WORD + r")", re.IGNORECASE)
+
+
+def _address_re(words: Sequence[str], tail: str) -> re.Pattern:
+    alts = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+    return re.compile(r"\b(?:" + alts + r")\s*[,!:;.-]?\s+(" + _WORD + r")" + tail,
+                      re.IGNORECASE)
+
+
+_GREETING_RE = _address_re(GREETING_WORDS, r"(?:\s+(" + _WORD + r"))?")
+_SIGNOFF_RE = _address_re([w for w in ADDRESS_WORDS if w not in GREETING_WORDS],
+                          r"\s*(?=[,.!?;:)]|$)")
 _TOKEN_RE = re.compile(_WORD)
 #: A capitalised word that does not start a sentence (preceded by a letter/comma and a space).
 _MID_CAP_RE = re.compile(r"(?<=[^\W\d_,;:]\s)([A-Z][^\W\d_]+)|(?<=[,;:]\s)([A-Z][^\W\d_]+)")
@@ -118,8 +134,11 @@ def find_names(texts: Sequence[str], authors: Iterable[str] = ()) -> frozenset[s
             if tok not in vocab or cap[tok] > low[tok]:
                 names.add(tok)
     for t in texts:
-        for m in _ADDRESS_RE.finditer(t):
-            tok = m.group(1).lower()
+        found = [m.group(1) for m in _GREETING_RE.finditer(t)
+                 if (m.group(2) or "").lower() not in _GROUP_WORDS]
+        found += [m.group(1) for m in _SIGNOFF_RE.finditer(t)]
+        for tok in found:
+            tok = tok.lower()
             if len(tok) >= 2 and tok not in vocab and tok in ever_cap:
                 names.add(tok)
     if names:  # surnames next to a known first name ("Marta Nowak")
