@@ -245,9 +245,10 @@ def test_themes_find_names_rules():
     names = find_names(["Hi Jordan, the price is high", "thanks sam", "I met Sam today",
                         "hi team, thanks again", "sorry gonig quiet", "Best, Priya",
                         "Marta Nowak here", "We use NetSuite and Xero",
-                        "Which is best, Xero or Sage?", "Hi Acme team, a question"],
+                        "Which is best, Xero or Sage?", "Hi Acme team, a question",
+                        "Priya has Tuesday 11am free", "my colleague Dana will check"],
                        ["Marta <marta@ledger.example>", "Will Irwin"])
-    assert {"jordan", "sam", "priya", "marta", "nowak"} <= names
+    assert {"jordan", "sam", "priya", "marta", "nowak", "dana"} <= names
     # common words, typos never written capitalised and product names are not names
     assert not names & {"team", "again", "gonig", "netsuite", "xero", "will", "price", "acme"}
     assert mask_names("Will, I will call Jordan", names, {"will"}) == \

@@ -14,7 +14,11 @@ name ("Hi Jordan", "Thanks, Sam"): without care a theme of thank-you notes is la
    word and is written capitalised
    somewhere in the corpus ("Hi Jordan", "thanks sam", "Best, Priya"; not "hi team",
    "thanks again", nor a typo such as "sorry gonig").
-3. **Full name**: it is capitalised, not a common word, and next to a name found by 1 or 2
+3. **Talked about**: it is capitalised, not a common word, never written in lower case in the
+   corpus, and stands where people's names stand: after "my colleague", "ask", "cc", "spoke
+   to", ... or before "said", "mentioned", "is on leave", "has Tuesday", ... ("Priya has
+   Tuesday 11am free").
+4. **Full name**: it is capitalised, not a common word, and next to a name found by 1-3
    ("Marta Nowak" once "Marta" is known).
 
 Capitalised words that are not common words are *not* all treated as names, because product
@@ -45,6 +49,33 @@ ADDRESS_WORDS = GREETING_WORDS + (
 _GROUP_WORDS = frozenset({"team", "teams", "support", "folks", "guys", "all", "everyone",
                           "people", "sales", "crew", "gang"})
 _WORD = r"[^\W\d_][^\W\d_'’-]*"
+#: Words before a person's name ("my colleague Priya", "ask Sam", "cc Dana").
+PERSON_BEFORE = (
+    "colleague", "colleagues", "coworker", "co-worker", "manager", "boss", "cfo", "ceo", "cto",
+    "coo", "founder", "co-founder", "assistant", "accountant", "bookkeeper", "controller",
+    "director", "husband", "wife", "partner", "ask", "asked", "cc", "cc'd", "told", "tell",
+    "spoke to", "speak to", "talk to", "talked to", "met with", "meet with", "introduce you to",
+    "loop in", "looping in", "looped in", "check with", "checked with", "checking with",
+)
+#: Words after a person's name ("Priya said", "Sam is on leave", "Priya has Tuesday free").
+PERSON_AFTER = (
+    "said", "says", "mentioned", "suggested", "told", "asked", "thinks", "thought", "agreed",
+    "wants", "wanted", "confirmed", "joined", "is out", "is away", "is off", "is on leave",
+    "is on holiday", "is on vacation", "will join", "will reach out", "will be in touch",
+    "has monday", "has tuesday", "has wednesday", "has thursday", "has friday", "has time",
+    "'s calendar", "’s calendar",
+)
+
+
+def _phrases(words: Sequence[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+
+
+#: A capitalised word in a person context (group 1: after a PERSON_BEFORE word, group 2: before
+#: a PERSON_AFTER word). Only words never written in lower case in the corpus count.
+_PERSON_CONTEXT_RE = re.compile(
+    r"\b(?i:" + _phrases(PERSON_BEFORE) + r")\s+(" + _WORD + r")"
+    r"|(" + _WORD + r")\s+(?i:" + _phrases(PERSON_AFTER) + r")\b")
 
 
 def _address_re(words: Sequence[str], tail: str) -> re.Pattern:
@@ -140,6 +171,12 @@ def find_names(texts: Sequence[str], authors: Iterable[str] = ()) -> frozenset[s
         for tok in found:
             tok = tok.lower()
             if len(tok) >= 2 and tok not in vocab and tok in ever_cap:
+                names.add(tok)
+    for t in texts:  # people talked about: "my colleague Priya", "Priya has Tuesday free"
+        for m in _PERSON_CONTEXT_RE.finditer(t):
+            word = m.group(1) or m.group(2)
+            tok = word.lower()
+            if word[:1].isupper() and len(tok) >= 2 and tok not in vocab and not low[tok]:
                 names.add(tok)
     if names:  # surnames next to a known first name ("Marta Nowak")
         pair = re.compile(r"\b(" + _WORD + r")\s+(" + _WORD + r")")
