@@ -3,21 +3,34 @@
 For each seed: UMAP + HDBSCAN as the defaults, then themes merged by centroid cosine at
 levels None (the eom cut), 0.85, 0.8, 0.75, 0.7, 0.65; for each level ACC/NMI/ARI and five
 label-free criteria (silhouette on the embeddings and on the UMAP space, Calinski-Harabasz,
-Davies-Bouldin, DBCV). Usage: ``.venv/bin/python benchmarks/experiments/themes_granularity_selection.py``.
+Davies-Bouldin, DBCV). Usage:
+``.venv/bin/python benchmarks/experiments/themes_granularity_selection.py``.
 """
-import os, sys, json, time
+
+import json
+import os
+import sys
+from pathlib import Path
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]; sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT / "benchmarks"))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 RESULTS = ROOT / "benchmarks" / "results"
-import numpy as np
-from themes_quality import load, score
-from mining.embed import embed_texts
-from mining.themes.focus import focus_texts
-from mining.themes import cluster as cl
-from mining.reduce import make_reducer
-from sklearn.metrics import silhouette_score, calinski_harabasz_score, davies_bouldin_score
-import hdbscan
-from hdbscan.validity import validity_index
+
+import numpy as np  # noqa: E402
+from hdbscan.validity import validity_index  # noqa: E402
+from sklearn.metrics import (  # noqa: E402
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
+from themes_quality import load, score  # noqa: E402
+
+from mining.embed import embed_texts  # noqa: E402
+from mining.reduce import make_reducer  # noqa: E402
+from mining.themes import cluster as cl  # noqa: E402
+from mining.themes.focus import focus_texts  # noqa: E402
 
 LEVELS = [None, 0.85, 0.8, 0.75, 0.7, 0.65]
 out = {}
@@ -31,18 +44,18 @@ for name in ["dstc11-insurance", "banking77"]:
         rows = []
         for lv in LEVELS:
             lab = base if lv is None else cl.merge_closest(X, base, min_similarity=lv)
-            C = cl.centroids(X, lab)
-            a, _ = cl.assign(X, C, 0.3)
+            a, _ = cl.assign(X, cl.centroids(X, lab), 0.3)
             m = a >= 0
             s = score(y, a)
             crit = {
-              "sil_X": float(silhouette_score(X[m], a[m], metric="cosine")),
-              "sil_Z": float(silhouette_score(Z[m], a[m])),
-              "ch_Z": float(calinski_harabasz_score(Z[m], a[m])),
-              "db_Z": float(davies_bouldin_score(Z[m], a[m])),
-              "dbcv_Z": float(validity_index(Z[m].astype(np.float64), a[m])),
+                "sil_X": float(silhouette_score(X[m], a[m], metric="cosine")),
+                "sil_Z": float(silhouette_score(Z[m], a[m])),
+                "ch_Z": float(calinski_harabasz_score(Z[m], a[m])),
+                "db_Z": float(davies_bouldin_score(Z[m], a[m])),
+                "dbcv_Z": float(validity_index(Z[m].astype(np.float64), a[m])),
             }
             rows.append({"level": lv, **s, **crit})
-            print(name, seed, lv, s["acc"], s["n_clusters"], {k: round(v, 4) for k, v in crit.items()}, flush=True)
+            print(name, seed, lv, s["acc"], s["n_clusters"],
+                  {k: round(v, 4) for k, v in crit.items()}, flush=True)
         out[f"{name}/{seed}"] = rows
-json.dump(out, open(RESULTS / "themes_granularity_selection.json", "w"), indent=1)
+(RESULTS / "themes_granularity_selection.json").write_text(json.dumps(out, indent=1))

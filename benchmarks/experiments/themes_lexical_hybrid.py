@@ -42,7 +42,8 @@ for name in sys.argv[1:] or ["dstc11-insurance", "banking77"]:
     res = {}
     for w in [0.0, *WEIGHTS]:
         V = cl.unit(np.hstack([X, w * L])).astype(np.float32) if w else X
-        runs = [score(y, ThemeModel(seed=s).fit(texts, V, lemmas=lem).labels_) for s in (42, 43, 44)]
+        runs = [score(y, ThemeModel(seed=s).fit(texts, V, lemmas=lem).labels_)
+                for s in (42, 43, 44)]
         acc = [r["acc"] for r in runs]
         res[f"w={w}"] = {"acc": round(float(np.mean(acc)), 4),
                          "acc_sd": round(float(np.std(acc, ddof=1)), 4),
