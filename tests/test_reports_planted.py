@@ -116,21 +116,19 @@ def test_reports_planted_cadence_and_channel_on_pipeline_tags(demo_run, planted)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="depends on the stage tagger: on the 12:40 demo run it "
-                   "put most cold journeys' last message in awareness (336 of 592), not "
-                   "consideration")
 def test_reports_planted_cold_stage_on_pipeline_tags(demo_run, planted):
+    # depends on the stage tagger (13:45 run: consideration 254 of 597 cold, truth 267)
     f = demo_run.reports["funnel"].set_index("stage").drop(index="(all)")
     assert f["cold_here"].idxmax() == planted["cold"]["top_stage"]
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="depends on reply-strategy classification and "
-                   "replies_to linking: on the 12:40 demo run most replies were 'scheduling' "
-                   "or unclassified")
 def test_reports_planted_reply_strategy_on_pipeline_tags(demo_run):
+    # depends on objection detection, replies_to and reply-strategy classification
+    # (13:45 run: payment+value 37/69 resolved vs empathy 5/39, 4.2x; truth 3.3x)
     rep = demo_run.reports["replies"]
     price = rep[rep["objection_category"] == "price"].set_index("reply_strategy")
     best = price.loc[price.index.intersection(["payment", "value"])]
     rate_best = best["resolved"].sum() / best["objections"].sum()
     assert rate_best > 1.5 * price.loc["empathy", "resolution_rate"]
+    assert price.loc["empathy", "resolution_lift"] < 1.0
