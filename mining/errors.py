@@ -163,6 +163,7 @@ class Errors(metaclass=_WithCodes):
     E702 = "Cannot read the tags table '{path}': {detail}. Give the tags.parquet or tags.csv that `journeymine run` wrote."
     E703 = "'{path}' is not a tags table: missing column(s) {missing}."
     E704 = "Format '{fmt}' does not fit the {what} export. Choose one of: {choices}."
+    E705 = "No messages left after validation ({count} input record(s) rejected); see {where}."
 
 
 class Warnings(metaclass=_WithCodes):
