@@ -73,6 +73,29 @@ def stage_rank(stage: pd.Series, order: list[str]) -> pd.Series:
         lambda s: ranks.get(s, np.nan) if isinstance(s, str) else np.nan)
 
 
+def empty_report(columns: list[str]) -> pd.DataFrame:
+    """Return the report with no rows: ``columns`` in order, every one of dtype object.
+
+    Every report returns this when the tags have no message (an input whose records were all
+    rejected, an empty tags file), so callers can always rely on the report's columns.
+    """
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values[key]`` for every key (missing keys give NA), aligned to ``keys``' index.
+
+    Like ``keys.map(values)``, but keeps ``values``' dtype when ``keys`` is empty (pandas cannot
+    map an empty series onto datetimes: "Cannot cast DatetimeArray to dtype float64").
+    """
+    import pandas as pd
+
+    out = values.reindex(pd.Index(keys.to_numpy(dtype=object, na_value=None), dtype=object))
+    return pd.Series(out.to_numpy(), index=keys.index, dtype=values.dtype, name=keys.name)
+
+
 def prepare_tags(tags: pd.DataFrame) -> pd.DataFrame:
     """Normalise a tags table for the reports.
 

@@ -78,8 +78,8 @@ def journey_cadence(
     j = j[j["first_customer_ts"].notna()].copy()
     talk = t[t["role"].isin(["customer", "agent"]) & t["journey_id"].isin(j.index)].copy()
     talk["_prev_role"] = talk.groupby("journey_id")["role"].shift(1)
-    t0 = talk["journey_id"].map(j["first_customer_ts"])
-    conv_at = talk["journey_id"].map(j["converted_at"])
+    t0 = _data.lookup(talk["journey_id"], j["first_customer_ts"])
+    conv_at = _data.lookup(talk["journey_id"], j["converted_at"])
     agent = talk["role"] == "agent"
     after = talk["timestamp"] > t0
     in_window = after & (talk["timestamp"] <= t0 + pd.Timedelta(days=followup_days))
@@ -136,8 +136,10 @@ def cadence_report(
 
     cfg = _data.report_settings(settings)
     definition = definition or cfg.followup_definition
-    j = journey_cadence(tags, outcomes, followup_days=cfg.followup_days, definition=definition)
     t = _data.prepare_tags(tags)
+    if t.empty:  # no messages (every record rejected, an empty tags file)
+        return _data.empty_report(COLUMNS)
+    j = journey_cadence(tags, outcomes, followup_days=cfg.followup_days, definition=definition)
     o = _data.prepare_outcomes(outcomes, t)
     end = _data.resolve_as_of(as_of, t, _data.prepare_events(events), o)
     window_end = j["first_customer_ts"] + pd.Timedelta(days=cfg.followup_days)

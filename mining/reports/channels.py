@@ -77,7 +77,7 @@ def touchpoint_paths(tags: pd.DataFrame, events: pd.DataFrame | None,
                                    "_row": np.arange(len(ev))}))
     tp = pd.concat(parts, ignore_index=True)
     tp = tp[tp["channel"].notna()]
-    cut = tp["journey_id"].map(journeys["converted_at"])
+    cut = _data.lookup(tp["journey_id"], journeys["converted_at"])
     tp = tp[~(tp["timestamp"] > cut).fillna(False).astype(bool)]
     tp = tp.sort_values(["journey_id", "timestamp", "_kind", "_row"], na_position="last",
                         kind="mergesort")
@@ -203,6 +203,8 @@ def channels_report(
 
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
+    if t.empty:  # no messages (every record rejected, an empty tags file)
+        return _data.empty_report(COLUMNS)
     ev = _data.prepare_events(events)
     j = _data.journeys(t, _data.prepare_outcomes(outcomes, t), ev)
     paths = touchpoint_paths(t, ev, j)

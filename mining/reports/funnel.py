@@ -98,16 +98,18 @@ def funnel_report(
         top_objections: How many objection categories to list per stage.
 
     Returns:
-        A DataFrame with :data:`COLUMNS`, one row per stage plus ``(all)``; ``attrs["as_of"]``
-        holds the reference time used.
+        A DataFrame with :data:`COLUMNS`, one row per stage plus ``(all)`` (no rows when the
+        tags are empty); ``attrs["as_of"]`` holds the reference time used.
     """
     import pandas as pd
 
     cfg = _data.report_settings(settings)
+    t = _data.prepare_tags(tags)
+    if t.empty:  # no messages (every record rejected, an empty tags file)
+        return _data.empty_report(COLUMNS)
     j = cold_journeys(tags, outcomes, events, settings, as_of=as_of)
     order = _data.stage_order(j["furthest_stage"].dropna().tolist()
                               + j["last_stage"].dropna().tolist())
-    t = _data.prepare_tags(tags)
     rank = {s: i for i, s in enumerate(order)}
     far = j["furthest_stage"].map(lambda s: rank.get(s, -1) if isinstance(s, str) else -1)
     n_cold = int(j["is_cold"].sum())

@@ -61,12 +61,15 @@ def objections_by_stage(
         levels: Which groupings to report: ``"category"`` and/or ``"theme"``.
 
     Returns:
-        A DataFrame with :data:`COLUMNS`, one row per (level, objection, stage) that occurs.
+        A DataFrame with :data:`COLUMNS`, one row per (level, objection, stage) that occurs
+        (no rows when nothing occurs or the tags are empty).
     """
     import pandas as pd
 
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
+    if t.empty:  # no messages (every record rejected, an empty tags file)
+        return _data.empty_report(COLUMNS)
     j = _data.journeys(t, _data.prepare_outcomes(outcomes, t))
     order = _data.stage_order(t["stage"])
     texts = _data.quotes(messages if messages is not None else tags)
@@ -103,7 +106,7 @@ def objections_by_stage(
                     "example_1": ex[0], "example_2": ex[1],
                 })
     if not rows:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
+        return _data.empty_report(COLUMNS)
     df = pd.DataFrame(rows)
     df["share_of_stage"] = stats.rate(df["journeys"], df["journeys_at_stage"])
     df["conv_with"] = stats.rate(df["_k1"], df["journeys"])

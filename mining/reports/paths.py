@@ -84,6 +84,8 @@ def paths_report(
 
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
+    if t.empty:  # no messages (every record rejected, an empty tags file)
+        return _data.empty_report(COLUMNS)
     ev = _data.prepare_events(events)
     j = _data.journeys(t, _data.prepare_outcomes(outcomes, t), ev)
     frames = []

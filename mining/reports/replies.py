@@ -157,6 +157,8 @@ def replies_report(
 
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
+    if t.empty:  # no messages (every record rejected, an empty tags file)
+        return _data.empty_report(COLUMNS)
     j = _data.journeys(t, _data.prepare_outcomes(outcomes, t))
     order = _data.stage_order(t["stage"])
     if t["replies_to"].notna().sum() == 0:
@@ -166,7 +168,7 @@ def replies_report(
     res = res[~res["message_id"].map(stage_of).isin(list(exclude_stages)).fillna(False)
               .astype(bool)].reset_index(drop=True)
     if res.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
+        return _data.empty_report(COLUMNS)
     replies = t[(t["role"] == "agent") & t["replies_to"].notna()]
     first_any = replies.groupby("replies_to", sort=False)["message_id"].first()
     classified = replies[replies["reply_strategy"].notna()]
