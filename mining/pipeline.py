@@ -195,7 +195,9 @@ def run(
         counts; its ``files`` lists what was written.
 
     Raises:
-        InputError: When inputs cannot be read or ``model_dir`` does not exist.
+        InputError: When inputs cannot be read or ``model_dir`` does not exist; [E705] when
+            no message is left after validation (``rejects.csv`` is still written to
+            ``out_dir``, so the user can see why).
         ConfigError: When settings or the taxonomy are invalid.
     """
     from mining.config import Settings
@@ -218,6 +220,8 @@ def run(
                 agent_domains=list(agent_domains or settings.ingest.agent_domains),
                 settings=settings,
             )
+    if len(corpus.messages) == 0:
+        _no_messages(corpus.rejects, out_dir, settings, paths)
 
     from mining.tagger import tag_corpus
 
@@ -263,6 +267,36 @@ def run(
     else:
         result.timings["total"] = round(time.perf_counter() - t_start, 3)
     return result
+
+
+def _no_messages(rejects: pd.DataFrame, out_dir: str | PathLike[str] | None,
+                 settings: Settings, inputs: list[str] | None) -> None:
+    """Stop a run that has no message left: write ``rejects.csv`` (so the user sees why), raise.
+
+    Raises:
+        InputError: [E705] always; [E700] when the rejects cannot be written.
+    """
+    where = "the rejects table of mining.load_corpus"
+    if out_dir is not None:
+        from mining.io.writers import write_table
+
+        path = Path(out_dir) / "rejects.csv"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_table(rejects, path, "csv", {**_meta(settings, inputs), "table": "rejects"})
+        except OSError as err:
+            raise InputError(Errors.E700.format(path=path, detail=err.strerror or err)) from None
+        where = str(path)
+    raise InputError(Errors.E705.format(count=len(rejects), where=where))
+
+
+def _meta(settings: Settings | None, inputs: list[str] | None) -> dict[str, Any]:
+    """What every written table records beside it: version, inputs, settings."""
+    return {
+        "journeymine": _versions()["journeymine"],
+        "inputs": inputs or [],
+        "settings": settings.model_dump(mode="json") if settings is not None else None,
+    }
 
 
 def _save_models(tag_result: Any, model_dir: Path) -> None:
@@ -311,11 +345,7 @@ def write_outputs(
         (out / "reports").mkdir(exist_ok=True)
     except OSError as err:
         raise InputError(Errors.E700.format(path=out, detail=err.strerror or err)) from None
-    meta = {
-        "journeymine": _versions()["journeymine"],
-        "inputs": inputs or [],
-        "settings": settings.model_dump(mode="json") if settings is not None else None,
-    }
+    meta = _meta(settings, inputs)
     files: list[str] = []
 
     def _write(df: pd.DataFrame, rel: str, fmt: str, side_file: bool = True, **extra: Any) -> None:

@@ -153,3 +153,21 @@ def test_cli_run_redacts_quotes_by_default_and_keeps_them_with_no_redact(tmp_pat
         assert "dana.lee@example.com" not in (tmp_path / "red" / name).read_text(encoding="utf-8")
     raw = (tmp_path / "raw" / "themes.csv").read_text(encoding="utf-8")
     assert "dana.lee@example.com" in raw
+
+
+def test_cli_run_all_records_rejected_is_one_line_exit_2_and_writes_rejects(tmp_path):
+    bad = tmp_path / "chats.jsonl"
+    bad.write_text(
+        '{not json\n'
+        '{"conversation_id": "c1", "role": "customer", "text": ""}\n'
+        '{"conversation_id": "c1", "role": "customer", "text": "hi", "timestamp": "soon"}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["run", str(bad), *FAST, "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "[E705]" in res.output and "rejects.csv" in res.output
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+    rejects = pd.read_csv(out / "rejects.csv")
+    assert len(rejects) == 3 and rejects["code"].notna().all()
+    assert not (out / "report.html").exists()

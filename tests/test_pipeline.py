@@ -103,3 +103,22 @@ def test_pipeline_run_on_a_corpus_object_writes_nothing_without_out_dir(tmp_path
     assert set(result.reports) == set(REPORTS)
     assert "ingest" not in result.timings  # a Corpus was given: nothing to read
     assert {"tag", "reports", "total"} <= set(result.timings)
+
+
+def test_pipeline_run_with_every_record_rejected_raises_e705_after_writing_rejects(tmp_path):
+    import mining
+    from mining.errors import InputError
+
+    bad = tmp_path / "chats.jsonl"
+    bad.write_text('{not json\n{"conversation_id": "c1", "role": "customer", "text": ""}\n',
+                   encoding="utf-8")
+    settings = Settings()
+    settings.embed.model = "hash"
+    with pytest.raises(InputError, match=r"\[E705\].*2 input record"):
+        mining.run([bad], tmp_path / "out", settings=settings, progress=False)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "rejects.csv", "rejects.meta.json"]
+    assert len(pd.read_csv(tmp_path / "out" / "rejects.csv")) == 2
+    corpus = mining.load_corpus([bad])
+    with pytest.raises(InputError, match="E705"):  # a Corpus in memory, nothing written
+        mining.run(corpus, settings=settings, progress=False)
