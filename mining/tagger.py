@@ -82,6 +82,23 @@ def _message_vectors(units: pd.DataFrame, unit_vecs: np.ndarray, message_ids: li
     return out / norms
 
 
+def _status(progress: bool, what: str) -> Any:
+    """A transient rich spinner on stderr while ``what`` runs.
+
+    Like ``mining.embed``'s bar and the pipeline's stage lines: off when ``progress`` is False or
+    stderr is not a terminal. ``what`` names the work and counts, never message text.
+    """
+    import contextlib
+
+    if progress:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        if console.is_terminal:
+            return console.status(what)
+    return contextlib.nullcontext()
+
+
 def _load_or_fit(cls: Any, name: str, model_dir: Path | None, progress: bool,
                  **params: Any) -> Any:
     if model_dir is not None and (model_dir / name / "config.json").is_file():
@@ -103,7 +120,8 @@ def _themes(kind: str, texts: list[str], settings: Any, embedder: Any,
         model = ThemeModel.load(saved)
         vecs = embed_texts(model.focus(texts), model=embedder, settings=settings,
                            progress=progress)
-        ids, _ = model.transform(texts, vecs)
+        with _status(progress, f"Assigning {kind} themes ({len(texts):,} units)…"):
+            ids, _ = model.transform(texts, vecs)
         return model, np.asarray(ids, dtype=np.int64)
     ts = settings.themes
     model = ThemeModel(kind=kind, reducer=ts.reducer, clusterer=ts.clusterer,
@@ -111,7 +129,9 @@ def _themes(kind: str, texts: list[str], settings: Any, embedder: Any,
                        n_keywords=ts.n_keywords, n_examples=ts.n_examples,
                        embedder=embedder if isinstance(embedder, str) else None)
     vecs = embed_texts(model.focus(texts), model=embedder, settings=settings, progress=progress)
-    model.fit(texts, vecs, authors=authors)  # author names stay out of keywords and labels
+    # the embedding bar above has stopped: only one live display on stderr at a time
+    with _status(progress, f"Finding {kind} themes ({len(texts):,} units)…"):
+        model.fit(texts, vecs, authors=authors)  # author names stay out of keywords and labels
     return model, np.asarray(model.labels_, dtype=np.int64)
 
 
