@@ -11,8 +11,9 @@ API (used by ``ThemeModel``)::
 
 Reducers (:data:`REDUCERS`):
 
-- ``"umap"`` (default): UMAP (cosine, ``min_dist=0``) on an exact cosine k-nearest-neighbour
-  graph computed with numpy and passed as ``precomputed_knn`` (for ``n <= exact_knn_max``), so
+- ``"umap"`` (default): UMAP (cosine, ``min_dist=0``, PCA start) on an exact cosine
+  k-nearest-neighbour graph computed with numpy and passed as ``precomputed_knn`` (for
+  ``n <= exact_knn_max``), so
   the NN-descent code of pynndescent is never compiled; umap's numba functions are compiled with
   numba's on-disk cache enabled, so only the first process on a machine pays the compilation
   (``benchmarks/results/umap_startup.md``). ``transform`` is UMAP's own transform algorithm on
@@ -293,7 +294,10 @@ class UMAPReducer(_Base):
         if len(X) <= self.exact_knn_max:
             idx, dist = cosine_knn(X, X, k, exclude_self=True)
             knn = (idx, dist, None)
-        init = "spectral" if len(X) > n_comp + 1 else "random"
+        # "pca", not umap's default "spectral": the spectral start (ARPACK eigsh on the graph
+        # Laplacian) differed between identical fits here (scipy 1.17), so two runs on the same
+        # vectors gave different theme counts; a PCA start is deterministic (docs/decisions.md).
+        init = "pca" if len(X) > n_comp + 1 else "random"
         model = umap.UMAP(n_components=n_comp, n_neighbors=k, min_dist=self.min_dist,
                           metric="cosine", random_state=self.seed, precomputed_knn=knn,
                           n_epochs=self.n_epochs, init=init, transform_mode="embedding")
