@@ -54,10 +54,6 @@ def events_from_records(records: Records, settings: IngestSettings) -> ReadResul
     Raises:
         InputError: [E106] when the key or ``event_type`` column is missing.
     """
-    import pandas as pd
-
-    from mining.schema import conform
-
     tz = resolve_timezone(settings.timezone)
     mapping, notes = resolve_columns(
         records.columns, EVENT_FIELDS, check_column_map(settings.column_map)
@@ -102,7 +98,38 @@ def events_from_records(records: Records, settings: IngestSettings) -> ReadResul
             "value": value,
             "source": f"{records.path}{records.sep}{label}",
         })
-    table = conform(pd.DataFrame(rows, columns=list(EVENT_FIELDS) + ["source"]), "events")
+    return keyed_result(rows, EVENT_FIELDS, "events", records, rejects, notes)
+
+
+def keyed_result(
+    rows: list[dict[str, Any]],
+    fields: Any,
+    kind: str,
+    records: Records,
+    rejects: list[dict[str, Any]],
+    notes: list[str],
+) -> ReadResult:
+    """Build the ``ReadResult`` of an events or outcomes file from its accepted rows.
+
+    A file keyed by ``conversation_id`` keeps that column (the corpus joins it to journeys).
+
+    Args:
+        rows: Accepted records, one dict each, with a ``conversation_id`` key (None when keyed
+            by journey).
+        fields: The table's field names (without ``source``).
+        kind: ``"events"`` or ``"outcomes"`` (a table of ``mining.schema``).
+        records: The records that were read.
+        rejects: Reject rows.
+        notes: Notes about the file.
+
+    Returns:
+        The accepted table and the rejects.
+    """
+    import pandas as pd
+
+    from mining.schema import conform
+
+    table = conform(pd.DataFrame(rows, columns=list(fields) + ["source"]), kind)
     if rows and rows[0]["conversation_id"] is not None:
         table["conversation_id"] = table["journey_id"]
     return ReadResult(
@@ -111,7 +138,7 @@ def events_from_records(records: Records, settings: IngestSettings) -> ReadResul
         n_read=records.n_read,
         source=records.path,
         notes=[f"{records.path}: {n}" for n in notes],
-        kind="events",
+        kind=kind,
         fmt=records.fmt,
     )
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mining.errors import Errors, InputError
-from mining.io.base import ReadResult, reject_frame
-from mining.io.events import key_column
+from mining.io.base import ReadResult
+from mining.io.events import key_column, keyed_result
 from mining.io.fields import (
     OUTCOME_FIELDS,
     as_str,
@@ -28,7 +28,7 @@ from mining.io.fields import (
     resolve_timezone,
     show,
 )
-from mining.io.records import Records, in_record_order, read_records
+from mining.io.records import Records, read_records
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -44,10 +44,6 @@ def outcomes_from_records(records: Records, settings: IngestSettings) -> ReadRes
     Raises:
         InputError: [E106] when the key or ``converted`` column is missing.
     """
-    import pandas as pd
-
-    from mining.schema import conform
-
     tz = resolve_timezone(settings.timezone)
     mapping, notes = resolve_columns(
         records.columns, OUTCOME_FIELDS, check_column_map(settings.column_map)
@@ -106,18 +102,7 @@ def outcomes_from_records(records: Records, settings: IngestSettings) -> ReadRes
             "value": value,
             "source": source,
         })
-    table = conform(pd.DataFrame(rows, columns=list(OUTCOME_FIELDS) + ["source"]), "outcomes")
-    if rows and rows[0]["conversation_id"] is not None:
-        table["conversation_id"] = table["journey_id"]
-    return ReadResult(
-        table=table,
-        rejects=reject_frame(in_record_order(rejects)),
-        n_read=records.n_read,
-        source=records.path,
-        notes=[f"{records.path}: {n}" for n in notes],
-        kind="outcomes",
-        fmt=records.fmt,
-    )
+    return keyed_result(rows, OUTCOME_FIELDS, "outcomes", records, rejects, notes)
 
 
 def read_outcomes(path: str | Path, settings: IngestSettings | None = None) -> ReadResult:
