@@ -101,3 +101,38 @@ def parse_map(value: str | None) -> dict[str, str]:
             raise ConfigError(Errors.E003.format(value=value))
         out[k.strip()] = v.strip()
     return out
+
+
+def settings_from_options(
+    *,
+    agent_domains: list[str] | None = None,
+    taxonomy: Any = None,
+    embedder: str | None = None,
+    reducer: str | None = None,
+    redact: bool = True,
+) -> Any:
+    """Build ``Settings`` from the options that ``run`` and ``tag`` share.
+
+    Args:
+        agent_domains: ``--agent-domain`` values.
+        taxonomy: ``--taxonomy`` folder, or None for the packaged taxonomies.
+        embedder: ``--embedder`` name, or None for the default.
+        reducer: ``--reducer`` name, or None for the default.
+        redact: False for ``--no-redact``.
+
+    Returns:
+        The validated ``mining.config.Settings``.
+    """
+    from mining.config import Settings
+
+    settings = Settings()
+    settings.ingest.redact = redact
+    if agent_domains:
+        settings.ingest.agent_domains = list(agent_domains)
+    if taxonomy is not None:
+        settings.tagging.taxonomy_dir = taxonomy
+    if embedder:
+        settings.embed.model = embedder
+    if reducer:
+        settings.themes.reducer = reducer
+    return settings

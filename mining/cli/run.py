@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mining.cli._app import STATE, app, handle_errors
+from mining.cli._app import STATE, app, handle_errors, settings_from_options
 
 _EMBEDDER = typer.Option(
     "--embedder",
@@ -47,20 +47,11 @@ def _run(
     embedder: str | None = None,
     reducer: str | None = None,
 ) -> Path:
-    from mining.config import Settings
     from mining.errors import Errors, RejectedDataError
     from mining.pipeline import run
 
-    settings = Settings()
-    settings.ingest.redact = redact
-    if agent_domains:
-        settings.ingest.agent_domains = list(agent_domains)
-    if taxonomy is not None:
-        settings.tagging.taxonomy_dir = taxonomy
-    if embedder:
-        settings.embed.model = embedder
-    if reducer:
-        settings.themes.reducer = reducer
+    settings = settings_from_options(agent_domains=agent_domains, taxonomy=taxonomy,
+                                     embedder=embedder, reducer=reducer, redact=redact)
     result = run(
         [str(p) for p in inputs],
         out,

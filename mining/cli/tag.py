@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mining.cli._app import STATE, app, handle_errors
+from mining.cli._app import STATE, app, handle_errors, settings_from_options
 
 
 @app.command("tag")
@@ -44,21 +44,13 @@ def tag_command(
 
     Prints the path of tags.csv on stdout.
     """
-    from mining.config import Settings
     from mining.errors import Errors, InputError
     from mining.io.corpus import load_corpus
     from mining.io.writers import write_table
     from mining.tagger import tag_corpus
 
-    settings = Settings()
-    if agent_domain:
-        settings.ingest.agent_domains = list(agent_domain)
-    if taxonomy is not None:
-        settings.tagging.taxonomy_dir = taxonomy
-    if embedder:
-        settings.embed.model = embedder
-    if reducer:
-        settings.themes.reducer = reducer
+    settings = settings_from_options(agent_domains=agent_domain, taxonomy=taxonomy,
+                                     embedder=embedder, reducer=reducer)
     if model is not None and not model.is_dir():
         raise InputError(Errors.E100.format(path=model))
     corpus = load_corpus([str(p) for p in inputs], events=events, outcomes=outcomes,
