@@ -351,13 +351,12 @@ class ObjectionDetector:
         Returns:
             The folder.
         """
-        from mining import __version__
+        from mining.persist import embedder_name, write_model_files
 
         self._check()
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
-        emb = self.embedder if isinstance(self.embedder, (str, type(None))) else \
-            getattr(self.embedder, "name", None)
+        emb = embedder_name(self.embedder)
         config = {
             "params": {"threshold": self.threshold, "top_k": self.top_k,
                        "cue_bonus": self.cue_bonus, "embedder": emb},
@@ -369,10 +368,7 @@ class ObjectionDetector:
             "semantic_intercept": self.semantic_intercept_,
         }
         np.save(folder / "semantic_coef.npy", self.semantic_coef_, allow_pickle=False)
-        (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-        meta = {"model": "ObjectionDetector", "journeymine_version": __version__}
-        (folder / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        return folder
+        return write_model_files(folder, "ObjectionDetector", config)
 
     @classmethod
     def load(cls, path: str | Path) -> ObjectionDetector:

@@ -400,20 +400,16 @@ class StageTagger:
 
     def save(self, path: str | Path) -> Path:
         """Write the tagger to a folder (``config.json``, example vectors, ``meta.json``)."""
-        from mining import __version__
+        from mining.persist import embedder_name, write_model_files
 
         self._check()
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
-        emb = self.embedder if isinstance(self.embedder, (str, type(None))) else \
-            getattr(self.embedder, "name", None)
+        emb = embedder_name(self.embedder)
         config = {"params": {**self._params(), "embedder": emb},
                   "taxonomy": self.taxonomy_.model_dump(mode="json"),
                   "prototypes": self.prototypes_.save(folder, "examples")}
-        (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-        meta = {"model": "StageTagger", "journeymine_version": __version__}
-        (folder / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        return folder
+        return write_model_files(folder, "StageTagger", config)
 
     @classmethod
     def load(cls, path: str | Path) -> StageTagger:

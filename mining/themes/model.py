@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -345,19 +344,14 @@ class ThemeModel:
         Raises:
             NotFittedError: [E300] before ``fit``.
         """
-        from mining import __version__
+        from mining.persist import write_model_files
 
         self._check_fitted()
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         config = {"params": self.get_params(),
                   "fitted": {"min_theme_size_": int(self.min_theme_size_),
                              "n_features_in_": int(self.n_features_in_)}}
-        meta = {"library": "journeymine", "version": __version__, "format": FORMAT,
-                "model": "ThemeModel", "created": datetime.now(timezone.utc).isoformat(),
-                "n_themes": int(len(self.centroids_))}
-        (folder / "config.json").write_text(json.dumps(config, indent=2))
-        (folder / "meta.json").write_text(json.dumps(meta, indent=2))
+        folder = write_model_files(folder, "ThemeModel", config, format=FORMAT,
+                                   n_themes=int(len(self.centroids_)))
         themes = self.themes_.astype(object).where(self.themes_.notna(), None)
         (folder / "themes.json").write_text(json.dumps(themes.to_dict(orient="records"),
                                                        indent=2, ensure_ascii=False))
