@@ -20,6 +20,12 @@ model files, the cache key; optional for your own embedders, ``name`` is used wi
 ``(n, dim)`` L2-normalised rows. Models are loaded lazily and once per process, so a run whose
 texts are all cached never imports torch.
 
+Backends (``embed.backend``): a sentence-transformers model runs on torch (``"torch"``) or, for
+mean-pooling models such as the packaged one, as int8 ONNX Runtime (``"onnx"``, built locally from
+the installed weights on first use, :mod:`mining.embed_onnx`); ``"auto"`` (default) takes ONNX
+where ``onnxruntime`` loads and torch otherwise. The backend is part of the cache identity, since
+the vectors differ slightly (cosine ~0.99).
+
 The on-disk cache (:mod:`mining.embed_cache`, ``docs/decisions.md``) lives in
 ``<cache_dir>/embeddings/<identity>/`` as ``.npz`` shards of text hashes and vectors.
 """
@@ -40,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from mining.embed_cache import VectorCache, default_cache_dir, text_keys
-from mining.errors import ConfigError, Errors
+from mining.errors import ConfigError, Errors, Warnings
 
 log = logging.getLogger("mining.embed")
 
@@ -125,12 +131,15 @@ def _fingerprint(folder: Path) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model in a local folder, loaded on first use."""
+    """A sentence-transformers model in a local folder, loaded on first use (torch backend)."""
+
+    backend = "torch"
 
     def __init__(self, name: str, folder: Path) -> None:
         self.name = name
         self.folder = folder
-        self.identity = f"{_safe(name)}-{_fingerprint(folder)}"
+        self.fingerprint = _fingerprint(folder)
+        self.identity = f"{_safe(name)}-{self.fingerprint}"
         self._model: Any = None
         self._dim: int | None = _dim_from_config(folder)
 
@@ -251,28 +260,73 @@ EMBEDDERS: dict[str, Callable[[], Embedder]] = {
     "hash": HashEmbedder,
 }
 
-_LOADED: dict[str, Embedder] = {}
+BACKENDS = ("auto", "onnx", "torch")
+
+_LOADED: dict[tuple[str, str], Embedder] = {}
 
 
-def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:
-    """Return the embedder called ``name``, created once per process.
+def get_embedder(name: str = DEFAULT_MODEL, backend: str = "auto", *,
+                 cache_dir: str | Path | None = None, threads: int = 0) -> Embedder:
+    """Return the embedder called ``name`` on ``backend``, created once per process.
 
     Args:
         name: A key of :data:`EMBEDDERS`, a local sentence-transformers folder, or the name of a
             model in the local Hugging Face cache. Empty means the default.
+        backend: ``"auto"`` (int8 ONNX Runtime where it loads and the model is eligible, else
+            torch), ``"onnx"`` or ``"torch"``; ignored by embedders that are not
+            sentence-transformers models (``"hash"``).
+        cache_dir: Cache root holding the built ONNX model; None: :func:`default_cache_dir`.
+        threads: Intra-op threads of the ONNX backend (0: every core).
 
     Returns:
         The embedder (the model itself loads on the first ``encode``).
 
     Raises:
-        ConfigError: [E002] for an unknown name (listing the choices); [E200] for a model that
-            cannot be found or loaded.
+        ConfigError: [E002] for an unknown name or backend (listing the choices); [E200] for a
+            model that cannot be found or loaded; [E220] when ``backend="onnx"`` cannot be used.
     """
     name = name or DEFAULT_MODEL
-    if name not in _LOADED:
-        factory = EMBEDDERS.get(name)
-        _LOADED[name] = factory() if factory is not None else _from_name(name)
-    return _LOADED[name]
+    backend = backend or "auto"
+    if backend not in BACKENDS:
+        raise ConfigError(Errors.E002.format(kind="embedding backend", name=backend,
+                                             choices=", ".join(BACKENDS)))
+    if (name, backend) not in _LOADED:
+        base = _LOADED.get((name, "torch"))
+        if base is None:
+            factory = EMBEDDERS.get(name)
+            base = _LOADED[(name, "torch")] = factory() if factory is not None else _from_name(name)
+        if isinstance(base, SentenceTransformerEmbedder):
+            _LOADED[(name, backend)] = _on_backend(base, backend, cache_dir, threads)
+        else:  # one object whatever the backend (e.g. "hash")
+            _LOADED.update({(name, b): base for b in BACKENDS})
+    return _LOADED[(name, backend)]
+
+
+def _on_backend(base: Embedder, backend: str, cache_dir: str | Path | None,
+                threads: int) -> Embedder:
+    """``base`` itself for torch, else its int8 ONNX twin when it can be built (see backends)."""
+    if backend == "torch" or not isinstance(base, SentenceTransformerEmbedder):
+        return base
+    from mining import embed_onnx
+
+    why = embed_onnx.ineligible(base.folder)
+    if why is None and not embed_onnx.onnx_runtime_loads():
+        why = "onnxruntime is not installed or does not load (pip install onnxruntime onnx)"
+    if why is None:
+        onnx = embed_onnx.OnnxEmbedder(base.name, base.folder, base.fingerprint,
+                                       Path(cache_dir) if cache_dir else None, threads)
+        try:
+            onnx.ensure_model()
+            return onnx
+        except Exception as err:  # noqa: BLE001 - any build failure falls back or is reported
+            why = f"building the int8 model failed: {_first_line(err)}"
+    if backend == "onnx":
+        raise ConfigError(Errors.E220.format(name=base.name, detail=why))
+    if why.startswith("building"):
+        log.warning(Warnings.W210.format(name=base.name, detail=why))
+    else:
+        log.debug("embedder %s runs on torch: %s", base.name, why)
+    return base
 
 
 # --------------------------------------------------------------------------- embed_texts
@@ -314,7 +368,9 @@ def embed_texts(
 
     es = getattr(settings, "embed", settings) or EmbedSettings()
     # (not isinstance(model, Embedder): a runtime protocol check would read .dim and load a model)
-    emb = get_embedder(model or es.model) if model is None or isinstance(model, str) else model
+    emb = (get_embedder(model or es.model, es.backend, threads=es.threads,
+                        cache_dir=es.cache_dir)  # the ONNX model file, not the vectors
+           if model is None or isinstance(model, str) else model)
     batch_size = int(batch_size or es.batch_size)
     texts = [t if isinstance(t, str) else "" for t in texts]
     cache = es.use_cache if cache is None else cache

@@ -109,6 +109,8 @@ class Errors(metaclass=_WithCodes):
     E203 = "Cannot filter by role: the messages table has no 'role' column (it has: {columns})."
     E204 = "Expected a 2-d array of vectors (rows x dimensions), got shape {shape}."
     E205 = "'{path}' is not a saved reducer: {detail}"
+    # scale: embedding backends, distributed runs (issue 14: E220-E239)
+    E220 = "Cannot run the embedding model '{name}' on the ONNX backend: {detail}. Use embed.backend 'torch' (or 'auto', which falls back to torch)."
 
     # --- themes (E300-E399)
     E300 = "This {name} is not fitted yet. Call fit() or load() first."
@@ -172,4 +174,6 @@ class Warnings(metaclass=_WithCodes):
     W001 = "{count} input record(s) rejected; they are listed in the rejects table."
     W100 = "'{path}': {count} record(s) rejected."
     W200 = "The spaCy pipeline '{name}' is not installed; using the built-in blank English pipeline."
+    # scale (issue 14: W210-W219)
+    W210 = "The embedding model '{name}' runs on torch instead of int8 ONNX Runtime ({detail}); it works, only slower."
     W600 = "{unmatched} of {total} outcome rows name no journey in the tags, and {missing} of {journeys} journeys have no outcome (counted as not converted). Check that the outcomes belong to these tags."

@@ -217,3 +217,92 @@ def test_embed_settings_choose_model_batch_and_cache(tmp_path):
     embed_texts(TEXTS, settings=settings.embed.model_copy(update={"use_cache": True}),
                 progress=False)
     assert (tmp_path / "embeddings" / HashEmbedder().identity).is_dir()
+
+
+# --------------------------------------------------------------------------- backends (issue 14)
+
+
+def test_embed_backend_unknown_name_lists_the_choices():
+    with pytest.raises(ConfigError, match="E002.*auto, onnx, torch"):
+        get_embedder("hash", "tensorrt")
+
+
+def test_embed_backend_is_ignored_by_model_free_embedders():
+    assert get_embedder("hash", "onnx") is get_embedder("hash", "torch")
+
+
+def test_embed_backend_setting_is_validated():
+    from pydantic import ValidationError
+
+    from mining.config import EmbedSettings
+
+    assert EmbedSettings().backend == "auto"
+    with pytest.raises(ValidationError):
+        EmbedSettings(backend="gpu")
+
+
+def _fake_st_folder(tmp_path, pooling="pooling_mode_mean_tokens"):
+    folder = tmp_path / "fake-st"
+    (folder / "1_Pooling").mkdir(parents=True)
+    (folder / "modules.json").write_text(json.dumps([
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling",
+         "type": "sentence_transformers.models.Pooling"}]))
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"word_embedding_dimension": 8, pooling: True}))
+    (folder / "tokenizer.json").write_text("{}")
+    return folder
+
+
+def test_embed_onnx_eligibility_needs_mean_pooling(tmp_path):
+    from mining.embed_onnx import ineligible
+
+    assert ineligible(_fake_st_folder(tmp_path)) is None
+    assert "mean" in ineligible(_fake_st_folder(tmp_path / "cls", "pooling_mode_cls_token"))
+    assert "modules" in ineligible(tmp_path)
+
+
+def test_embed_auto_falls_back_to_torch_without_onnxruntime(tmp_path, monkeypatch):
+    from mining import embed, embed_onnx
+
+    monkeypatch.setattr(embed_onnx, "onnx_runtime_loads", lambda: False)
+    monkeypatch.setitem(embed.EMBEDDERS, "fake-st", lambda: embed.SentenceTransformerEmbedder(
+        "fake-st", _fake_st_folder(tmp_path)))
+    monkeypatch.setattr(embed, "_LOADED", {})
+    emb = get_embedder("fake-st", "auto")
+    assert emb.backend == "torch" and emb._model is None  # chosen without loading anything
+    with pytest.raises(ConfigError, match="E220.*onnxruntime"):
+        get_embedder("fake-st", "onnx")
+
+
+def test_embed_auto_warns_and_uses_torch_when_the_onnx_build_fails(tmp_path, monkeypatch, caplog):
+    from mining import embed, embed_onnx
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("export exploded")
+
+    monkeypatch.setattr(embed_onnx, "build_int8", broken)
+    monkeypatch.setitem(embed.EMBEDDERS, "fake-st", lambda: embed.SentenceTransformerEmbedder(
+        "fake-st", _fake_st_folder(tmp_path)))
+    monkeypatch.setattr(embed, "_LOADED", {})
+    with caplog.at_level("WARNING", logger="mining.embed"):
+        emb = get_embedder("fake-st", "auto", cache_dir=tmp_path / "cache")
+    assert emb.backend == "torch" and "W210" in caplog.text and "export exploded" in caplog.text
+
+
+@pytest.mark.slow
+def test_embed_onnx_int8_matches_torch_fp32_and_has_its_own_cache_key(st_embedder, tmp_path):
+    torch_emb = get_embedder("all-MiniLM-L6-v2", "torch")
+    onnx_emb = get_embedder("all-MiniLM-L6-v2", "onnx")
+    assert onnx_emb.backend == "onnx-int8" and onnx_emb.identity != torch_emb.identity
+    texts = ["Can I get my money back?", "too expensive tbh",
+             "We'd need SSO and an audit log before security signs off on this.",
+             "  Hi there, is the dental clinic open on Saturdays?  ", "ok"]
+    q, ref = onnx_emb.encode(texts, batch_size=2), torch_emb.encode(texts)
+    assert q.shape == ref.shape == (5, 384) and q.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(q, axis=1), 1.0, atol=1e-5)
+    cos = (q * ref).sum(axis=1)
+    assert cos.mean() >= 0.98 and cos.min() >= 0.95
+    # mean pooling ignores padding: a short text alone or beside a long one barely moves
+    alone = onnx_emb.encode(["ok"])[0]
+    assert float(alone @ q[4]) > 0.99
