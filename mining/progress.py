@@ -25,8 +25,8 @@ What the user sees depends on where stderr goes:
   still recorded.
 
 Descriptions name the work and counts only, never message text (the corpus is private).
-Only one live Rich display exists at a time: a task or status started inside a stage pauses the
-stage's spinner.
+Only one live Rich display exists at a time: a stage prints lines rather than holding a live
+display, and a task started inside a status pauses the status's spinner.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ class Progress:
         self.timings: dict[str, float] = {}
         self._terminal = terminal
         self._console: Any = None
-        self._live: Any = None  # the stage spinner, paused while a task bar runs
+        self._live: Any = None  # the running status spinner, paused while a task bar runs
 
     @classmethod
     def off(cls) -> Progress:
@@ -143,7 +143,10 @@ class Progress:
 
     @contextlib.contextmanager
     def stage(self, name: str, what: str) -> Iterator[None]:
-        """Time a named step; show ``what`` while it runs and its seconds when it ends.
+        """Time a named step; say ``what`` when it starts and its seconds when it ends.
+
+        On a terminal this prints ``» what…`` and ``✓ name 1.2 s`` lines (no live display, so a
+        step can show its own bars and spinners); otherwise it logs a start and an end line.
 
         Args:
             name: Short step name, the key in :attr:`timings`.
@@ -152,9 +155,10 @@ class Progress:
         mode = self.mode
         if mode == "log":
             log.info("start %s: %s", name, what)
+        elif mode == "terminal":
+            self._console_().print(f"[bold]»[/bold] {what}…", highlight=False, markup=True)
         t0 = time.perf_counter()
-        with self.status(what) if mode == "terminal" else contextlib.nullcontext():
-            yield
+        yield
         self.timings[name] = round(time.perf_counter() - t0, 3)
         if mode == "terminal":
             self._console_().print(f"  [green]✓[/green] {name} {self.timings[name]:.1f} s",
@@ -164,9 +168,20 @@ class Progress:
 
     @contextlib.contextmanager
     def status(self, what: str) -> Iterator[None]:
-        """A transient spinner showing ``what`` on a terminal; nothing otherwise."""
-        if self.mode != "terminal" or self._live is not None:
+        """A transient spinner showing ``what`` on a terminal; nothing otherwise.
+
+        Inside another status, the running spinner shows ``what`` until the block ends.
+        """
+        if self.mode != "terminal":
             yield
+            return
+        if self._live is not None:
+            outer, before = self._live, self._live.status
+            outer.update(what)
+            try:
+                yield
+            finally:
+                outer.update(before)
             return
         with self._console_().status(what) as live:
             self._live = live
