@@ -71,6 +71,7 @@ class Errors(metaclass=_WithCodes):
     # issue 10: settings files, plug-ins
     E007 = "Settings file '{path}' is not valid TOML: {detail}. Fix it, or start from the example in docs/architecture.md."
     E008 = "{slot} must be a registered name or an object with {methods}; got {got}. Register one with @mining.registry.register('{slot}', name)."
+    E009 = "Cannot write or read '{path}': {detail}. Check the path and its permissions, or choose another output folder."
 
     # --- ingestion (E100-E199): file-level errors, then record reject codes
     E100 = "Input path '{path}' does not exist."

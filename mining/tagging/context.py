@@ -31,6 +31,7 @@ class TagContext:
         progress: Progress display and per-step timings.
         fit_themes: Fit (or load) theme models; False leaves theme columns empty.
         plugins: ``reducer``/``clusterer`` objects (or names) that replace the settings' names.
+        theme_models: Fitted ``ThemeModel`` per kind to assign with instead of fitting.
 
     Filled in by the steps, in order:
 
@@ -65,6 +66,7 @@ class TagContext:
     progress: Progress
     fit_themes: bool = True
     plugins: dict[str, Any] = field(default_factory=dict)
+    theme_models: dict[str, Any] = field(default_factory=dict)
     journeys: pd.DataFrame | None = None
     authors: list[str] = field(default_factory=list)
     units: pd.DataFrame | None = None

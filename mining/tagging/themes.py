@@ -36,35 +36,35 @@ def fit_or_assign_themes(ctx: TagContext) -> TagContext:
     import pandas as pd
 
     ctx.units["theme"] = pd.Series(pd.NA, index=ctx.units.index, dtype="string")
-    if not ctx.fit_themes:
-        return ctx
-    for kind in KINDS:
+    for kind in KINDS if ctx.fit_themes else ():
         theme_kind(ctx, kind, theme_rows(ctx, kind))
     return ctx
 
 
-def theme_kind(ctx: TagContext, kind: str, rows: np.ndarray) -> np.ndarray | None:
+def theme_kind(ctx: TagContext, kind: str, rows: np.ndarray,
+               min_texts: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """Fit or load the ``kind`` themes of the units at ``rows``; record model, table and labels.
 
     Args:
         ctx: The context (``units`` with a ``theme`` column, ``unit_vectors``, ``models``).
         kind: Theme kind.
         rows: Unit positions to theme.
+        min_texts: Fewest units to fit themes on; None uses ``settings.tagging.min_theme_texts``.
 
     Returns:
-        The theme id of each unit at ``rows`` (-1: none), or None when there are fewer than
-        ``settings.tagging.min_theme_texts`` units.
+        ``(theme_ids, probabilities)`` of the units at ``rows`` (-1 and 0.0: none), or None when
+        there are too few units.
     """
     import pandas as pd
 
     from mining.schema import conform
 
     texts = ctx.units["text"].iloc[rows].tolist()
-    if len(texts) < ctx.settings.tagging.min_theme_texts:
+    if len(texts) < (ctx.settings.tagging.min_theme_texts if min_texts is None else min_texts):
         return None
-    model, ids = _fit_or_load(ctx, kind, texts)
+    model, ids, probs = _fit_or_load(ctx, kind, texts)
     table = conform(model.themes_, "themes")
-    if kind == "objection" and "objections" in ctx.models:
+    if kind == "objection" and "objections" in ctx.models and len(table):
         table = map_objection_themes(table, ids, ctx.unit_vectors[rows], ctx.models["objections"],
                                      ctx.settings.tagging.theme_match_similarity)
     label = dict(zip(table["theme_id"].astype("Int64").tolist(), table["label"].tolist(),
@@ -73,28 +73,39 @@ def theme_kind(ctx: TagContext, kind: str, rows: np.ndarray) -> np.ndarray | Non
                                                      else pd.NA for t in ids]
     ctx.theme_frames.append(table)
     ctx.models[f"themes_{kind}"] = model
-    return ids
+    return ids, probs
 
 
-def _fit_or_load(ctx: TagContext, kind: str, texts: list[str]) -> tuple[Any, np.ndarray]:
-    """A kind's ThemeModel (loaded from ``model_dir`` or built from settings) and the theme ids."""
-    from mining.embed import embed_texts
+def _model(ctx: TagContext, kind: str) -> tuple[Any, bool]:
+    """A kind's ThemeModel: given, loaded from ``model_dir``, or built from settings (unfitted)."""
     from mining.themes import ThemeModel
 
+    if kind in ctx.theme_models:
+        return ctx.theme_models[kind], True
     folder = ctx.saved(f"themes_{kind}")
-    fitted = folder is not None
-    model = ThemeModel.load(folder) if fitted else ThemeModel.from_settings(
-        ctx.settings.themes, kind=kind, embedder=ctx.embedder if isinstance(ctx.embedder, str)
-        else None, **ctx.plugins)
+    if folder is not None:
+        return ThemeModel.load(folder), True
+    embedder = ctx.embedder if isinstance(ctx.embedder, str) else None
+    return ThemeModel.from_settings(ctx.settings.themes, kind=kind, embedder=embedder,
+                                    **ctx.plugins), False
+
+
+def _fit_or_load(ctx: TagContext, kind: str, texts: list[str]
+                 ) -> tuple[Any, np.ndarray, np.ndarray]:
+    """A kind's fitted ThemeModel and each text's theme id and membership probability."""
+    from mining.embed import embed_texts
+
+    model, fitted = _model(ctx, kind)
     vectors = embed_texts(model.focus(texts), model=ctx.embedder, settings=ctx.settings,
                           progress=bool(ctx.progress))
     verb = "Assigning" if fitted else "Finding"
     # the embedding bar above has stopped: only one live display on stderr at a time
     with ctx.progress.status(f"{verb} {kind} themes ({len(texts):,} units)…"):
         if fitted:
-            return model, np.asarray(model.predict(texts, vectors=vectors), dtype=np.int64)
+            ids, probs = model.assign(texts, vectors=vectors)
+            return model, np.asarray(ids, dtype=np.int64), probs
         model.fit(texts, vectors=vectors, authors=ctx.authors)  # names stay out of keywords
-    return model, np.asarray(model.labels_, dtype=np.int64)
+    return model, np.asarray(model.labels_, dtype=np.int64), model.probabilities_
 
 
 def map_objection_themes(themes: pd.DataFrame, ids: np.ndarray, vectors: np.ndarray,
