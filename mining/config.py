@@ -90,6 +90,15 @@ class ReportSettings(_Section):
     confidence: float = Field(0.95, gt=0, lt=1)
 
 
+class ScaleSettings(_Section):
+    """Where the tagging steps run: this process, or a Dask cluster (``mining.distributed``)."""
+
+    workers: int = Field(0, ge=0)  # 0: in this process; N: a local Dask cluster of N processes
+    cluster: str | None = None  # address of a running Dask scheduler, e.g. tcp://host:8786
+    partitions_per_worker: int = Field(4, ge=1)  # blocks of journeys per worker and step
+    connect_timeout: float = Field(60.0, gt=0)  # seconds to reach the scheduler
+
+
 class Settings(_Section):
     """All settings of a journeymine run."""
 
@@ -98,6 +107,7 @@ class Settings(_Section):
     themes: ThemeSettings = Field(default_factory=ThemeSettings)
     tagging: TaggingSettings = Field(default_factory=TaggingSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    scale: ScaleSettings = Field(default_factory=ScaleSettings)
 
 
 def format_validation_error(err: ValidationError) -> str:

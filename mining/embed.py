@@ -428,12 +428,17 @@ def _encode_sorted(emb: Embedder, texts: list[str], batch_size: int, progress: b
                        console=Console(stderr=True), transient=True)
         bar.start()
         task = bar.add_task(f"Embedding ({emb.name})", total=len(texts))
+    chunks = [[texts[i] for i in order[lo:lo + chunk]] for lo in range(0, len(order), chunk)]
     try:
-        for lo in range(0, len(order), chunk):
-            batch = [texts[i] for i in order[lo:lo + chunk]]
-            parts.append(np.asarray(emb.encode(batch, **kwargs), dtype=np.float32))
-            if bar is not None:
-                bar.advance(task, len(batch))
+        if hasattr(emb, "encode_many"):  # e.g. mining.distributed: chunks run on Dask workers
+            advance = (lambda n: bar.advance(task, n)) if bar is not None else None
+            parts = [np.asarray(p, dtype=np.float32)
+                     for p in emb.encode_many(chunks, batch_size, advance=advance)]
+        else:
+            for batch in chunks:
+                parts.append(np.asarray(emb.encode(batch, **kwargs), dtype=np.float32))
+                if bar is not None:
+                    bar.advance(task, len(batch))
     finally:
         if bar is not None:
             bar.stop()

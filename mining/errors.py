@@ -115,6 +115,8 @@ class Errors(metaclass=_WithCodes):
     E205 = "'{path}' is not a saved reducer: {detail}"
     # scale: embedding backends, distributed runs (issue 14: E220-E239)
     E220 = "Cannot run the embedding model '{name}' on the ONNX backend: {detail}. Use embed.backend 'torch' (or 'auto', which falls back to torch)."
+    E221 = "Running on Dask (--workers/--cluster) needs dask.distributed: pip install 'journeymine[scale]'."
+    E222 = "Cannot start or reach {where}: {detail}. Check the scheduler address (tcp://host:8786) and that it runs, or run without --cluster."
 
     # --- themes (E300-E399)
     E300 = "This {name} is not fitted yet. Call fit() or load() first."

@@ -192,9 +192,13 @@ def run(
     if len(corpus.messages) == 0:
         _no_messages(corpus.rejects, out_dir, settings, paths)
 
+    from mining.distributed import enabled
     from mining.reports import run_reports
-    from mining.tagging import tag
 
+    if enabled(settings):  # --workers / --cluster: the same steps on Dask (mining.distributed)
+        from mining.distributed import tag
+    else:
+        from mining.tagging import tag
     with stages.stage("tag", "Segmenting, embedding, finding themes and tagging"):
         tagged = tag(corpus, settings=settings, taxonomy_dir=taxonomy_dir, model_dir=model_dir,
                      progress=stages)
@@ -364,6 +368,8 @@ def _about(settings: Settings | None, inputs: list[str] | None) -> dict[str, str
 def _write_run_json(
     result: RunResult, settings: Settings, *, inputs: list[str] | None, started: datetime
 ) -> None:
+    from mining.distributed import run_facts
+
     out = result.out_dir
     assert out is not None
     result.files.append("run.json")
@@ -378,6 +384,7 @@ def _write_run_json(
         "settings": settings.model_dump(mode="json"),
         "counts": result.counts,
         "timings_seconds": result.timings,
+        "scale": run_facts(settings),
         "files": result.files,
     }
     (out / "run.json").write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")

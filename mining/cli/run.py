@@ -79,6 +79,12 @@ def run_command(
         "--strict", help="Exit with code 1 if any record is rejected.")] = False,
     embedder: EmbedderOpt = None,
     reducer: ReducerOpt = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=0, help="Run the per-message work on a local Dask cluster of N worker "
+        "processes (needs the 'scale' extra; README 'Scaling out').")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", help="Run it on an existing Dask scheduler instead, e.g. "
+        "tcp://scheduler:8786.")] = None,
 ) -> None:
     """Transcripts in, journey map out: ingest, tag, report, and write OUT/ with report.html.
 
@@ -89,7 +95,8 @@ def run_command(
     settings = build_settings(config, column_map=column_map, timezone=timezone,
                               agent_domains=agent_domain, agent_addresses=agent_address,
                               no_redact=no_redact, taxonomy=taxonomy, embedder=embedder,
-                              reducer=reducer)
+                              reducer=reducer,
+                              scale={"workers": workers, "cluster": cluster})
     report = _run(inputs, out, settings, events=events, outcomes=outcomes, model=model,
                   strict=strict)
     typer.echo(str(report))

@@ -106,7 +106,13 @@ def check_taxonomy(model: Any, name: str, current: Any, ctx: TagContext) -> Any:
 
 def load_or_fit(ctx: TagContext, cls: Any, name: str, taxonomy_file: Any,
                 **params: Any) -> Any:
-    """Load ``cls`` from ``model_dir/name`` (checking its taxonomy) or build and fit it."""
+    """Load ``cls`` from ``model_dir/name`` (checking its taxonomy) or build and fit it.
+
+    A model already in ``ctx.models[name]`` is used as it is (``mining.distributed`` fits once
+    and wraps it so that its ``transform`` runs on the workers).
+    """
+    if name in ctx.models:
+        return ctx.models[name]
     folder = ctx.saved(name)
     if folder is not None:
         return check_taxonomy(cls.load(folder), name, taxonomy_file, ctx)

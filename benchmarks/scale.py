@@ -1,0 +1,193 @@
+"""End-to-end scale: `journeymine run` on N messages with >= 90% distinct texts, in a fresh process.
+
+For each N the corpus is written by ``benchmarks/scale_corpus.py`` (the sample generator with more
+variety), then ``python cli.py run messages.jsonl --events ... --outcomes ... -o OUT`` runs in a
+child process with an empty embedding cache (``$JOURNEYMINE_CACHE`` a new folder; the int8 ONNX
+model, built once per machine, is linked in and its one-time build is timed on its own). Recorded:
+wall time, the child's peak RSS (``os.wait4``) and the peak summed RSS of the child and its
+children (sampled every 0.5 s with psutil: Dask workers are separate processes), per-stage seconds
+from ``run.json``, messages/s and the machine's load average.
+
+Usage::
+
+    nice -n 10 .venv/bin/python benchmarks/scale.py 10000 30000 [--workers 2] [--backend torch]
+
+Results are merged into benchmarks/results/scale.json (one entry per N, workers and backend) and
+benchmarks/results/scale.md is rewritten from it, with the growth of each stage's time with N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scale_corpus import write_corpus  # noqa: E402
+
+
+def _env(cache: Path) -> dict[str, str]:
+    env = dict(os.environ, JOURNEYMINE_CACHE=str(cache), PYTHONPATH=str(ROOT),
+               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    return env
+
+
+def ensure_onnx_model(backend: str) -> float | None:
+    """Build the int8 ONNX model in the user cache if needed; return the seconds it took."""
+    if backend == "torch":
+        return None
+    code = ("import time; t=time.perf_counter(); from mining.embed import get_embedder; "
+            "e=get_embedder('all-MiniLM-L6-v2', 'auto'); print(time.perf_counter()-t, "
+            "getattr(e, 'path', ''))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    secs, _, _path = out.stdout.strip().partition(" ")
+    return float(secs)
+
+
+def _user_models() -> Path:
+    env = os.environ.get("JOURNEYMINE_CACHE")
+    return (Path(env).expanduser() if env else Path.home() / ".cache" / "journeymine") / "models"
+
+
+def run_child(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, float, float, int]:
+    """Run ``cmd``; return wall seconds, peak RSS of the child (MB), peak tree RSS (MB), rc."""
+    import psutil
+
+    t0 = time.perf_counter()
+    with open(log, "wb") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        tree_peak = 0
+        ps = psutil.Process(proc.pid)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            try:
+                procs = [ps, *ps.children(recursive=True)]
+                tree_peak = max(tree_peak, sum(p.memory_info().rss for p in procs))
+            except psutil.Error:
+                pass
+            time.sleep(0.5)
+    wall = time.perf_counter() - t0
+    proc.returncode = rc = os.waitstatus_to_exitcode(status)
+    if rc != 0:
+        print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
+    return wall, usage.ru_maxrss / 1024, tree_peak / 2**20, rc
+
+
+def measure(n: int, workers: int, backend: str, seed: int) -> dict:
+    """Build the corpus of ``n`` messages and time one cold ``journeymine run`` over it."""
+    with tempfile.TemporaryDirectory(prefix="jm-scale-") as tmp:
+        tmp = Path(tmp)
+        stats = write_corpus(tmp / "corpus", n, seed)
+        cache = tmp / "cache"
+        cache.mkdir()
+        if _user_models().is_dir():
+            (cache / "models").symlink_to(_user_models())
+        out = tmp / "out"
+        cmd = [sys.executable, str(ROOT / "cli.py"), "run", str(tmp / "corpus" / "messages.jsonl"),
+               "--events", str(tmp / "corpus" / "events.csv"),
+               "--outcomes", str(tmp / "corpus" / "outcomes.csv"), "-o", str(out)]
+        if backend != "auto":
+            (tmp / "settings.toml").write_text(f'[embed]\nbackend = "{backend}"\n')
+            cmd += ["--config", str(tmp / "settings.toml")]
+        if workers:
+            cmd += ["--workers", str(workers)]
+        load_before = os.getloadavg()[0]
+        wall, child_mb, tree_mb, rc = run_child(cmd, _env(cache), tmp / "stderr.log")
+        doc = json.loads((out / "run.json").read_text()) if (out / "run.json").is_file() else {}
+    return {
+        "n_requested": n, "corpus": stats, "workers": workers, "backend": backend,
+        "returncode": rc, "wall_s": round(wall, 1), "peak_rss_child_mb": round(child_mb),
+        "peak_rss_tree_mb": round(tree_mb),
+        "messages_per_s": round(stats["messages"] / wall, 1),
+        "timings_seconds": doc.get("timings_seconds", {}),
+        "run_json_scale": doc.get("scale", {}),
+        "counts": {k: v for k, v in doc.get("counts", {}).items() if not k.startswith("stage_")},
+        "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+        "cpus": os.cpu_count(),
+        "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def _key(r: dict) -> str:
+    return f"n={r['n_requested']} workers={r['workers']} backend={r['backend']}"
+
+
+def _growth(entries: list[dict], stage: str) -> str:
+    """Exponent b of t ~ N^b between the smallest and largest N (single process, same backend)."""
+    pts = sorted((e["corpus"]["messages"], e["timings_seconds"].get(stage)) for e in entries
+                 if e["timings_seconds"].get(stage))
+    if len(pts) < 2 or pts[0][0] == pts[-1][0]:
+        return ""
+    (n1, t1), (n2, t2) = pts[0], pts[-1]
+    return f"{math.log(t2 / t1) / math.log(n2 / n1):.2f}" if t1 > 0 and t2 > 0 else ""
+
+
+def write_markdown(results: dict) -> str:
+    """Render scale.json as a table per run plus the per-stage growth exponents."""
+    runs = sorted(results.values(), key=lambda r: (r["backend"], r["workers"], r["n_requested"]))
+    stages = sorted({s for r in runs for s in r["timings_seconds"]},
+                    key=lambda s: (s == "total", s))
+    head = ["run", "messages", "distinct", "wall s", "msg/s", "peak RSS MB (child / tree)",
+            "load 1m"]
+    md = ["# Scale: `journeymine run` end to end", "",
+          "Command: `nice -n 10 python benchmarks/scale.py N ...` (corpus from "
+          "`benchmarks/scale_corpus.py`; fresh process, empty embedding cache; 2 shared cores, "
+          "so the load average is given).", "",
+          "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in runs:
+        c = r["corpus"]
+        md.append(f"| {_key(r)} | {c['messages']:,} | {c['distinct_share']:.1%} | {r['wall_s']} | "
+                  f"{r['messages_per_s']} | {r['peak_rss_child_mb']:,} / "
+                  f"{r['peak_rss_tree_mb']:,} | {r['load_avg_1m'][0]}-{r['load_avg_1m'][1]} |")
+    md += ["", "Seconds per stage (run.json `timings_seconds`):", "",
+           "| stage | " + " | ".join(_key(r) for r in runs) + " |",
+           "|---|" + "---|" * len(runs)]
+    for s in stages:
+        md.append(f"| {s} | " + " | ".join(str(r["timings_seconds"].get(s, "")) for r in runs)
+                  + " |")
+    single = [r for r in runs if r["workers"] == 0 and r["backend"] == "auto"]
+    if len(single) >= 2:
+        md += ["", "Growth of each stage with N (exponent b in t ~ N^b between the smallest and "
+               "largest N, single process): " + ", ".join(
+                   f"{s} {_growth(single, s)}" for s in stages if _growth(single, s)) + "."]
+    return "\n".join(md) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", type=int, nargs="+")
+    ap.add_argument("--workers", type=int, default=0, help="0: single process; K: local Dask")
+    ap.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"))
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / "scale.json"
+    results = json.loads(path.read_text()) if path.is_file() else {}
+    build = ensure_onnx_model(args.backend)
+    if build is not None:
+        results["_onnx_model"] = {"first_use_s_this_time": round(build, 1),
+                                  "note": "0-2 s when the model was already built"}
+    for n in args.n:
+        r = measure(n, args.workers, args.backend, args.seed)
+        results[_key(r)] = r
+        print(json.dumps(r, indent=1), flush=True)
+        path.write_text(json.dumps(results, indent=1) + "\n")
+        (RESULTS / "scale.md").write_text(write_markdown(
+            {k: v for k, v in results.items() if not k.startswith("_")}))
+    print((RESULTS / "scale.md").read_text())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""mining.distributed: the tagging steps on a local Dask cluster give the single-process tags."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from _handmade import write_mini_corpus
+
+from mining.config import Settings
+from mining.errors import ConfigError
+
+pytest.importorskip("dask.distributed")
+
+
+def _fast(**scale) -> Settings:
+    settings = Settings()
+    settings.embed.model = "hash"
+    settings.themes.reducer = "pca"
+    for key, value in scale.items():
+        setattr(settings.scale, key, value)
+    return settings
+
+
+def test_distributed_journey_blocks_keep_journeys_whole():
+    from mining.distributed import journey_blocks
+
+    ids = ["a"] * 5 + ["b"] * 1 + ["c"] * 7 + ["d"] * 2 + ["e"] * 3
+    frame = pd.DataFrame({"journey_id": ids})
+    for n_blocks in (1, 2, 3, 4, 10, 40):
+        blocks = journey_blocks(frame, n_blocks)
+        assert 1 <= len(blocks) <= min(n_blocks, 5)
+        assert [i for b in blocks for i in range(b.start, b.stop)] == list(range(len(ids)))
+        seen = [set(ids[b]) for b in blocks]
+        assert all(not (x & y) for k, x in enumerate(seen) for y in seen[k + 1:])
+    assert journey_blocks(frame.iloc[:0], 4) == []
+
+
+def test_distributed_unreachable_scheduler_is_e222():
+    from mining.distributed import connect
+
+    settings = _fast(cluster="tcp://127.0.0.1:9", connect_timeout=2)
+    with pytest.raises(ConfigError, match="E222"):
+        connect(settings)
+
+
+def test_distributed_local_cluster_equals_single_process(tmp_path, hash_detector):
+    """Two worker processes on localhost: same tags, themes and stages as one process."""
+    import mining
+    from mining.pipeline import run
+    from mining.tagging import tag
+
+    data = write_mini_corpus(tmp_path / "data", n_journeys=40)
+    corpus = mining.load_corpus([data["chats"]], outcomes=data["outcomes"],
+                                events=data["events"])
+    models = tmp_path / "model"
+    hash_detector.save(models / "objections")  # fitted once per session, loaded by both runs
+    single = tag(corpus, settings=_fast(), model_dir=models, progress=False)
+    dask = run(corpus, tmp_path / "out", settings=_fast(workers=2, partitions_per_worker=3),
+               model_dir=models, progress=False)
+    pd.testing.assert_frame_equal(dask.tags.reset_index(drop=True),
+                                  single.tags.reset_index(drop=True))
+    pd.testing.assert_frame_equal(dask.themes, single.themes)
+    pd.testing.assert_frame_equal(dask.tag_result.units, single.units)
+    assert len(single.tags) > 300 and single.tags["stage"].nunique() > 1
+    doc = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert doc["scale"]["workers"] == 2 and doc["scale"]["peak_rss_mb"] > 0
+    assert doc["scale"]["embed_backend"] is None or isinstance(doc["scale"]["embed_backend"], str)
+    assert "tag.dask_setup" in doc["timings_seconds"]
+    assert np.isfinite(doc["timings_seconds"]["tag.embed_units"])
