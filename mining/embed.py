@@ -37,7 +37,6 @@ import json
 import logging
 import os
 import re
-import sys
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -52,6 +51,7 @@ log = logging.getLogger("mining.embed")
 
 if TYPE_CHECKING:
     from mining.config import EmbedSettings, Settings
+    from mining.progress import Progress
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -332,10 +332,6 @@ def _on_backend(base: Embedder, backend: str, cache_dir: str | Path | None,
 # --------------------------------------------------------------------------- embed_texts
 
 
-def _progress_on(progress: bool) -> bool:
-    return bool(progress) and sys.stderr.isatty()
-
-
 def embed_texts(
     texts: Sequence[str],
     *,
@@ -343,7 +339,7 @@ def embed_texts(
     settings: Settings | EmbedSettings | None = None,
     cache_dir: str | Path | None = None,
     batch_size: int | None = None,
-    progress: bool = True,
+    progress: bool | Progress = True,
     cache: bool | None = None,
 ) -> np.ndarray:
     """Embed texts: identical texts once, cached vectors reused, new ones in length-sorted batches.
@@ -355,7 +351,8 @@ def embed_texts(
         settings: ``Settings`` or ``EmbedSettings`` supplying model, batch size and cache folder.
         cache_dir: Cache root; None uses ``settings.cache_dir``, else :func:`default_cache_dir`.
         batch_size: Texts per model batch; None uses ``settings.batch_size`` (64).
-        progress: Show a progress bar on stderr (only when stderr is a terminal).
+        progress: Show progress on stderr (a bool, or the run's ``mining.progress.Progress``):
+            a bar on a terminal, else a log line at most every 30 s.
         cache: Read and write the on-disk cache; None uses ``settings.use_cache`` (True).
 
     Returns:
@@ -408,40 +405,34 @@ def embed_texts(
     return vectors[inverse]
 
 
-def _encode_sorted(emb: Embedder, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
-    """Encode longest-first in chunks of a few batches; return rows in the input order."""
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    chunk = batch_size * 8
-    parts = []
+def _encode_sorted(emb: Embedder, texts: list[str], batch_size: int,
+                   progress: bool | Progress) -> np.ndarray:
+    """Encode longest-first in chunks of a few batches; return rows in the input order.
+
+    Progress goes through :mod:`mining.progress`: a bar on a terminal, a log line at most every
+    30 s otherwise (counts, rate, time left; never text).
+    """
     import inspect
 
+    from mining.progress import Progress
+
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    chunk = batch_size * 8
     params = inspect.signature(emb.encode).parameters
     takes_bs = "batch_size" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
     kwargs = {"batch_size": batch_size} if takes_bs else {}
-    bar = None
-    if _progress_on(progress):
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        bar = Progress("[progress.description]{task.description}", BarColumn(),
-                       MofNCompleteColumn(), TimeRemainingColumn(),
-                       console=Console(stderr=True), transient=True)
-        bar.start()
-        task = bar.add_task(f"Embedding ({emb.name})", total=len(texts))
     chunks = [[texts[i] for i in order[lo:lo + chunk]] for lo in range(0, len(order), chunk)]
-    try:
+    backend = getattr(emb, "backend", None)
+    what = f"Embedding {len(texts):,} texts ({emb.name}{', ' + backend if backend else ''})"
+    with Progress.coerce(progress).task(what, total=len(texts)) as task:
         if hasattr(emb, "encode_many"):  # e.g. mining.distributed: chunks run on Dask workers
-            advance = (lambda n: bar.advance(task, n)) if bar is not None else None
             parts = [np.asarray(p, dtype=np.float32)
-                     for p in emb.encode_many(chunks, batch_size, advance=advance)]
+                     for p in emb.encode_many(chunks, batch_size, advance=task.advance)]
         else:
+            parts = []
             for batch in chunks:
                 parts.append(np.asarray(emb.encode(batch, **kwargs), dtype=np.float32))
-                if bar is not None:
-                    bar.advance(task, len(batch))
-    finally:
-        if bar is not None:
-            bar.stop()
+                task.advance(len(batch))
     out = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
     out[np.asarray(order)] = np.concatenate(parts)
     return out

@@ -87,3 +87,21 @@ def test_io_writers_unknown_format_and_bom(tmp_path):
     p = write_table(pd.DataFrame({"a": ["é"]}), tmp_path / "b.csv", bom=True, side_file=False)
     assert p.read_bytes().startswith(b"\xef\xbb\xbf")
     assert not meta_path(p).exists()
+
+
+def test_io_writers_csv_in_pieces_is_the_same_file(tmp_path, monkeypatch):
+    """Issue 14: large tables are written a piece at a time; the bytes do not change."""
+    import pandas as pd
+
+    from mining.io import writers
+
+    df = pd.DataFrame({"id": [f"m{i}" for i in range(10)], "text": ["=SUM(A1)", "ok"] * 5,
+                       "n": range(10),
+                       "ts": pd.to_datetime(["2026-03-01T10:00:00Z"] * 9 + [None], utc=True)})
+    writers.write_table(df, tmp_path / "one.csv", bom=True, side_file=False)
+    monkeypatch.setattr(writers, "CSV_CHUNK_ROWS", 3)
+    writers.write_table(df, tmp_path / "pieces.csv", bom=True, side_file=False)
+    writers.write_table(df.iloc[:0], tmp_path / "empty.csv", side_file=False)
+    assert (tmp_path / "pieces.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    assert (tmp_path / "one.csv").read_bytes().startswith(b"\xef\xbb\xbfid,text,n,ts\n")
+    assert (tmp_path / "empty.csv").read_text() == "id,text,n,ts\n"

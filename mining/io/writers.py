@@ -73,6 +73,18 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Rows per piece when writing CSV: a large table is made spreadsheet-safe and written a piece at
+#: a time, so no full copy of it is held (issue 14).
+CSV_CHUNK_ROWS = 50_000
+
+
+def _write_csv(df: pd.DataFrame, path: Path, bom: bool) -> None:
+    with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+        for lo in range(0, max(len(df), 1), CSV_CHUNK_ROWS):
+            part = csv_safe(_iso_dates(df.iloc[lo:lo + CSV_CHUNK_ROWS]))
+            part.to_csv(fh, index=False, header=lo == 0, lineterminator="\n")
+
+
 def _cell_for_csv(value: Any) -> Any:
     if isinstance(value, (list, tuple, dict)):
         value = json.dumps(value, ensure_ascii=False, default=str)
@@ -126,8 +138,7 @@ def write_table(
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        csv_safe(_iso_dates(df)).to_csv(p, index=False, encoding="utf-8-sig" if bom else "utf-8",
-                                        lineterminator="\n")
+        _write_csv(df, p, bom)
     elif fmt == "parquet":
         _for_parquet(df).to_parquet(p, index=False)
     elif fmt == "jsonl":

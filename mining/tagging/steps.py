@@ -47,7 +47,7 @@ def embed_units(ctx: TagContext) -> TagContext:
     units, journeys = ctx.units, ctx.journeys
     assert units is not None and journeys is not None
     ctx.unit_vectors = embed_texts(units["text"].tolist(), model=ctx.embedder,
-                                   settings=ctx.settings, progress=bool(ctx.progress))
+                                   settings=ctx.settings, progress=ctx.progress)
     dim = ctx.unit_vectors.shape[1] if len(ctx.unit_vectors) else 1
     ctx.message_vectors = message_vectors(units, ctx.unit_vectors, ctx.message_ids, dim)
     roles = journeys.set_index("message_id")["role"].astype("string")
