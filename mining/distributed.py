@@ -124,8 +124,9 @@ class DistributedEmbedder:
         """
         from dask.distributed import as_completed
 
+        # (not batch_size=: Client.map has a parameter of that name)
         futures = self.client.map(_encode_on_worker, chunks, spec=self.spec,
-                                  batch_size=batch_size, pure=False)
+                                  model_batch=batch_size, pure=False)
         order = {f.key: i for i, f in enumerate(futures)}
         out: list[Any] = [None] * len(chunks)
         for fut in as_completed(futures):
@@ -145,9 +146,9 @@ def _worker_embedder(spec: Any) -> Any:
     return spec
 
 
-def _encode_on_worker(texts: list[str], spec: Any, batch_size: int) -> np.ndarray:
+def _encode_on_worker(texts: list[str], spec: Any, model_batch: int) -> np.ndarray:
     """Embed texts with the worker's embedder (created once per worker process)."""
-    return np.asarray(_worker_embedder(spec).encode(texts, batch_size=batch_size),
+    return np.asarray(_worker_embedder(spec).encode(texts, batch_size=model_batch),
                       dtype=np.float32)
 
 
