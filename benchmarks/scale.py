@@ -162,7 +162,55 @@ def write_markdown(results: dict) -> str:
         md += ["", "Growth of each stage with N (exponent b in t ~ N^b between the smallest and "
                "largest N, single process): " + ", ".join(
                    f"{s} {_growth(single, s)}" for s in stages if _growth(single, s)) + "."]
+    md += estimate_1m(runs)
     return "\n".join(md) + "\n"
+
+
+#: Steps that run on the workers with --workers/--cluster (mining.distributed); the rest run on
+#: the client.
+ON_WORKERS = ("tag.segment_units", "tag.embed_units", "tag.detect_objections", "tag.tag_stages")
+
+
+def estimate_1m(runs: list[dict], target: int = 1_000_000) -> list[str]:
+    """Extrapolate each stage to ``target`` messages and divide the worker steps by N workers.
+
+    Each stage's time grows as N^b (b measured between the smallest and largest single-process
+    run; 1 when only one size was run); steps in :data:`ON_WORKERS` are divided by the number of
+    worker cores times the measured 2-vs-1-worker efficiency (1 when not measured).
+    """
+    single = [r for r in runs if r["workers"] == 0 and r["backend"] == "auto"]
+    if not single:
+        return []
+    base = max(single, key=lambda r: r["corpus"]["messages"])
+    n0 = base["corpus"]["messages"]
+    eff = 1.0
+    pair = {r["workers"]: r for r in runs if r["workers"] in (1, 2)
+            and r["corpus"]["messages"] == n0}
+    if 1 in pair and 2 in pair:
+        eff = pair[1]["wall_s"] / pair[2]["wall_s"] / 2
+    lines = ["", f"## Estimate for {target:,} messages", "",
+             f"From the {n0:,}-message single-process run, each stage scaled by (N/{n0:,})^b "
+             f"(b above; 1 where unmeasured); worker steps ({', '.join(ON_WORKERS)}) divided by "
+             f"the number of worker cores x {eff:.2f} (2-vs-1 worker efficiency measured here, "
+             f"1 if not measured). Assumes cores like these and an idle machine only if the "
+             f"measurement was idle (see load).", "",
+             "| workers | worker steps h | client steps h | total h |", "|---|---|---|---|"]
+    stages = {k: v for k, v in base["timings_seconds"].items()
+              if k.startswith("tag.") or k in ("ingest", "reports", "write")}
+    scaled = {}
+    for k, v in stages.items():
+        b = _growth(single, k)
+        scaled[k] = v * (target / n0) ** (float(b) if b else 1.0)
+    work = sum(v for k, v in scaled.items() if k in ON_WORKERS)
+    client = sum(v for k, v in scaled.items() if k not in ON_WORKERS)
+    for w in (1, 8, 32):
+        wt = work / (w * eff if w > 1 else 1)
+        total = (wt + client) / 3600
+        lines.append(f"| {w} | {wt / 3600:.1f} | {client / 3600:.1f} | {total:.1f} |")
+    top = max((k for k in scaled if k not in ON_WORKERS), key=scaled.get)
+    lines += ["", f"The client steps bound the total: the largest is `{top}` "
+              f"(~{scaled[top] / 3600:.1f} h at {target:,})."]
+    return lines
 
 
 def main() -> None:
