@@ -66,6 +66,7 @@ def connect(settings: Settings) -> tuple[Any, Any]:
 
         src = str(Path(mining.__file__).resolve().parent.parent)
         path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
+        logging.getLogger("distributed").setLevel(logging.ERROR)  # its start/stop chatter
         cluster = LocalCluster(n_workers=sc.workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None,
                                env={"PYTHONPATH": path}, silence_logs=logging.ERROR)
@@ -77,6 +78,27 @@ def connect(settings: Settings) -> tuple[Any, Any]:
 
 def _n_workers(client: Any) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
+
+
+def gather_in_order(futures: list[Any], progress: Any, what: str) -> list[Any]:
+    """Results of ``futures`` in their order, counting finished blocks in ``progress``.
+
+    Args:
+        futures: Submitted tasks.
+        progress: A ``mining.progress.Progress`` (or bool).
+        what: What the blocks are, for the progress display (no message text).
+    """
+    from dask.distributed import as_completed
+
+    from mining.progress import Progress
+
+    order = {f.key: i for i, f in enumerate(futures)}
+    out: list[Any] = [None] * len(futures)
+    with Progress.coerce(progress).task(what, total=len(futures)) as task:
+        for fut in as_completed(futures):
+            out[order[fut.key]] = fut.result()
+            task.advance(1)
+    return out
 
 
 # --------------------------------------------------------------------------- embedding
@@ -190,13 +212,16 @@ class DistributedModel:
         by_journey: Split ``transform(journeys, vectors)`` into blocks of whole journeys (stage
             tagger); otherwise split ``transform(texts, vectors)`` by rows (objection detector).
         n_blocks: Number of blocks.
+        progress: ``mining.progress.Progress`` counting finished blocks.
     """
 
-    def __init__(self, model: Any, client: Any, by_journey: bool, n_blocks: int) -> None:
+    def __init__(self, model: Any, client: Any, by_journey: bool, n_blocks: int,
+                 progress: Any = False) -> None:
         self.model = model
         self.client = client
         self.by_journey = by_journey
         self.n_blocks = n_blocks
+        self.progress = progress
         self._shipped: Any = None
 
     def __getattr__(self, name: str) -> Any:
@@ -219,7 +244,8 @@ class DistributedModel:
                      for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
         futures = self.client.map(_transform_on_worker, [p[0] for p in parts],
                                   [p[1] for p in parts], model=self._shipped, pure=False)
-        out = pd.concat(self.client.gather(futures))
+        what = f"{type(self.model).__name__} on the workers ({len(parts)} blocks)"
+        out = pd.concat(gather_in_order(futures, self.progress, what))
         return out if self.by_journey else out.reset_index(drop=True)
 
 
@@ -251,7 +277,9 @@ def make_segment_step(client: Any, n_blocks: int) -> Any:
             return ctx
         futures = client.map(_segment_block, blocks, nlp_name=ctx.settings.embed.spacy_model,
                              pure=False)
-        ctx.units = conform(pd.concat(client.gather(futures), ignore_index=True), "units")
+        parts = gather_in_order(futures, ctx.progress,
+                                f"Segmenting on the workers ({len(blocks)} blocks)")
+        ctx.units = conform(pd.concat(parts, ignore_index=True), "units")
         return ctx
 
     return segment_units
@@ -268,8 +296,8 @@ def prepare(ctx: TagContext, client: Any, local: bool) -> TagContext:
     det = load_or_fit(ctx, ObjectionDetector, "objections", ctx.taxonomy.objections,
                       threshold=ctx.settings.tagging.objection_threshold)
     stager = load_or_fit(ctx, StageTagger, "stages", ctx.taxonomy.stages)
-    ctx.models["objections"] = DistributedModel(det, client, False, n_blocks)
-    ctx.models["stages"] = DistributedModel(stager, client, True, n_blocks)
+    ctx.models["objections"] = DistributedModel(det, client, False, n_blocks, ctx.progress)
+    ctx.models["stages"] = DistributedModel(stager, client, True, n_blocks, ctx.progress)
     return ctx
 
 
