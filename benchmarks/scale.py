@@ -59,8 +59,13 @@ def _user_models() -> Path:
     return (Path(env).expanduser() if env else Path.home() / ".cache" / "journeymine") / "models"
 
 
-def run_child(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, float, float, int]:
-    """Run ``cmd``; return wall seconds, peak RSS of the child (MB), peak tree RSS (MB), rc."""
+def run_child(cmd: list[str], env: dict[str, str],
+              log: Path) -> tuple[float, float, float, int, float]:
+    """Run ``cmd``; return wall s, peak RSS of the child (MB), peak tree RSS (MB), rc, CPU s.
+
+    CPU seconds (user + system of the child and the processes it waited for) do not depend on
+    how busy the shared machine was, unlike wall time.
+    """
     import psutil
 
     t0 = time.perf_counter()
@@ -82,7 +87,7 @@ def run_child(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, fl
     proc.returncode = rc = os.waitstatus_to_exitcode(status)
     if rc != 0:
         print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
-    return wall, usage.ru_maxrss / 1024, tree_peak / 2**20, rc
+    return wall, usage.ru_maxrss / 1024, tree_peak / 2**20, rc, usage.ru_utime + usage.ru_stime
 
 
 def measure(n: int, workers: int, backend: str, seed: int) -> dict:
@@ -104,11 +109,12 @@ def measure(n: int, workers: int, backend: str, seed: int) -> dict:
         if workers:
             cmd += ["--workers", str(workers)]
         load_before = os.getloadavg()[0]
-        wall, child_mb, tree_mb, rc = run_child(cmd, _env(cache), tmp / "stderr.log")
+        wall, child_mb, tree_mb, rc, cpu = run_child(cmd, _env(cache), tmp / "stderr.log")
         doc = json.loads((out / "run.json").read_text()) if (out / "run.json").is_file() else {}
     return {
         "n_requested": n, "corpus": stats, "workers": workers, "backend": backend,
-        "returncode": rc, "wall_s": round(wall, 1), "peak_rss_child_mb": round(child_mb),
+        "returncode": rc, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+        "peak_rss_child_mb": round(child_mb),
         "peak_rss_tree_mb": round(tree_mb),
         "messages_per_s": round(stats["messages"] / wall, 1),
         "timings_seconds": doc.get("timings_seconds", {}),
@@ -157,6 +163,12 @@ def write_markdown(results: dict) -> str:
     for s in stages:
         md.append(f"| {s} | " + " | ".join(str(r["timings_seconds"].get(s, "")) for r in runs)
                   + " |")
+    for n in sorted({r["n_requested"] for r in runs}):
+        got = {r["workers"]: r for r in runs if r["n_requested"] == n and r["backend"] == "auto"}
+        if 1 in got and 2 in got:
+            md += ["", f"Local Dask workers at N = {n:,}: 2 workers took "
+                   f"{got[2]['wall_s']} s, 1 worker {got[1]['wall_s']} s: ratio "
+                   f"**{got[1]['wall_s'] / got[2]['wall_s']:.2f}x** (2 is ideal on 2 cores)."]
     single = [r for r in runs if r["workers"] == 0 and r["backend"] == "auto"]
     if len(single) >= 2:
         md += ["", "Growth of each stage with N (exponent b in t ~ N^b between the smallest and "
@@ -184,10 +196,13 @@ def estimate_1m(runs: list[dict], target: int = 1_000_000) -> list[str]:
     base = max(single, key=lambda r: r["corpus"]["messages"])
     n0 = base["corpus"]["messages"]
     eff = 1.0
-    pair = {r["workers"]: r for r in runs if r["workers"] in (1, 2)
-            and r["corpus"]["messages"] == n0}
-    if 1 in pair and 2 in pair:
-        eff = pair[1]["wall_s"] / pair[2]["wall_s"] / 2
+    by_n: dict[int, dict[int, dict]] = {}
+    for r in runs:
+        if r["workers"] in (1, 2):
+            by_n.setdefault(r["n_requested"], {})[r["workers"]] = r
+    pairs = [v for _, v in sorted(by_n.items()) if 1 in v and 2 in v]
+    if pairs:  # the largest N measured with both 1 and 2 workers
+        eff = pairs[-1][1]["wall_s"] / pairs[-1][2]["wall_s"] / 2
     lines = ["", f"## Estimate for {target:,} messages", "",
              f"From the {n0:,}-message single-process run, each stage scaled by (N/{n0:,})^b "
              f"(b above; 1 where unmeasured); worker steps ({', '.join(ON_WORKERS)}) divided by "
