@@ -163,6 +163,13 @@ def write_markdown(results: dict) -> str:
     for s in stages:
         md.append(f"| {s} | " + " | ".join(str(r["timings_seconds"].get(s, "")) for r in runs)
                   + " |")
+    md.append("")
+    for r in runs:
+        steps = {k: v for k, v in r["timings_seconds"].items() if k.startswith("tag.")}
+        top = sorted(steps, key=steps.get, reverse=True)[:3]
+        md.append(f"- {_key(r)}: largest steps " + ", ".join(
+            f"`{k[4:]}` {steps[k] / r['timings_seconds'].get('total', 1):.0%}" for k in top)
+            + (f"; CPU {r['cpu_s']} s" if "cpu_s" in r else "") + ".")
     for n in sorted({r["n_requested"] for r in runs}):
         got = {r["workers"]: r for r in runs if r["n_requested"] == n and r["backend"] == "auto"}
         if 1 in got and 2 in got:
@@ -207,8 +214,8 @@ def estimate_1m(runs: list[dict], target: int = 1_000_000) -> list[str]:
              f"From the {n0:,}-message single-process run, each stage scaled by (N/{n0:,})^b "
              f"(b above; 1 where unmeasured); worker steps ({', '.join(ON_WORKERS)}) divided by "
              f"the number of worker cores x {eff:.2f} (2-vs-1 worker efficiency measured here, "
-             f"1 if not measured). Assumes cores like these and an idle machine only if the "
-             f"measurement was idle (see load).", "",
+             f"1 if not measured). Wall times measured on a shared machine (load average in the "
+             f"table above, against 2 cores) are upper bounds of what these cores do alone.", "",
              "| workers | worker steps h | client steps h | total h |", "|---|---|---|---|"]
     stages = {k: v for k, v in base["timings_seconds"].items()
               if k.startswith("tag.") or k in ("ingest", "reports", "write")}
