@@ -94,6 +94,13 @@ class Errors(metaclass=_WithCodes):
     E120 = "Field '{field}' value '{value}' is not a number."
     E121 = "Row has {got} fields but the header has {want}."
     E122 = "Conversation has no 'messages' array."
+    # issue 15 (reliability and privacy hardening): record rejects E123-E129, file errors E155-E159
+    E123 = "Record holds an escaped lone surrogate (such as \\ud800), which is not a character; fix the exporter or remove it."
+    E124 = "A quote opened on this line is never closed; this row is rejected and reading goes on with the next line."
+    E125 = "Field '{field}' holds {kind}, not text."
+    E126 = "Field '{field}' value '{value}' is outside the supported range of years 1900-2200."
+    E155 = "'{path}' is a symbolic link inside the output folder; journeymine never writes through links. Remove the link or choose another --out."
+    E156 = "'{path}' is not a complete journeymine run (run.json {detail}); the run that wrote it was interrupted or failed. Run it again."
     # e-mail record reject codes (E150-E169)
     E150 = "Message cannot be parsed as an e-mail: {detail}."
     E151 = "Message has no text body (no text/plain or text/html part{detail})."
@@ -164,6 +171,10 @@ class Errors(metaclass=_WithCodes):
     E703 = "'{path}' is not a tags table: missing column(s) {missing}."
     E704 = "Format '{fmt}' does not fit the {what} export. Choose one of: {choices}."
     E705 = "No messages left after validation ({count} input record(s) rejected); see {where}."
+    # issue 15 (atomic outputs, pseudonymous ids)
+    E740 = "The output folder '{path}' is inside an input folder; it would be read back as input on the next run. Choose an --out outside the inputs."
+    E741 = "Cannot move the finished outputs into '{path}': {detail}. The complete run is kept in '{tmp}'."
+    E742 = "Cannot read or create the pseudonymisation key '{path}': {detail}. Set JOURNEYMINE_CACHE to a writable folder."
 
 
 class Warnings(metaclass=_WithCodes):
@@ -171,5 +182,12 @@ class Warnings(metaclass=_WithCodes):
 
     W001 = "{count} input record(s) rejected; they are listed in the rejects table."
     W100 = "'{path}': {count} record(s) rejected."
+    # issue 15 (reliability and privacy hardening)
+    W101 = "{path}: skipped {count} hidden file(s) or folder(s) (names starting with '.'): {shown}"
+    W102 = "{path}: skipped {count} journeymine output folder(s) (they hold a run.json): {shown}"
+    W103 = "{path}: the file holds JSON null, no records."
+    W104 = "--map {field}={column}: this file has no column '{column}'; {fallback}."
     W200 = "The spaCy pipeline '{name}' is not installed; using the built-in blank English pipeline."
+    # issue 15: embedding cache integrity
+    W201 = "The embedding cache file '{path}' is damaged ({detail}); it was removed and its texts will be embedded again."
     W600 = "{unmatched} of {total} outcome rows name no journey in the tags, and {missing} of {journeys} journeys have no outcome (counted as not converted). Check that the outcomes belong to these tags."

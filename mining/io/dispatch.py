@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mining.errors import Errors, InputError
+from mining.errors import Errors, InputError, Warnings
 from mining.io.base import ReadResult
 from mining.io.fields import ALIASES
 from mining.io.records import EMAIL_SUFFIXES, read_records, table_format
@@ -59,10 +59,8 @@ def plan_inputs(
             else:
                 raise InputError(Errors.E101.format(path=p))
             continue
-        files = sorted(
-            f for f in p.rglob("*")
-            if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-        )
+        files, skipped_notes = folder_files(p)
+        notes.extend(skipped_notes)
         found = False
         skipped: list[str] = []
         if any(f.suffix.lower() == ".eml" for f in files):
@@ -94,6 +92,43 @@ def plan_inputs(
                 raise InputError(Errors.E101.format(path=p))
             plan.append((p, kind))
     return plan, notes
+
+
+def folder_files(folder: Path) -> tuple[list[Path], list[str]]:
+    """The files of an input folder, searched recursively, and notes on what was left out.
+
+    Hidden files and folders (names starting with ``.``) and journeymine output folders (a
+    ``run.json`` of a run inside, which would otherwise be read back as input) are skipped, each
+    kind with a note (W101, W102).
+    """
+    files: list[Path] = []
+    hidden: list[str] = []
+    outputs = sorted(
+        r.parent for r in folder.rglob("run.json") if r.is_file() and _is_run_json(r)
+    )
+    for f in sorted(folder.rglob("*")):
+        rel = f.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts):
+            if rel.name.startswith(".") and not any(x.startswith(".") for x in rel.parts[:-1]):
+                hidden.append(str(rel))  # name each hidden entry once, not its contents
+            continue
+        if f.is_file() and not any(o == f.parent or o in f.parents for o in outputs):
+            files.append(f)
+    notes = []
+    for code, names in ((Warnings.W101, hidden),
+                        (Warnings.W102, [str(o.relative_to(folder)) for o in outputs])):
+        if names:
+            shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+            notes.append(code.format(path=folder, count=len(names), shown=shown))
+    return files, notes
+
+
+def _is_run_json(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return b'"journeymine_run"' in fh.read(4096)
+    except OSError:
+        return False
 
 
 def _is_mbox_or_eml(path: Path) -> bool:
