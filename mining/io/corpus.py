@@ -334,7 +334,7 @@ def corpus_from_frames(
     """
     from mining.io.events import events_from_records
     from mining.io.outcomes import outcomes_from_records
-    from mining.io.records import Records
+    from mining.io.records import Records, record_problem
     from mining.io.tables import messages_from_records
 
     ingest = _ingest_settings(settings, {
@@ -350,7 +350,12 @@ def corpus_from_frames(
             continue
         records = Records(f"<{name}>", "dataframe", columns=[str(c) for c in frame.columns])
         rows = frame.rename(columns=str).to_dict("records")
-        records.items = [(str(i), rec) for i, rec in enumerate(rows, start=1)]
+        for i, rec in enumerate(rows, start=1):
+            problem = record_problem(rec)
+            if problem is None:
+                records.items.append((str(i), rec))
+            else:
+                records.rejects.append((records.path, str(i), *problem))
         res = build(records, ingest)
         res.fmt = "dataframe"
         results.append(res)

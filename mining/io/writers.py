@@ -35,6 +35,9 @@ FORMATS = ("csv", "parquet", "jsonl", "json")
 #: Characters that make a spreadsheet cell a formula (OWASP), plus line feed for good measure.
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
+#: Invisible characters a spreadsheet may skip before a formula trigger (BOM, zero-width, bidi).
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u200e\u200f\u2060\u202a\u202b\u202c\u202d\u202e\u00a0 "
+
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -48,7 +51,10 @@ def neutralise_cell(value: Any) -> Any:
         The value, with a leading ``'`` when it is a string that starts with a formula trigger
         and is not a plain number.
     """
-    if isinstance(value, str) and value.startswith(TRIGGERS) and not _NUMBER.fullmatch(value):
+    if not isinstance(value, str):
+        return value
+    bare = value.lstrip(_INVISIBLE)  # a BOM or zero-width space before "=" still makes a formula
+    if bare.startswith(TRIGGERS) and not _NUMBER.fullmatch(bare):
         return "'" + value
     return value
 
