@@ -26,7 +26,8 @@ class IngestSettings(_Section):
     agent_domains: list[str] = Field(default_factory=list)
     agent_addresses: list[str] = Field(default_factory=list)
     max_message_chars: int = Field(20_000, gt=0)  # longer messages are rejected (E1xx)
-    redact: bool = True
+    redact: bool = True  # also: e-mail/phone ids become keyed pseudonyms (cust-…)
+    pseudonym_map: bool = False  # write pseudonyms.csv (pseudonym -> original id) into the run
 
 
 class EmbedSettings(_Section):

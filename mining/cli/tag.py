@@ -46,6 +46,7 @@ def tag_command(
     """
     from mining.errors import Errors, InputError
     from mining.io.corpus import load_corpus
+    from mining.io.output_dir import abandon, begin, publish
     from mining.io.writers import write_table
     from mining.tagger import tag_corpus
 
@@ -60,13 +61,18 @@ def tag_command(
     result = tag_corpus(corpus, settings=settings, taxonomy_dir=taxonomy, model_dir=model,
                         progress=bool(STATE.get("progress", True)))
     meta = {"table": "tags", "inputs": [str(p) for p in inputs]}
+    stage = begin(out)  # written beside OUT, moved in only when complete
     try:
-        csv_path = write_table(result.tags, out / "tags.csv", "csv", meta)
-        write_table(result.tags, out / "tags.parquet", "parquet", side_file=False)
+        write_table(result.tags, stage / "tags.csv", "csv", meta)
+        write_table(result.tags, stage / "tags.parquet", "parquet", side_file=False)
         if len(result.themes):
-            write_table(result.themes, out / "themes.csv", "csv", {"table": "themes"})
+            write_table(result.themes, stage / "themes.csv", "csv", {"table": "themes"})
+        publish(stage, out)
     except OSError as err:
         raise InputError(Errors.E700.format(path=out, detail=err.strerror or err)) from None
+    finally:
+        abandon(stage)
+    csv_path = out / "tags.csv"
     if not STATE.get("quiet"):
         t = result.tags
         n_obj = int(t["is_objection"].fillna(False).astype(bool).sum())

@@ -386,8 +386,15 @@ def assemble(
     reject_frames = []
     for rid, res in enumerate(results):
         notes.extend(res.notes)
-        tables[res.kind].append(res.table.assign(_rid=rid))
-        reject_frames.append(res.rejects.assign(_rid=rid))
+        table, rejected = res.table, res.rejects
+        if ingest.redact:  # e-mail addresses and phones used as ids: keyed pseudonyms (cust-…)
+            from mining.text.pseudonyms import pseudonymize_frame
+            from mining.text.redact import redact
+
+            table = pseudonymize_frame(table)
+            rejected = rejected.assign(reason=rejected["reason"].map(redact, na_action="ignore"))
+        tables[res.kind].append(table.assign(_rid=rid))
+        reject_frames.append(rejected.assign(_rid=rid))
 
     msgs = pd.concat(tables["messages"], ignore_index=True) if tables["messages"] else None
     corpus_rejects: list[tuple[int, str, str, str, str]] = []
