@@ -46,12 +46,14 @@ def _run(
     strict: bool,
     embedder: str | None = None,
     reducer: str | None = None,
+    pseudonym_map: bool = False,
 ) -> Path:
     from mining.errors import Errors, RejectedDataError
     from mining.pipeline import run
 
     settings = settings_from_options(agent_domains=agent_domains, taxonomy=taxonomy,
                                      embedder=embedder, reducer=reducer, redact=redact)
+    settings.ingest.pseudonym_map = pseudonym_map
     result = run(
         [str(p) for p in inputs],
         out,
@@ -116,6 +118,11 @@ def run_command(
     ] = False,
     embedder: Annotated[str | None, _EMBEDDER] = None,
     reducer: Annotated[str | None, _REDUCER] = None,
+    pseudonym_map: Annotated[
+        bool,
+        typer.Option("--pseudonym-map", help="Also write OUT/pseudonyms.csv: each cust-… id "
+                     "with the e-mail address or phone it stands for (personal data)."),
+    ] = False,
 ) -> None:
     """Transcripts in, journey map out: ingest, tag, report, and write OUT/ with report.html.
 
@@ -134,6 +141,7 @@ def run_command(
         strict=strict,
         embedder=embedder,
         reducer=reducer,
+        pseudonym_map=pseudonym_map,
     )
     typer.echo(str(report))
 

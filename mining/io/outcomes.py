@@ -120,4 +120,10 @@ def read_outcomes(path: str | Path, settings: IngestSettings | None = None) -> R
     """
     from mining.config import IngestSettings
 
-    return outcomes_from_records(read_records(path), settings or IngestSettings())
+    settings = settings or IngestSettings()
+    res = outcomes_from_records(read_records(path), settings)
+    if settings.redact:  # the same keyed pseudonyms as the corpus, so they join the tags
+        from mining.text.pseudonyms import pseudonymize_frame
+
+        res.table = pseudonymize_frame(res.table)
+    return res
