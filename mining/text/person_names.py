@@ -14,7 +14,8 @@ shown (theme keywords, labels and examples, report quotes, report.html):
 4. **Uncommon capitalised words**: a word that is capitalised, not a common English word
    (``mining.text.wordlist``), not an acronym or a CamelCase brand and never written in lower
    case in the corpus is a name when it stands next to another such word ("Anika Ashworth"),
-   or when it is rare: in at most one text per 2,000 (corpora of 100 texts or more). Product and
+   or when it is rare: in at most one text per 1,000, or :data:`RARE_TEXTS` (corpora of 100
+   texts or more). Product and
    company names that matter to themes ("Xero", "NetSuite") are written by many customers; a
    person's name rarely leaves their own conversation.
 5. **NER**: PERSON entities of a trained spaCy English pipeline, when one is installed (none is by
@@ -91,7 +92,7 @@ def _vocab() -> frozenset[str]:
         words = common_words()
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    return frozenset(words | STOP_WORDS | NEVER_NAMES)
+    return frozenset(words | STOP_WORDS | NEVER_NAMES | set(_TITLES))
 
 
 def _name_like(word: str, vocab: frozenset[str], allow_common: bool = False) -> bool:
@@ -132,8 +133,8 @@ def corpus_names(texts: Sequence[str], low: Counter, known: Iterable[str] = (),
         low: How often each lowercased word is written in lower case in the corpus.
         known: Names already found (by ``mining.themes.names.find_names``).
         single_limit: A lone uncommon capitalised word is a name when it appears in at most this
-            many texts; default 1 per 2,000 texts (at least 1), and none below 100 texts, where
-            a product name is as rare as a person's.
+            many texts; default 1 per 1,000 texts (at least :data:`RARE_TEXTS`), and none below
+            100 texts, where a product name is as rare as a person's.
     """
     vocab = _vocab()
     names: set[str] = set()
@@ -153,7 +154,7 @@ def corpus_names(texts: Sequence[str], low: Counter, known: Iterable[str] = (),
                 names |= {m.group(1).lower(), m.group(2).lower()}
     n = len(texts)
     if single_limit is None:
-        single_limit = 0 if n < 100 else max(1, n // 2000)
+        single_limit = 0 if n < 100 else max(RARE_TEXTS, n // 1000)
     names |= {w for w in singles if len(w) >= 3 and doc_freq[w] <= single_limit}
     names |= {w for w in vocatives if doc_freq[w] <= max(RARE_TEXTS, n // 1000)}
     names |= ner_names(texts)

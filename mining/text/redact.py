@@ -193,6 +193,16 @@ def _sub_ibans(text: str, counts: Counter) -> str:
     return _IBAN.sub(repl, text)
 
 
+def _card_shaped(raw: str, digits: str, before: str) -> bool:
+    """Cards never follow "+" nor start with 0, and are grouped 4-4-4-4(-3) or 4-6-5 (Amex)."""
+    if before == "+" or digits[:1] == "0":
+        return False
+    groups = [len(g) for g in re.split(r"[ \-]", raw) if g]
+    if len(groups) == 1:
+        return True
+    return groups[:-1] == [4] * (len(groups) - 1) and 1 <= groups[-1] <= 4 or groups[:2] == [4, 6]
+
+
 def _sub_cards(text: str, counts: Counter) -> str:
     def repl(m: re.Match) -> str:
         raw = m.group(0)
@@ -200,6 +210,8 @@ def _sub_cards(text: str, counts: Counter) -> str:
             return raw  # the tail of an IBAN that failed its checksum: not a card
         digits = re.sub(r"\D", "", raw)
         seps = set(re.findall(r"[ \-]", raw))
+        if not _card_shaped(raw, digits, text[m.start() - 1:m.start()]):
+            return raw  # an international phone ("+86 138 …", "0049 30 …") that passes Luhn
         if 13 <= len(digits) <= 19 and len(seps) <= 1 and digits.strip("0") and _luhn_ok(digits):
             counts["<CARD>"] += 1
             return "<CARD>"
@@ -214,6 +226,8 @@ def _looks_like_phone(cand: str, before: str, after: str) -> bool:
         return False
     core = cand.strip()
     international = core.startswith("+") or core.startswith("00")
+    if core.startswith("00") and digits < 10:
+        return False  # "00" + country code + number is 10+ digits; "00123456" is an id
     if _DATE_LIKE.search(core):
         return False
     if "  " in core.replace("\t", " ") or re.search(r"[.\-/][.\-/ ]|[ ][.\-/]", core):
