@@ -94,12 +94,11 @@ class Errors(metaclass=_WithCodes):
     E120 = "Field '{field}' value '{value}' is not a number."
     E121 = "Row has {got} fields but the header has {want}."
     E122 = "Conversation has no 'messages' array."
-    # issue 15 (reliability and privacy hardening): record rejects E123-E129, file errors E155-E159
+    # issue 15 (reliability and privacy hardening): record rejects E123-E149, file errors E155-E159
     E123 = "Record holds an escaped lone surrogate (such as \\ud800), which is not a character; fix the exporter or remove it."
     E124 = "A quote opened on this line is never closed; this row is rejected and reading goes on with the next line."
     E125 = "Field '{field}' holds {kind}, not text."
     E126 = "Field '{field}' value '{value}' is outside the supported range of years 1900-2200."
-    E155 = "'{path}' is a symbolic link inside the output folder; journeymine never writes through links. Remove the link or choose another --out."
     E156 = "'{path}' is not a complete journeymine run (run.json {detail}); the run that wrote it was interrupted or failed. Run it again."
     # e-mail record reject codes (E150-E169)
     E150 = "Message cannot be parsed as an e-mail: {detail}."
@@ -172,7 +171,6 @@ class Errors(metaclass=_WithCodes):
     E704 = "Format '{fmt}' does not fit the {what} export. Choose one of: {choices}."
     E705 = "No messages left after validation ({count} input record(s) rejected); see {where}."
     # issue 15 (atomic outputs, pseudonymous ids)
-    E740 = "The output folder '{path}' is inside an input folder; it would be read back as input on the next run. Choose an --out outside the inputs."
     E741 = "Cannot move the finished outputs into '{path}': {detail}. The complete run is kept in '{tmp}'."
     E742 = "Cannot read or create the pseudonymisation key '{path}': {detail}. Set JOURNEYMINE_CACHE to a writable folder."
 

@@ -386,13 +386,7 @@ def assemble(
     reject_frames = []
     for rid, res in enumerate(results):
         notes.extend(res.notes)
-        table, rejected = res.table, res.rejects
-        if ingest.redact:  # e-mail addresses and phones used as ids: keyed pseudonyms (cust-…)
-            from mining.text.pseudonyms import pseudonymize_frame
-            from mining.text.redact import redact
-
-            table = pseudonymize_frame(table)
-            rejected = rejected.assign(reason=rejected["reason"].map(redact, na_action="ignore"))
+        table, rejected = _private(res, ingest.redact)
         tables[res.kind].append(table.assign(_rid=rid))
         reject_frames.append(rejected.assign(_rid=rid))
 
@@ -461,6 +455,17 @@ def assemble(
         bad = [r["source"] for r in rows if r["read"] != r["accepted"] + r["rejected"]]
         corpus.notes.append(f"counts do not reconcile for: {', '.join(bad)} (please report this)")
     return corpus
+
+
+def _private(res: ReadResult, redact: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A reader's table and rejects with e-mail/phone ids pseudonymised and reasons redacted."""
+    if not redact:
+        return res.table, res.rejects
+    from mining.text.pseudonyms import pseudonymize_frame
+    from mining.text.redact import redact as redact_text
+
+    reasons = res.rejects["reason"].map(redact_text, na_action="ignore")
+    return pseudonymize_frame(res.table), res.rejects.assign(reason=reasons)
 
 
 def _empty(table: str) -> pd.DataFrame:
