@@ -97,6 +97,18 @@ def _vocab() -> frozenset[str]:
 
 def _name_like(word: str, vocab: frozenset[str], allow_common: bool = False) -> bool:
     """Capitalised, letters only, not an acronym or CamelCase, not slang; common words optional."""
+    if not word[:1].isupper():
+        return False
+    return _name_shaped(word, allow_common) if vocab is _vocab() else \
+        _name_shaped_in(word, vocab, allow_common)
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_shaped(word: str, allow_common: bool) -> bool:
+    return _name_shaped_in(word, _vocab(), allow_common)
+
+
+def _name_shaped_in(word: str, vocab: frozenset[str], allow_common: bool) -> bool:
     if len(word) < 2 or not word[0].isupper() or word.isupper():
         return False
     if any(ch.isupper() for ch in word[1:].replace("-", "").replace("'", "")) \
@@ -146,7 +158,7 @@ def corpus_names(texts: Sequence[str], low: Counter, known: Iterable[str] = (),
         m = _VOCATIVE_RE.match(t)
         if m and _name_like(m.group(1), vocab):
             vocatives.add(m.group(1).lower())
-        words = _CAP_RE.findall(t)
+        words = {w for w in _CAP_RE.findall(t) if w[0].isupper()}
         doc_freq.update({w.lower() for w in words})
         singles |= {w.lower() for w in words if _name_like(w, vocab)}
         for m in _PAIR_RE.finditer(t):  # two uncommon capitalised words: a full name
