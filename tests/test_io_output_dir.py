@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -158,3 +159,11 @@ def test_io_output_dir_stale_staging_of_a_dead_run_is_cleared(result, tmp_path, 
     (stale / "tags.csv").write_text("half")
     write_outputs(result, tmp_path / "out", settings=Settings())
     assert not stale.exists()
+
+
+def test_io_output_dir_stages_inside_when_the_parent_is_read_only(result, tmp_path, monkeypatch,
+                                                                   fast_html):
+    monkeypatch.setattr(output_dir.os, "access", lambda path, mode: Path(path) != tmp_path)
+    out = tmp_path / "out"
+    write_outputs(result, out, settings=Settings())
+    assert _status(out) == "complete" and not _leftovers(out) and not _leftovers(tmp_path)

@@ -46,22 +46,38 @@ def _oserror(path: Path, err: OSError) -> InputError:
 def begin(out_dir: str | PathLike[str]) -> Path:
     """Create a fresh staging folder beside ``out_dir`` (and clear stale ones of dead runs).
 
+    The staging folder is a hidden sibling of ``out_dir``; when the parent cannot be written or
+    ``out_dir`` is another file system (a mount point), it is a hidden folder inside ``out_dir``
+    instead, so the final moves are always renames.
+
     Raises:
-        InputError: [E700] when the parent folder cannot be written.
+        InputError: [E700] when neither place can be written.
     """
-    out = Path(out_dir)
-    parent = out.absolute().parent
+    out = Path(out_dir).absolute()
+    name = f".{out.name}{STAGING_MARK}{os.getpid()}-{os.urandom(4).hex()}"
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        for old in parent.glob(f".{out.name}{STAGING_MARK}*"):
-            pid = old.name.rsplit(STAGING_MARK, 1)[-1].split("-", 1)[0]
-            if old.is_dir() and not old.is_symlink() and pid.isdigit() and not _alive(int(pid)):
-                shutil.rmtree(old, ignore_errors=True)
-        staging = parent / f".{out.name}{STAGING_MARK}{os.getpid()}-{os.urandom(4).hex()}"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _clear_stale(out.parent, out.name)
+        same_fs = not out.is_dir() or os.stat(out).st_dev == os.stat(out.parent).st_dev
+        if same_fs and os.access(out.parent, os.W_OK | os.X_OK):
+            staging = out.parent / name
+            staging.mkdir()
+            return staging
+        out.mkdir(parents=True, exist_ok=True)
+        _clear_stale(out, out.name)
+        staging = out / name
         staging.mkdir()
     except OSError as err:
         raise _oserror(out, err) from None
     return staging
+
+
+def _clear_stale(folder: Path, name: str) -> None:
+    """Remove staging folders of ``name`` in ``folder`` whose process is gone."""
+    for old in folder.glob(f".{name}{STAGING_MARK}*"):
+        pid = old.name.rsplit(STAGING_MARK, 1)[-1].split("-", 1)[0]
+        if old.is_dir() and not old.is_symlink() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
