@@ -323,7 +323,7 @@ def redaction_counts(text: str) -> dict[str, int]:
 
 # --- personal names (issue 15) ------------------------------------------------------------------
 NAME_PLACEHOLDER = "<NAME>"
-_names_memo: dict[tuple[int, int], tuple[frozenset[str], frozenset[str]]] = {}
+_names_memo: dict[int, tuple[Any, tuple[frozenset[str], frozenset[str]], int]] = {}
 
 
 def corpus_person_names(messages: Any) -> tuple[frozenset[str], frozenset[str]]:
@@ -337,11 +337,14 @@ def corpus_person_names(messages: Any) -> tuple[frozenset[str], frozenset[str]]:
     Args:
         messages: A DataFrame with ``text`` and/or ``clean_text`` (and optionally ``author``).
     """
+    import weakref
+
     from mining.themes.names import author_words, find_names
 
-    key = (id(messages), len(messages))
-    if key in _names_memo:
-        return _names_memo[key]
+    key = id(messages)
+    if key in _names_memo and _names_memo[key][0]() is messages and \
+            _names_memo[key][2] == len(messages):
+        return _names_memo[key][1]
     texts: list[str] = []
     for col in ("text", "clean_text"):
         if col in messages.columns:
@@ -351,7 +354,7 @@ def corpus_person_names(messages: Any) -> tuple[frozenset[str], frozenset[str]]:
     names = find_names(texts, authors)
     found = (names, author_words(authors, names))
     _names_memo.clear()  # one table at a time: never hold many corpora's names
-    _names_memo[key] = found
+    _names_memo[key] = (weakref.ref(messages), found, len(messages))
     return found
 
 
