@@ -167,3 +167,51 @@ def test_io_output_dir_stages_inside_when_the_parent_is_read_only(result, tmp_pa
     out = tmp_path / "out"
     write_outputs(result, out, settings=Settings())
     assert _status(out) == "complete" and not _leftovers(out) and not _leftovers(tmp_path)
+
+
+_KILLED_RUN = """
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from _handmade import handmade_tables
+import mining.reports.html
+from mining import schema
+from mining.config import Settings
+from mining.pipeline import RunResult, write_outputs
+from mining.reports import run_reports
+
+def slow_page(path, **kw):
+    path.write_text("<html>", encoding="utf-8")
+    print("writing", flush=True)
+    time.sleep(60)
+
+mining.reports.html.write_report_html = slow_page
+t = handmade_tables(3, seed=2)
+res = RunResult(tags=t["tags"].head(5), themes=t["themes"], reports={},
+                rejects=schema.empty("rejects"), messages=t["tags"], events=t["events"],
+                outcomes=t["outcomes"])
+write_outputs(res, sys.argv[1], settings=Settings())
+"""
+
+
+def test_io_output_dir_killed_rerun_leaves_the_finished_run_whole(result, tmp_path, fast_html):
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    write_outputs(result, out, settings=Settings())
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    tests = Path(__file__).parent
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_RUN, str(out), str(tests)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "writing"  # tables staged, page half-written
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(60)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before and _status(out) == "complete"
+    assert len(read_tags(out / "tags.parquet")) == len(result.tags)
+    assert _leftovers(tmp_path)  # the killed run's staging folder, hidden, never read
+    write_outputs(result, out, settings=Settings())  # the next run clears it
+    assert not _leftovers(tmp_path)
