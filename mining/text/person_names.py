@@ -60,6 +60,8 @@ _TITLE_RE = re.compile(r"\b(?i:" + _alts(_TITLES) + r")\.?\s+(" + _W + r")(?:\s+
 _HERE_RE = re.compile(r"(?:^|[,.!?;:]\s*|\b(?i:hi|hello|hey)\s+)(" + _W + r")(?:\s+(" + _W
                       + r"))?\s+here\b")
 _VOCATIVE_RE = re.compile(r"^\W*(" + _W + r")\s*[,!]")
+_CUE_HINT = re.compile(r"(?i)name|call me|speaking|chatting|ask for|signed|this is|it'?s|it’s|"
+                       r"it is|i'?m\b|i’m|i am|here|\b(?:" + _alts(_TITLES) + r")\b")
 _PAIR_RE = re.compile(r"(?<![\w@#/.-])(" + _W + r")[ \t]+(?=(" + _W + r")(?![\w@]))")
 _CAP_RE = re.compile(r"(?<![\w@#/.-])(" + _W + r")(?![\w@])")
 #: Chat shorthand and interjections that open sentences capitalised but are not names.
@@ -124,6 +126,8 @@ def _cued(text: str, vocab: frozenset[str]) -> tuple[set[str], set[str]]:
     """Names that rules 1-2 find in one text: ``(uncommon words, common words)``."""
     rare: set[str] = set()
     common: set[str] = set()
+    if not _CUE_HINT.search(text):  # most texts have no cue at all: one search, not four
+        return rare, common
     for pattern, strong in ((_STRONG_RE, True), (_TITLE_RE, True), (_WEAK_RE, False),
                             (_HERE_RE, False)):
         for m in pattern.finditer(text):

@@ -345,10 +345,9 @@ def corpus_person_names(messages: Any) -> tuple[frozenset[str], frozenset[str]]:
     if key in _names_memo and _names_memo[key][0]() is messages and \
             _names_memo[key][2] == len(messages):
         return _names_memo[key][1]
-    texts: list[str] = []
-    for col in ("text", "clean_text"):
-        if col in messages.columns:
-            texts.extend(t for t in messages[col].tolist() if isinstance(t, str) and t)
+    col = "text" if "text" in messages.columns else "clean_text"  # text holds every name
+    texts = [t for t in messages[col].tolist() if isinstance(t, str) and t] \
+        if col in messages.columns else []
     authors = messages["author"].dropna().astype(str).unique().tolist() \
         if "author" in messages.columns else []
     names = find_names(texts, authors)
@@ -389,7 +388,27 @@ def redact_quotes(quotes: dict[str, str], messages: Any) -> dict[str, str]:
         quotes: The quotes, already PII-redacted ``clean_text``.
         messages: The messages table they were taken from (names are found in all of it).
     """
+    from mining.text.person_names import mask_in_context
+    from mining.themes.names import mask_names
+
     if not quotes:
         return quotes
     names, vocatives = corpus_person_names(messages)
-    return {k: redact_names(v, names, vocatives) for k, v in quotes.items()}
+    out = {}
+    for k, v in quotes.items():  # word by word: one set lookup per word, not one big pattern
+        v = _NAME_TOKEN.sub(lambda m: _mask_word(m.group(0), names), v)
+        out[k] = mask_in_context(mask_names(v, (), vocatives), NAME_PLACEHOLDER)
+    return out
+
+
+_NAME_TOKEN = re.compile(r"(?<!\w)[^\W\d_]+(?:['’-][^\W\d_]+)*(?!\w)")
+
+
+def _mask_word(word: str, names: frozenset[str]) -> str:
+    """``<NAME>`` for a name; for "Dana's" or "Jean-Luc" the name parts only."""
+    if word.lower() in names:
+        return NAME_PLACEHOLDER
+    parts = re.split(r"(['’-])", word)
+    if len(parts) == 1:
+        return word
+    return "".join(NAME_PLACEHOLDER if p.lower() in names else p for p in parts)
