@@ -177,3 +177,16 @@ def test_text_privacy_mapping_file_only_on_request(key_home, tmp_path, monkeypat
     write_outputs(res, tmp_path / "mapped", settings=settings)
     mapping = pd.read_csv(tmp_path / "mapped" / "pseudonyms.csv")
     assert mapping.values.tolist() == [[tags["journey_id"].iloc[0], "ann@x.example"]]
+
+
+def test_text_privacy_quotes_and_theme_examples_mask_alike():
+    from mining.text.redact import corpus_person_names
+
+    texts = ["Hi, this is Emeka Souza-Okafor.", "Dana's team said no", "Ms O'Neill called",
+             "Thanks Dana!", "Jean-Luc, we can offer a trial", "my name is Grace"]
+    messages = pd.DataFrame({"text": texts, "author": ["Dana Lee"] * len(texts)})
+    names, vocatives = corpus_person_names(messages)
+    quotes = redact_quotes(dict(enumerate(texts)), messages)
+    assert [quotes[i] for i in range(len(texts))] == \
+        [redact_names(t, names, vocatives) for t in texts]
+    assert "Dana" not in " ".join(quotes.values())
