@@ -46,7 +46,7 @@ def tag_command(
     """
     from mining.errors import Errors, InputError
     from mining.io.corpus import load_corpus
-    from mining.io.output_dir import abandon, begin, publish
+    from mining.io.output_dir import abandon, begin, mark_complete, publish
     from mining.io.writers import write_table
     from mining.tagger import tag_corpus
 
@@ -67,6 +67,7 @@ def tag_command(
         write_table(result.tags, stage / "tags.parquet", "parquet", side_file=False)
         if len(result.themes):
             write_table(result.themes, stage / "themes.csv", "csv", {"table": "themes"})
+        mark_complete(stage, command="tag", inputs=meta["inputs"])  # run.json, moved in last
         publish(stage, out)
     except OSError as err:
         raise InputError(Errors.E700.format(path=out, detail=err.strerror or err)) from None

@@ -103,6 +103,13 @@ def _status_json(path: Path, doc: dict[str, Any]) -> None:
     os.replace(tmp, path)  # replaces a link, never follows it
 
 
+def mark_complete(staging: Path, **info: Any) -> None:
+    """Write a small ``run.json`` saying ``"status": "complete"`` into a staging folder."""
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    _status_json(staging / "run.json",
+                 {"journeymine_run": 1, "status": "complete", "finished_at": now, **info})
+
+
 def publish(staging: Path, out_dir: str | PathLike[str]) -> None:
     """Move a complete staging folder into ``out_dir``; ``run.json`` last.
 
