@@ -89,8 +89,3 @@ def handle_errors(func: F) -> F:
 
     return wrapper  # type: ignore[return-value]
 
-
-# One definition of the input options; re-exported for the command modules that import it here.
-from mining.cli._options import parse_map  # noqa: E402
-
-__all__ = ["STATE", "app", "fail", "handle_errors", "parse_map"]

@@ -1,23 +1,32 @@
 """The options every command that reads inputs shares, defined once, and the settings they make.
 
-Commands declare their parameters with these ``Annotated`` types, so ``run``, ``tag``, ``themes``
-(and ``validate``) spell ``--map``, ``--timezone``, ``--agent-domain``, ``--agent-address``,
-``--events``/``--outcomes`` (repeatable) and ``--config`` the same way, with help text whose
-defaults are read from ``mining.config``. :func:`build_settings` turns them into ``Settings``:
-the ``--config`` file (or the defaults) first, then every option the user gave on top.
+:func:`input_options` adds ``--events``/``--outcomes`` (repeatable), ``--map``, ``--timezone``,
+``--agent-domain``, ``--agent-address``, ``--config``, ``--taxonomy``, ``--no-redact``,
+``--embedder`` and ``--reducer`` to a command (``run``, ``tag``, ``themes``); the command receives
+them as one :class:`InputOptions` whose :meth:`InputOptions.settings` resolves ``Settings``: the
+``--config`` file (or the defaults) first, then every option the user gave on top. Help texts
+read their defaults from ``mining.config``.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
+from mining.cli._app import app, handle_errors
 from mining.config import default
 
+InputsArg = Annotated[list[Path], typer.Argument(
+    help="Message files or folders: chat JSONL/CSV/Parquet/JSON exports, .eml, .mbox.")]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if needed).")]
 ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", help="Settings file (TOML, one [section] per settings group; see "
+    "--config", help="Settings file (TOML, one table per settings section; see "
     "docs/architecture.md). Options given on the command line override it.")]
 EventsOpt = Annotated[list[Path] | None, typer.Option(
     "--events", help="Events file: visits, bookings, purchases… (repeatable).")]
@@ -119,3 +128,79 @@ def load_inputs(inputs: list[Path], settings: Any, events: list[Path] | None,
 
     return load_corpus([str(p) for p in inputs], events=[str(p) for p in events or []] or None,
                        outcomes=[str(p) for p in outcomes or []] or None, settings=settings)
+
+
+@dataclass
+class InputOptions:
+    """The shared input options of one command invocation (see :func:`input_options`)."""
+
+    events: EventsOpt = None
+    outcomes: OutcomesOpt = None
+    column_map: MapOpt = None
+    timezone: TimezoneOpt = None
+    agent_domain: AgentDomainOpt = None
+    agent_address: AgentAddressOpt = None
+    config: ConfigOpt = None
+    taxonomy: TaxonomyOpt = None
+    no_redact: NoRedactOpt = False
+    embedder: EmbedderOpt = None
+    reducer: ReducerOpt = None
+
+    def settings(self, **sections: dict[str, Any]) -> Any:
+        """Resolve ``Settings``; ``sections`` as for :func:`build_settings`."""
+        return build_settings(self.config, column_map=self.column_map, timezone=self.timezone,
+                              agent_domains=self.agent_domain,
+                              agent_addresses=self.agent_address, no_redact=self.no_redact,
+                              taxonomy=self.taxonomy, embedder=self.embedder,
+                              reducer=self.reducer, **sections)
+
+    def corpus(self, inputs: list[Path], settings: Any) -> Any:
+        """Read ``inputs`` (with the events and outcomes files) into a corpus."""
+        return load_inputs(inputs, settings, self.events, self.outcomes)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def input_options(func: F) -> F:
+    """Decorator: add the shared input options to a Typer command.
+
+    The command declares a last parameter ``opts: InputOptions``; the options appear on the
+    command line after the command's own, and ``opts`` receives them.
+
+    Args:
+        func: The command function.
+
+    Returns:
+        The wrapped function with the options in its signature.
+    """
+    own = [p for name, p in inspect.signature(func, eval_str=True).parameters.items()
+           if name != "opts"]
+    hints = inspect.get_annotations(InputOptions, eval_str=True)
+    shared = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default,
+                                annotation=hints[f.name]) for f in fields(InputOptions)]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        opts = InputOptions(**{f.name: kwargs.pop(f.name) for f in fields(InputOptions)})
+        return func(*args, opts=opts, **kwargs)
+
+    wrapper.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared)
+    return wrapper  # type: ignore[return-value]
+
+
+def input_command(name: str) -> Callable[[F], F]:
+    """Register a command that reads inputs: ``app.command`` + ``handle_errors`` + the options.
+
+    Args:
+        name: The command name.
+
+    Returns:
+        The decorator.
+    """
+    def decorator(func: F) -> F:
+        app.command(name)(handle_errors(input_options(func)))
+        return func
+
+    return decorator

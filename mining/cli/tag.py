@@ -7,43 +7,17 @@ from typing import Annotated
 
 import typer
 
-from mining.cli._app import STATE, app, handle_errors
-from mining.cli._options import (
-    AgentAddressOpt,
-    AgentDomainOpt,
-    ConfigOpt,
-    EmbedderOpt,
-    EventsOpt,
-    MapOpt,
-    NoRedactOpt,
-    OutcomesOpt,
-    ReducerOpt,
-    TaxonomyOpt,
-    TimezoneOpt,
-    build_settings,
-    load_inputs,
-)
+from mining.cli._app import STATE
+from mining.cli._options import InputOptions, InputsArg, OutOpt, input_command
 
 
-@app.command("tag")
-@handle_errors
+@input_command("tag")
 def tag_command(
-    inputs: Annotated[list[Path], typer.Argument(
-        help="Message files or folders: chat JSONL/CSV/Parquet/JSON, .eml, .mbox.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if needed).")],
-    events: EventsOpt = None,
-    outcomes: OutcomesOpt = None,
-    column_map: MapOpt = None,
-    timezone: TimezoneOpt = None,
-    agent_domain: AgentDomainOpt = None,
-    agent_address: AgentAddressOpt = None,
-    config: ConfigOpt = None,
-    taxonomy: TaxonomyOpt = None,
-    no_redact: NoRedactOpt = False,
-    embedder: EmbedderOpt = None,
-    reducer: ReducerOpt = None,
+    inputs: InputsArg,
+    out: OutOpt,
     model: Annotated[Path | None, typer.Option(
         "--model", help="Folder of saved models: load them instead of fitting.")] = None,
+    opts: InputOptions | None = None,
 ) -> None:
     """Write OUT/tags.csv and OUT/tags.parquet: one row per message (docs/tags-schema.md).
 
@@ -53,13 +27,10 @@ def tag_command(
     from mining.io.writers import write_table
     from mining.tagging import tag
 
-    settings = build_settings(config, column_map=column_map, timezone=timezone,
-                              agent_domains=agent_domain, agent_addresses=agent_address,
-                              no_redact=no_redact, taxonomy=taxonomy, embedder=embedder,
-                              reducer=reducer)
+    settings = opts.settings()
     if model is not None and not model.is_dir():
         raise InputError(Errors.E100.format(path=model))
-    corpus = load_inputs(inputs, settings, events, outcomes)
+    corpus = opts.corpus(inputs, settings)
     if len(corpus.messages) == 0:
         raise InputError(Errors.E503)
     result = tag(corpus, settings=settings, model_dir=model,
