@@ -169,7 +169,7 @@ def main() -> None:
 
     from mining.config import Settings
     from mining.io.corpus import load_corpus
-    from mining.tagger import tag_corpus
+    from mining import tag as tag_corpus
     from mining.taxonomy import load_taxonomy
 
     labels = SAMPLES / "ground_truth" / "labels.csv"
