@@ -98,3 +98,13 @@ def test_api_registered_reducer_name_is_used_and_bad_objects_refused(tmp_path):
     model.save(tmp_path / "m")
     with pytest.raises(ConfigError, match=r"\[E008\]"):
         ThemeModel(reducer=object()).fit(texts, vectors=X)
+
+
+def test_api_from_settings_takes_plugin_objects_over_setting_names():
+    settings = mining.Settings()
+    settings.themes.seed = 5
+    reducer = CountingPCA()
+    model = ThemeModel.from_settings(settings.themes, kind="objection", reducer=reducer,
+                                     clusterer=None)
+    assert model.reducer is reducer and model.clusterer == settings.themes.clusterer
+    assert model.seed == 5 and model.kind == "objection"
