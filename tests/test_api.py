@@ -84,7 +84,10 @@ def test_api_an_object_passed_as_reducer_is_used(tmp_path):
     assert config["params"]["reducer"] == "CountingPCA"  # its name is saved, never a pickle
 
 
-def test_api_registered_reducer_name_is_used_and_bad_objects_refused(tmp_path):
+def test_api_registered_reducer_name_is_used_and_bad_objects_refused(tmp_path, monkeypatch):
+    import mining.reduce
+
+    monkeypatch.setattr(mining.reduce, "REDUCERS", dict(mining.reduce.REDUCERS))  # undone after
     made = []
 
     @mining.register("reducer", "counting-test")
