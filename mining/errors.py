@@ -100,6 +100,14 @@ class Errors(metaclass=_WithCodes):
     E152 = "Message is empty after removing quoted replies and signatures."
     E153 = "Message body cannot be decoded as text (declared charset '{charset}'); it looks like binary data."
     E154 = "Cannot read e-mail file: {detail}."
+    # product exports: WhatsApp, Meta, Telegram, helpdesks (issue 17; E160-E199)
+    E160 = "'{path}' is not a WhatsApp chat export: {detail}. Export the chat from WhatsApp (chat > More > Export chat) and pass the .txt or the .zip as it is."
+    E161 = "'{path}' is not a readable ZIP archive: {detail}. Pass the .zip WhatsApp made, or the _chat.txt inside it."
+    E162 = "'{path}' holds no WhatsApp chat (.txt) file; it holds: {members}."
+    E163 = "'{path}' looks like a {product} export but cannot be read: {detail}."
+    E164 = "Date '{value}' does not exist when read {order}; pass --date-order {other} if the whole file is {other_name}."
+    E165 = "{what} has no text, media or action to read."
+    E166 = "Ticket or conversation has no id; cannot tell which messages belong together."
 
     # --- text, segmentation, embeddings (E200-E299)
     E200 = "Cannot load the embedding model '{name}': {detail}. Name an installed sentence-transformers model or a local folder (models cannot be downloaded here; set HF_HUB_OFFLINE=0 to allow downloads elsewhere)."
@@ -171,5 +179,9 @@ class Warnings(metaclass=_WithCodes):
 
     W001 = "{count} input record(s) rejected; they are listed in the rejects table."
     W100 = "'{path}': {count} record(s) rejected."
+    # product exports (issue 17; W120-W149)
+    W120 = "'{path}': its dates fit both day-first and month-first; read as {order} ({why}). Pass --date-order dmy or mdy if that is wrong."
+    W121 = "'{path}': no --agent-name matches an author and the business could not be detected; every author is taken as a customer ({authors} authors)."
+    W122 = "'{path}': '{name}' taken as the business (agent): {why}. Pass --agent-name to choose."
     W200 = "The spaCy pipeline '{name}' is not installed; using the built-in blank English pipeline."
     W600 = "{unmatched} of {total} outcome rows name no journey in the tags, and {missing} of {journeys} journeys have no outcome (counted as not converted). Check that the outcomes belong to these tags."
