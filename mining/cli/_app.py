@@ -106,6 +106,8 @@ def parse_map(value: str | None) -> dict[str, str]:
 def settings_from_options(
     *,
     agent_domains: list[str] | None = None,
+    agent_names: list[str] | None = None,
+    date_order: str | None = None,
     taxonomy: Any = None,
     embedder: str | None = None,
     reducer: str | None = None,
@@ -115,6 +117,8 @@ def settings_from_options(
 
     Args:
         agent_domains: ``--agent-domain`` values.
+        agent_names: ``--agent-name`` values (chat-app exports).
+        date_order: ``--date-order`` (WhatsApp dates), None for automatic.
         taxonomy: ``--taxonomy`` folder, or None for the packaged taxonomies.
         embedder: ``--embedder`` name, or None for the default.
         reducer: ``--reducer`` name, or None for the default.
@@ -129,6 +133,15 @@ def settings_from_options(
     settings.ingest.redact = redact
     if agent_domains:
         settings.ingest.agent_domains = list(agent_domains)
+    if agent_names:
+        settings.ingest.agent_names = list(agent_names)
+    if date_order:
+        if date_order not in ("auto", "dmy", "mdy"):
+            from mining.errors import ConfigError, Errors
+
+            raise ConfigError(Errors.E002.format(kind="--date-order", name=date_order,
+                                                 choices="auto, dmy, mdy"))
+        settings.ingest.date_order = date_order
     if taxonomy is not None:
         settings.tagging.taxonomy_dir = taxonomy
     if embedder:

@@ -46,12 +46,15 @@ def _run(
     strict: bool,
     embedder: str | None = None,
     reducer: str | None = None,
+    agent_names: list[str] | None = None,
+    date_order: str | None = None,
 ) -> Path:
     from mining.errors import Errors, RejectedDataError
     from mining.pipeline import run
 
     settings = settings_from_options(agent_domains=agent_domains, taxonomy=taxonomy,
-                                     embedder=embedder, reducer=reducer, redact=redact)
+                                     embedder=embedder, reducer=reducer, redact=redact,
+                                     agent_names=agent_names, date_order=date_order)
     result = run(
         [str(p) for p in inputs],
         out,
@@ -99,6 +102,14 @@ def run_command(
             "--agent-domain", help="E-mail domain of your staff (repeatable), e.g. acme.com."
         ),
     ] = None,
+    agent_name: Annotated[
+        list[str] | None,
+        typer.Option("--agent-name", help="Your name in WhatsApp/Messenger/Telegram chats "
+                     "(repeatable), e.g. 'Bright Smile Dental'."),
+    ] = None,
+    date_order: Annotated[
+        str | None, typer.Option("--date-order", help="WhatsApp dates: auto, dmy or mdy.")
+    ] = None,
     model: Annotated[
         Path | None,
         typer.Option(
@@ -134,6 +145,8 @@ def run_command(
         strict=strict,
         embedder=embedder,
         reducer=reducer,
+        agent_names=agent_name or [],
+        date_order=date_order,
     )
     typer.echo(str(report))
 

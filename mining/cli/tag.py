@@ -28,6 +28,13 @@ def tag_command(
         list[str] | None,
         typer.Option("--agent-domain", help="E-mail domain of your staff (repeatable)."),
     ] = None,
+    agent_name: Annotated[
+        list[str] | None,
+        typer.Option("--agent-name", help="Your name in WhatsApp/Messenger/Telegram chats."),
+    ] = None,
+    date_order: Annotated[
+        str | None, typer.Option("--date-order", help="WhatsApp dates: auto, dmy or mdy.")
+    ] = None,
     embedder: Annotated[
         str | None,
         typer.Option("--embedder", help="Embedding model name or folder, or 'hash' (fast)."),
@@ -50,7 +57,8 @@ def tag_command(
     from mining.tagger import tag_corpus
 
     settings = settings_from_options(agent_domains=agent_domain, taxonomy=taxonomy,
-                                     embedder=embedder, reducer=reducer)
+                                     embedder=embedder, reducer=reducer,
+                                     agent_names=agent_name, date_order=date_order)
     if model is not None and not model.is_dir():
         raise InputError(Errors.E100.format(path=model))
     corpus = load_corpus([str(p) for p in inputs], events=events, outcomes=outcomes,

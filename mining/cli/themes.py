@@ -41,6 +41,10 @@ def themes_command(
         None, "--model", help="Assign to the themes of a saved model instead of fitting."),
     agent_domain: list[str] = typer.Option(  # noqa: B008
         None, "--agent-domain", help="E-mail domain of your side (repeatable; e-mail inputs)."),
+    agent_name: list[str] = typer.Option(  # noqa: B008
+        None, "--agent-name", help="Your name in WhatsApp/Messenger/Telegram chats (repeatable)."),
+    date_order: str = typer.Option(
+        "auto", "--date-order", help="WhatsApp dates: auto (per file), dmy or mdy."),
     no_redact: bool = typer.Option(False, "--no-redact", help="Do not redact personal data."),
 ) -> None:
     """Find themes in customer messages, or assign messages to saved themes (--model)."""
@@ -51,7 +55,7 @@ def themes_command(
         min_theme_size=min_theme_size, n_themes=n_themes, seed=seed, embedder=embedder,
         reducer=reducer,
         model_dir=model_dir, redact=not no_redact, progress=bool(STATE.get("progress")),
-        agent_domains=agent_domain or (),
+        agent_domains=agent_domain or (), agent_names=agent_name or (), date_order=date_order,
     )
     if not STATE.get("quiet"):
         print_themes(result)

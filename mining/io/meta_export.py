@@ -72,9 +72,8 @@ def is_meta_export(doc: Any) -> bool:
     if not isinstance(doc.get("participants"), list):
         return False
     msgs = [m for m in doc["messages"][:20] if isinstance(m, dict)]
-    return bool(msgs) and all(
-        _sender(m) is not None and ("timestamp_ms" in m or "timestamp" in m) for m in msgs
-    )
+    fits = sum(_sender(m) is not None and ("timestamp_ms" in m or "timestamp" in m) for m in msgs)
+    return fits > 0 and fits * 2 > len(msgs)  # most of them: a broken message is a reject
 
 
 def _participants(doc: dict) -> list[str]:
@@ -121,7 +120,7 @@ def _text(m: dict, sb: SourceBuilder) -> tuple[str | None, str]:
         media = next((k for k in _MEDIA if m.get(k)), None)
         if media is not None:
             return f"<{media}>", "media-only message(s)"
-    if isinstance(m.get("reactions"), list):
+    if isinstance(m.get("reactions"), list) and m["reactions"]:
         sb.counts["reaction(s) not read as messages"] += len(m["reactions"])
     return text, "message"
 

@@ -346,8 +346,8 @@ def whatsapp_from_text(path: Path, text: str, settings: IngestSettings, *, chat_
     if media_files:
         sb.note(f"{media_files} media file(s) in the archive are not read (photos, voice notes, "
                 "documents); their messages are kept")
-    sb.note(f"times are the phone's local time, read in {settings.timezone} "
-            "(set --timezone to the phone's zone)")
+    if str(settings.timezone).upper() in ("UTC", "Z"):
+        sb.note("times are the phone's local time, read as UTC (set --timezone to its zone)")
     return sb.result()
 
 

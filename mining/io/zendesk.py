@@ -62,7 +62,8 @@ def _comment_text(c: dict) -> str | None:
     for key in ("plain_body", "body"):
         if isinstance(c.get(key), str) and c[key].strip():
             return c[key]
-    return html_text(c.get("html_body"))
+    text = html_text(c.get("html_body"))
+    return text if text is not None else c.get("body")  # blank: rejected as empty (E113)
 
 
 def _comment_role(c: dict, requester: str | None, users: dict[str, dict],

@@ -135,7 +135,8 @@ def _id_str(v: Any) -> str:
 
 
 def read_corpus_rows(paths: Sequence[Path], kind: str, *, redact: bool = True,
-                     agent_domains: Sequence[str] = ()) -> tuple[pd.DataFrame, list[str]]:
+                     agent_domains: Sequence[str] = (), agent_names: Sequence[str] = (),
+                     date_order: str = "auto") -> tuple[pd.DataFrame, list[str]]:
     """Read any supported input with ``mining.io.corpus.load_corpus``; keep the kind's role.
 
     Args:
@@ -143,13 +144,16 @@ def read_corpus_rows(paths: Sequence[Path], kind: str, *, redact: bool = True,
         kind: Theme kind: ``intent``/``objection`` keep customer messages, ``reply`` agent ones.
         redact: Redact personal data.
         agent_domains: E-mail domains of the business side (their senders are agents).
+        agent_names: Names of the business in chat-app exports (their messages are agents').
+        date_order: WhatsApp date order: ``auto``, ``dmy`` or ``mdy``.
 
     Returns:
         ``(rows, notes)`` with ``message_id``, ``text`` (``clean_text``) and ``note``.
     """
     from mining.io.corpus import load_corpus
 
-    corpus = load_corpus(list(paths), redact=redact, agent_domains=agent_domains)
+    corpus = load_corpus(list(paths), redact=redact, agent_domains=agent_domains,
+                         agent_names=agent_names, date_order=date_order)
     msgs = corpus.messages
     role = _ROLE_OF_KIND[kind]
     keep = msgs["role"].eq(role).fillna(False).to_numpy(dtype=bool)
@@ -187,6 +191,8 @@ def run_themes(
     redact: bool = True,
     progress: bool = True,
     agent_domains: Sequence[str] = (),
+    agent_names: Sequence[str] = (),
+    date_order: str = "auto",
 ) -> ThemesRun:
     """Find themes in the inputs (or assign them to a saved model's themes) and write the outputs.
 
@@ -205,6 +211,8 @@ def run_themes(
         redact: Redact personal data in texts and examples.
         progress: Progress bars on stderr.
         agent_domains: Without ``text_column``: e-mail domains of the business side.
+        agent_names: Without ``text_column``: the business's names in chat-app exports.
+        date_order: Without ``text_column``: WhatsApp date order (``auto``, ``dmy``, ``mdy``).
 
     Returns:
         The themes, the assignments, the model and notes.
@@ -227,7 +235,8 @@ def run_themes(
     if text_column:
         rows, notes = read_table_rows(paths, text_column, id_column, redact=redact)
     else:
-        rows, notes = read_corpus_rows(paths, kind, redact=redact, agent_domains=agent_domains)
+        rows, notes = read_corpus_rows(paths, kind, redact=redact, agent_domains=agent_domains,
+                                       agent_names=agent_names, date_order=date_order)
     ok = rows["note"].eq("").to_numpy(dtype=bool) | rows["note"].str.startswith(
         "duplicate message_id").fillna(False).to_numpy(dtype=bool)
     ok &= rows["text"].str.strip().ne("").fillna(False).to_numpy(dtype=bool)
