@@ -46,3 +46,16 @@ def test_io_intercom_single_conversation_and_jsonl(tmp_path):
     c = load_corpus(lines)
     assert c.reconciles() and c.n_accepted == 8 and c.rejects["code"].tolist() == ["E110"]
     assert c.sources["format"].tolist() == ["intercom"]
+
+
+def test_io_intercom_list_without_conversations_is_a_file_error(tmp_path):
+    import json
+
+    import pytest
+
+    from mining.errors import InputError
+
+    p = tmp_path / "list.json"
+    p.write_text(json.dumps({"type": "conversation.list", "conversations": None}), encoding="utf-8")
+    with pytest.raises(InputError, match="E163"):
+        load_corpus(p)

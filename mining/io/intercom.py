@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mining.errors import Errors
+from mining.errors import Errors, InputError
 from mining.io.fields import as_str
 from mining.io.helpdesk import channel_of, email_key, first_items, labelled_items, role_of
 from mining.io.records import _type_name
@@ -135,7 +135,14 @@ def intercom_from_document(records: Records, doc: Any, settings: IngestSettings)
 
     Returns:
         Messages (``fmt="intercom"``) and rejects; records are ``<conversation>.<n>``.
+
+    Raises:
+        InputError: [E163] a conversation list without its conversations.
     """
+    if isinstance(doc, dict) and doc.get("type") == "conversation.list" \
+            and not isinstance(doc.get("conversations"), list):
+        detail = "a conversation.list without a 'conversations' array"
+        raise InputError(Errors.E163.format(path=records.path, product="Intercom", detail=detail))
     sb = SourceBuilder(records.path, "intercom", settings, sep=records.sep)
     for label, conv in labelled_items(records, doc, _KEYS):
         _conversation(label, conv, sb)

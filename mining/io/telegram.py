@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mining.errors import Errors, Warnings
+from mining.errors import Errors, InputError, Warnings
 from mining.io.records import _type_name
 from mining.io.sources import SourceBuilder, agent_names, name_key
 
@@ -62,7 +62,7 @@ def _is_chat(doc: Any) -> bool:
 def is_telegram_export(doc: Any) -> bool:
     """True for a Telegram Desktop ``result.json``: one chat, or an account's chats."""
     if isinstance(doc, dict) and isinstance(doc.get("chats"), dict):
-        return isinstance(doc["chats"].get("list"), list)
+        return "personal_information" in doc or "list" in doc["chats"]
     return _is_chat(doc)
 
 
@@ -78,10 +78,13 @@ def entity_text(value: Any) -> str:
     return ""
 
 
-def _chats(doc: dict) -> list[Any]:
+def _chats(path: str, doc: dict) -> list[Any]:
     if not isinstance(doc.get("chats"), dict):
         return [doc]
-    chats = list(doc["chats"].get("list") or [])
+    if not isinstance(doc["chats"].get("list"), list):
+        detail = "'chats' has no 'list' of chats (export the chats as machine-readable JSON)"
+        raise InputError(Errors.E163.format(path=path, product="Telegram", detail=detail))
+    chats = list(doc["chats"]["list"])
     left = doc.get("left_chats")
     if isinstance(left, dict) and isinstance(left.get("list"), list):
         chats += left["list"]
@@ -184,9 +187,12 @@ def telegram_from_document(records: Records, doc: Any, settings: IngestSettings)
 
     Returns:
         Messages (``fmt="telegram"``) and rejects; records are numbered ``<chat>.<message>``.
+
+    Raises:
+        InputError: [E163] an account export without its list of chats.
     """
     sb = SourceBuilder(records.path, "telegram", settings)
     owner = _owner(doc)
-    for ci, chat in enumerate(_chats(doc), start=1):
+    for ci, chat in enumerate(_chats(records.path, doc), start=1):
         _read_chat(ci, chat, owner, settings, sb)
     return sb.result()

@@ -29,7 +29,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mining.errors import Errors, InputError, Warnings
 from mining.io.records import decode, read_bytes
@@ -37,6 +37,7 @@ from mining.io.sources import SourceBuilder, agent_names, name_key, stable_id
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
+    from mining.io.base import ReadResult
 
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
 _HEAD = re.compile(
@@ -296,7 +297,7 @@ _SYSTEM_COUNTS = {
 
 
 def whatsapp_from_text(path: Path, text: str, settings: IngestSettings, *, chat_name: str = "",
-                       media_files: int = 0) -> Any:
+                       media_files: int = 0) -> ReadResult:
     """Build the messages of a WhatsApp chat from its text.
 
     Args:
@@ -351,7 +352,7 @@ def whatsapp_from_text(path: Path, text: str, settings: IngestSettings, *, chat_
     return sb.result()
 
 
-def read_whatsapp(path: str | Path, settings: IngestSettings | None = None) -> Any:
+def read_whatsapp(path: str | Path, settings: IngestSettings | None = None) -> ReadResult:
     """Read a WhatsApp chat export: the ``.txt`` file or the ``.zip`` with media.
 
     Args:
