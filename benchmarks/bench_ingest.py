@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import platform
 import random
 import resource
@@ -131,6 +132,7 @@ def main() -> None:
     from mining.io.corpus import load_corpus
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    load_start = round(os.getloadavg()[0], 1)
     rows = make_rows(n)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,6 +176,9 @@ def main() -> None:
         "n_messages": n,
         "python": platform.python_version(),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        # 1-minute load average at the start and the end: on a shared machine the figures scale
+        # with it (compare readers within one run, not across runs)
+        "load_average": [load_start, round(os.getloadavg()[0], 1)],
         "results": results,
     }
     path = Path(__file__).resolve().parent / "results" / "ingest.json"

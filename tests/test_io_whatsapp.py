@@ -219,3 +219,18 @@ def test_cli_validate_date_order_option(tmp_path):
     res = CliRunner().invoke(app, ["validate", str(DATA / "whatsapp_ambiguous.txt"),
                                    "--date-order", "ymd"])
     assert res.exit_code == 2 and "date_order" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.slow
+def test_cli_run_whatsapp_with_the_real_model(tmp_path, st_embedder):
+    """The issue's command as written: the packaged model, UMAP and HDBSCAN on a WhatsApp chat."""
+    from mining.cli import app
+
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["run", str(ANDROID), "--agent-name", BUSINESS, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    tags = pd.read_csv(out / "tags.csv")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert len(tags) == 15 and "whatsapp" in html
+    customer = tags[tags["role"] == "customer"]
+    assert customer["is_objection"].astype(str).str.lower().eq("true").any()
