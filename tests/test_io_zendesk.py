@@ -49,3 +49,11 @@ def test_io_zendesk_comments_response_alone():
     assert m["role"].tolist() == ["customer", "agent"]
     assert m["message_id"].tolist() == ["zendesk-7001", "zendesk-7002"]
     assert m["conversation_id"].nunique() == 1
+    assert m["conversation_id"].iloc[0] == "zendesk-zendesk_comments"  # no number in the name
+
+
+def test_io_zendesk_comments_file_named_after_its_ticket(tmp_path):
+    p = tmp_path / "35436" / "comments.json"
+    p.parent.mkdir()
+    p.write_bytes((DATA / "zendesk_comments.json").read_bytes())
+    assert set(load_corpus(p).messages["conversation_id"]) == {"zendesk-35436"}

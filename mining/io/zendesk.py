@@ -3,9 +3,11 @@
 Accepted shapes: the tickets API (``{"tickets": [...], "users": [...]}``, users side-loaded
 with ``?include=users``), a JSON array of tickets, the account's JSON export (one ticket per
 line, ``.json`` or ``.jsonl``), or one ticket with the comments API response
-(``{"ticket": {...}, "comments": [...], "users": [...]}``). A ticket's messages are its
-``comments`` (``id``, ``author_id``, ``body``/``plain_body``/``html_body``, ``public``,
-``created_at``); a ticket without comments contributes its ``description``::
+(``{"ticket": {...}, "comments": [...], "users": [...]}``; a comments response saved alone
+belongs to the ticket numbered in its file or folder name, ``35436_comments.json``). A
+ticket's messages are its ``comments`` (``id``, ``author_id``, ``body``/``plain_body``/
+``html_body``, ``public``, ``created_at``); a ticket without comments contributes its
+``description``::
 
     {"tickets": [{"id": 35436, "requester_id": 20978392, "via": {"channel": "email"},
                   "subject": "Whitening price", "created_at": "2024-03-04T09:05:00Z",
@@ -23,6 +25,7 @@ ticket's ``via.channel``. Records are numbered ``<ticket>.<comment>``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,6 +123,20 @@ def _ticket(label: str, t: Any, users: dict[str, dict], sb: SourceBuilder) -> No
                text=_comment_text(c))
 
 
+def _ticket_id_from_path(path: str) -> str:
+    """The ticket of a comments response saved alone.
+
+    A number in the file or folder name (``35436_comments.json``, ``35436/comments.json``), else
+    the file's name.
+    """
+    p = Path(path)
+    for name in (p.stem, p.parent.name):
+        m = re.search(r"\d{2,}", name)
+        if m:
+            return m.group(0)
+    return p.stem
+
+
 def zendesk_from_document(records: Records, doc: Any, settings: IngestSettings) -> ReadResult:
     """Build messages from Zendesk tickets and comments.
 
@@ -136,7 +153,7 @@ def zendesk_from_document(records: Records, doc: Any, settings: IngestSettings) 
     single = isinstance(doc, dict) and isinstance(doc.get("ticket"), dict)
     if single or isinstance(doc, dict) and isinstance(doc.get("comments"), list) \
             and "tickets" not in doc:
-        ticket = dict(doc.get("ticket") or {"id": Path(records.path).stem, "via": {}})
+        ticket = dict(doc.get("ticket") or {"id": _ticket_id_from_path(records.path), "via": {}})
         if isinstance(doc.get("comments"), list):
             ticket["comments"] = doc["comments"]
         if ticket.get("requester_id") is None:  # comments alone: the first author asked
