@@ -234,3 +234,12 @@ def test_cli_run_whatsapp_with_the_real_model(tmp_path, st_embedder):
     assert len(tags) == 15 and "whatsapp" in html
     customer = tags[tags["role"] == "customer"]
     assert customer["is_objection"].astype(str).str.lower().eq("true").any()
+
+
+def test_themes_input_reads_whatsapp_with_agent_name():
+    from mining.themes.run import read_corpus_rows
+
+    rows, _ = read_corpus_rows([ANDROID], "reply", agent_names=[BUSINESS])
+    assert len(rows) == 6  # the business's own messages are the replies
+    rows, _ = read_corpus_rows([ANDROID], "reply")
+    assert len(rows) == 0  # nobody named, a plain file name: every author is a customer
