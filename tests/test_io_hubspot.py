@@ -40,3 +40,13 @@ def test_io_hubspot_engagements():
     assert m["channel"].tolist() == ["email", "email", "crm", "phone"]
     assert m.loc["hubspot-engagement-1001", "author"] == "Noah Smith"
     assert set(m["journey_id"]) == {"hubspot-contact-501"}
+
+
+def test_io_hubspot_crm_v3_activities():
+    c = load_corpus(DATA / "hubspot_v3_emails.json")
+    assert c.reconciles() and c.n_accepted == 3 and c.sources["format"].tolist() == ["hubspot"]
+    m = c.messages.set_index("message_id")
+    assert m["role"].tolist() == ["customer", "agent", "system"]
+    assert m.loc["hubspot-engagement-51002", "text"] == "Yes, seats can be added at any time."
+    assert m.loc["hubspot-engagement-51001", "author"] == "Noah Smith"
+    assert set(m["journey_id"]) == {"hubspot-contact-501"}

@@ -21,10 +21,12 @@ whatsapp. Journey: the thread's contact (``hubspot-contact-<id>``), else the cus
 e-mail, else the visitor id.
 
 **Engagements** (``GET /engagements/v1/engagements/paged``: ``{"results": [{"engagement":
-{…}, "associations": {"contactIds": […]}, "metadata": {…}}]}``): ``INCOMING_EMAIL`` →
-customer, ``EMAIL`` → agent (sent from HubSpot), notes, calls, meetings and tasks → system
-(they are the team's own records). One conversation per contact. Records are numbered by their
-position in ``results`` (``<thread>.<message>`` for threads).
+{…}, "associations": {"contactIds": […]}, "metadata": {…}}]}``), and the CRM v3 activity
+objects (``GET /crm/v3/objects/emails?properties=hs_email_direction,hs_email_text,…&
+associations=contacts``; notes, calls, meetings, tasks, communications likewise):
+``INCOMING_EMAIL`` → customer, ``EMAIL`` → agent (sent from HubSpot), notes, calls, meetings
+and tasks → system (they are the team's own records). One conversation per contact. Records
+are numbered by their position in ``results`` (``<thread>.<message>`` for threads).
 """
 
 from __future__ import annotations
@@ -63,12 +65,45 @@ def _thread_messages(t: dict) -> list[Any] | None:
     return msgs if isinstance(msgs, list) else None
 
 
+def _v3_type(item: Any) -> str | None:
+    """The engagement type of a CRM v3 object (emails, notes, calls, …), or None."""
+    props = item.get("properties") if isinstance(item, dict) else None
+    if not isinstance(props, dict):
+        return None
+    if props.get("hs_email_direction") or "hs_email_text" in props or "hs_email_html" in props:
+        return str(props.get("hs_email_direction") or "EMAIL").upper()
+    for kind in ("note", "call", "meeting", "task", "communication"):
+        if f"hs_{kind}_body" in props:
+            return kind.upper()
+    return None
+
+
+def _from_v3(item: dict) -> dict:
+    """A CRM v3 object (``/crm/v3/objects/emails`` …) in the shape of a v1 engagement."""
+    props = item["properties"]
+    kind = _v3_type(item) or "OTHER"
+    body = next((props.get(f"hs_{k}_body") for k in
+                 ("note", "call", "meeting", "task", "communication") if props.get(f"hs_{k}_body")),
+                None)
+    contacts = ((item.get("associations") or {}).get("contacts") or {}).get("results") or []
+    return {
+        "engagement": {"id": item.get("id"), "type": kind,
+                       "timestamp": props.get("hs_timestamp") or item.get("createdAt")},
+        "associations": {"contactIds": [c.get("id") for c in contacts if isinstance(c, dict)]},
+        "metadata": {"text": props.get("hs_email_text"), "html": props.get("hs_email_html"),
+                     "body": body,
+                     "from": {"firstName": props.get("hs_email_sender_firstname"),
+                              "lastName": props.get("hs_email_sender_lastname"),
+                              "email": props.get("hs_email_sender_email")}},
+    }
+
+
 def is_hubspot_export(doc: Any) -> bool:
-    """True for HubSpot conversation messages, threads with messages, or engagements."""
+    """True for HubSpot conversation messages, threads, engagements or CRM v3 activities."""
     items = first_items(doc, _KEYS)
     if not items:
         return False
-    if all(isinstance(i.get("engagement"), dict) for i in items):
+    if all(isinstance(i.get("engagement"), dict) or _v3_type(i) for i in items):
         return True
     if all(_is_message(i) for i in items):
         return True
@@ -175,9 +210,10 @@ def hubspot_from_document(records: Records, doc: Any, settings: IngestSettings) 
     """
     sb = SourceBuilder(records.path, "hubspot", settings, sep=records.sep)
     items = labelled_items(records, doc, _KEYS)
-    if any(isinstance(i, dict) and isinstance(i.get("engagement"), dict) for _, i in items):
+    if any(isinstance(i, dict) and isinstance(i.get("engagement"), dict) or _v3_type(i)
+           for _, i in items):
         for label, item in items:
-            _add_engagement(label, item, sb)
+            _add_engagement(label, _from_v3(item) if _v3_type(item) else item, sb)
         return sb.result(records.rejects)
     threads: dict[str, list[Any]] = {}
     for _, m in items:
