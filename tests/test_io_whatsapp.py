@@ -243,3 +243,28 @@ def test_themes_input_reads_whatsapp_with_agent_name():
     assert len(rows) == 6  # the business's own messages are the replies
     rows, _ = read_corpus_rows([ANDROID], "reply")
     assert len(rows) == 0  # nobody named, a plain file name: every author is a customer
+
+
+@pytest.mark.parametrize(("line", "kind"), [
+    ("<Multimedia omitido>", "media"), ("<Médias omis>", "media"), ("<Mídia oculta>", "media"),
+    ("imagen omitida", "media"), ("IMG-20240101-WA0001.jpg (archivo adjunto)", "media"),
+    ("Se eliminó este mensaje.", "deleted"), ("Ce message a été supprimé", "deleted"),
+    ("Esta mensagem foi apagada", "deleted"), ("Missed voice call", "call"),
+    ("Llamada de voz perdida", "call"),
+    ("My photo <Media omitted> is attached", "message"), ("deleted my account lol", "message"),
+])
+def test_io_whatsapp_locale_placeholders(line, kind):
+    from mining.io.whatsapp import _kind, _Msg
+
+    got, _ = _kind(_Msg(1, ("1", "2", "24"), "10:00", None, "Ana", "1/2/24", [line]))
+    assert got == kind
+
+
+@pytest.mark.parametrize("line", [
+    "Los mensajes y las llamadas están cifrados de extremo a extremo.",
+    "Les messages et les appels sont chiffrés de bout en bout.",
+])
+def test_io_whatsapp_locale_encryption_notices(line, tmp_path):
+    c = load_corpus(_write(tmp_path, f"2/1/24, 10:00 - {line}\n2/1/24, 10:01 - Ana: Hola\n"))
+    assert c.messages["role"].tolist() == ["system", "customer"]
+    assert any("encryption notice" in n for n in c.notes)

@@ -67,9 +67,13 @@ _MEDIA_LINE = re.compile(
     r"|^(?:imagen|video|audio|sticker|gif|documento) omitid[oa]$"
     r"|^\S.{0,200}\((?:file attached|datei angehängt|archivo adjunto|fichier joint|"
     r"arquivo anexado|file allegato|bestand bijgevoegd)\)$"
-    r"|^(?:missed (?:voice|video) call|null)$",
+    r"|^null$",
     re.IGNORECASE,
 )
+_CALLS = ("missed voice call", "missed video call", "verpasster sprachanruf",
+          "verpasster videoanruf", "llamada de voz perdida", "videollamada perdida",
+          "appel vocal manqué", "appel vidéo manqué", "chamada de voz perdida",
+          "chamada de vídeo perdida")
 _EDITED = re.compile(r"\s*<(?:this message was edited|diese nachricht wurde bearbeitet|"
                      r"se editó este mensaje|ce message a été modifié)>\s*$", re.IGNORECASE)
 _CHAT_NAME = re.compile(
@@ -251,6 +255,8 @@ def _kind(msg: _Msg) -> tuple[str, str]:
         return "system", bare
     if low in _DELETED:
         return "deleted", bare
+    if low in _CALLS:
+        return "call", bare
     lines = [ln for ln in bare.split("\n")]
     media = [ln for ln in lines if _MEDIA_LINE.match(ln.strip(_MARKS + " "))]
     if media:
@@ -291,8 +297,11 @@ def _agents(msgs: list[_Msg], chat_name: str, settings: IngestSettings,
 
 
 _SYSTEM_COUNTS = {
-    "encryption": "encryption notice(s)", "system": "other system line(s) (joins, leaves, "
-    "changes)", "media": "media-only message(s)", "deleted": "deleted-message placeholder(s)",
+    "encryption": "encryption notice(s)",
+    "system": "other system line(s) (joins, leaves, changes)",
+    "call": "missed call line(s)",
+    "media": "media-only message(s)",
+    "deleted": "deleted-message placeholder(s)",
 }
 
 
