@@ -26,3 +26,20 @@ def test_io_freshdesk_tickets_with_conversations():
     assert out[["role", "channel"]].tolist() == ["agent", "email"] and "€640" in out["text"]
     assert m.loc["freshdesk-22-description", "channel"] == "phone"
     assert m.loc["freshdesk-22-description", "journey_id"] == "freshdesk-contact-1003"
+
+
+def test_io_freshdesk_conversations_list_without_ticket(tmp_path):
+    import json
+
+    tickets = json.loads((DATA / "freshdesk_tickets.json").read_text(encoding="utf-8"))
+    p = tmp_path / "20_conversations.json"
+    p.write_text(json.dumps(tickets[0]["conversations"] + [{"id": 9, "incoming": True,
+                                                            "private": False}]),
+                 encoding="utf-8")
+    c = load_corpus(p)
+    assert c.reconciles() and (c.n_accepted, c.n_rejected) == (3, 1)
+    assert c.rejects["code"].tolist() == ["E166"]  # no ticket_id: cannot be placed
+    m = c.messages
+    assert m["role"].tolist() == ["agent", "system", "customer"]
+    assert set(m["conversation_id"]) == {"freshdesk-20"}
+    assert set(m["journey_id"]) == {"freshdesk-contact-1001"}

@@ -28,7 +28,7 @@ from mining.errors import Errors
 from mining.io.fields import as_str
 from mining.io.helpdesk import email_key, first_items, labelled_items
 from mining.io.records import _type_name
-from mining.io.sources import SourceBuilder, html_text
+from mining.io.sources import SourceBuilder, html_text, mostly
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -39,16 +39,27 @@ _KEYS = ("tickets", "results")
 _SOURCES = {1: "email", 2: "web", 3: "phone", 4: "web", 5: "social", 6: "social", 7: "chat",
             8: "chat", 9: "web", 10: "email"}
 _OUTBOUND = 10
+# a conversation's own source: 0 reply, 2 note, 5 tweet, 7 Facebook, 8 forwarded e-mail
+_CONVERSATION_SOURCES = {0: "email", 2: "email", 5: "social", 7: "social", 8: "email"}
+
+
+def _is_conversation(c: Any) -> bool:
+    return isinstance(c, dict) and all(k in c for k in ("ticket_id", "incoming", "private"))
 
 
 def is_freshdesk_export(doc: Any) -> bool:
-    """True for Freshdesk tickets: ``requester_id`` and a numeric ``source``, no Zendesk ``via``."""
+    """True for Freshdesk tickets or a ticket's conversations.
+
+    Tickets have ``requester_id`` and a numeric ``source`` (and no Zendesk ``via``);
+    conversations (``GET /tickets/{id}/conversations``) have ``ticket_id``, ``incoming`` and
+    ``private``.
+    """
     items = first_items(doc, _KEYS)
-    return bool(items) and all(
-        "requester_id" in t and isinstance(t.get("source"), int) and "via" not in t
-        and ("description_text" in t or "description" in t or "conversations" in t)
-        for t in items
-    )
+    if mostly(items, _is_conversation):
+        return True
+    return mostly(items, lambda t: "requester_id" in t and isinstance(t.get("source"), int)
+                  and "via" not in t
+                  and ("description_text" in t or "description" in t or "conversations" in t))
 
 
 def _text(obj: dict, plain: str, html: str) -> str | None:
@@ -119,6 +130,37 @@ def freshdesk_from_document(records: Records, doc: Any, settings: IngestSettings
         Messages (``fmt="freshdesk"``) and rejects; records are ``<ticket>.<n>``.
     """
     sb = SourceBuilder(records.path, "freshdesk", settings, sep=records.sep)
-    for label, t in labelled_items(records, doc, _KEYS):
+    items = labelled_items(records, doc, _KEYS)
+    if any(_is_conversation(c) for _, c in items):
+        _conversations(items, sb)
+        return sb.result(records.rejects)
+    for label, t in items:
         _ticket(label, t, sb)
     return sb.result(records.rejects)
+
+
+def _conversations(items: list[tuple[str, Any]], sb: SourceBuilder) -> None:
+    """Read a conversations list without its tickets, grouped by ``ticket_id``.
+
+    The journey is the first customer's contact id (this export names no requester).
+    """
+    first_in: dict[str, str] = {}
+    for _, c in items:
+        if _is_conversation(c) and c.get("incoming") and c.get("user_id") is not None:
+            first_in.setdefault(str(c["ticket_id"]), f"freshdesk-contact-{c['user_id']}")
+    for label, c in items:
+        if not isinstance(c, dict):
+            sb.reject(label, "E118", Errors.E118.format(kind=_type_name(c)))
+            continue
+        tid, cid = as_str(c.get("ticket_id")), as_str(c.get("id"))
+        if tid is None or cid is None:
+            sb.reject(label, "E166", Errors.E166)
+            continue
+        role = "system" if c.get("private") else "customer" if c.get("incoming") else "agent"
+        if role == "system":
+            sb.counts["private note(s) kept as system messages"] += 1
+        sb.add(label, message_id=f"freshdesk-conversation-{cid}",
+               conversation_id=f"freshdesk-{tid}", journey_id=first_in.get(tid, f"freshdesk-{tid}"),
+               timestamp=c.get("created_at"), role=role, author=c.get("from_email"),
+               channel=_CONVERSATION_SOURCES.get(c.get("source"), "email"),
+               text=_text(c, "body_text", "body"))

@@ -37,7 +37,7 @@ from mining.errors import Errors
 from mining.io.fields import as_str
 from mining.io.helpdesk import email_key, first_items, labelled_items
 from mining.io.records import _type_name
-from mining.io.sources import SourceBuilder, html_text
+from mining.io.sources import SourceBuilder, html_text, mostly
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -103,13 +103,12 @@ def is_hubspot_export(doc: Any) -> bool:
     items = first_items(doc, _KEYS)
     if not items:
         return False
-    if all(isinstance(i.get("engagement"), dict) or _v3_type(i) for i in items):
+    if mostly(items, lambda i: isinstance(i.get("engagement"), dict) or _v3_type(i)):
         return True
-    if all(_is_message(i) for i in items):
+    if mostly(items, _is_message):
         return True
-    return all(_thread_messages(i) is not None
-               and ("associatedContactId" in i or "inboxId" in i or "threadStatus" in i)
-               for i in items)
+    return mostly(items, lambda i: _thread_messages(i) is not None
+                  and ("associatedContactId" in i or "inboxId" in i or "threadStatus" in i))
 
 
 def _actor(m: dict) -> str:

@@ -31,7 +31,7 @@ from mining.errors import Errors, InputError
 from mining.io.fields import as_str
 from mining.io.helpdesk import channel_of, email_key, first_items, labelled_items, role_of
 from mining.io.records import _type_name
-from mining.io.sources import SourceBuilder, html_text
+from mining.io.sources import SourceBuilder, html_text, mostly
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -46,9 +46,8 @@ def is_intercom_export(doc: Any) -> bool:
     if isinstance(doc, dict) and doc.get("type") == "conversation.list":
         return True
     items = first_items(doc, _KEYS)
-    return bool(items) and all(
-        t.get("type") == "conversation" and isinstance(t.get("source"), dict) for t in items
-    )
+    return mostly(items, lambda t: t.get("type") == "conversation"
+                  and isinstance(t.get("source"), dict))
 
 
 def _parts(conv: dict) -> list[Any]:

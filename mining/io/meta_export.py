@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from mining.errors import Errors, Warnings
 from mining.io.records import _type_name
-from mining.io.sources import SourceBuilder, agent_names, name_key, stable_id
+from mining.io.sources import SourceBuilder, agent_names, mostly, name_key, stable_id
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -72,8 +72,8 @@ def is_meta_export(doc: Any) -> bool:
     if not isinstance(doc.get("participants"), list):
         return False
     msgs = [m for m in doc["messages"][:20] if isinstance(m, dict)]
-    fits = sum(_sender(m) is not None and ("timestamp_ms" in m or "timestamp" in m) for m in msgs)
-    return fits > 0 and fits * 2 > len(msgs)  # most of them: a broken message is a reject
+    return mostly(msgs, lambda m: _sender(m) is not None
+                  and ("timestamp_ms" in m or "timestamp" in m))
 
 
 def _participants(doc: dict) -> list[str]:

@@ -101,6 +101,17 @@ def stable_id(prefix: str, *parts: Any) -> str:
     return f"{prefix}-{hashlib.sha1(body.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
+def mostly(items: Iterable[Any], test: Callable[[Any], Any]) -> bool:
+    """True when more than half of ``items`` (and at least one) pass ``test``.
+
+    Content tests use it so that one broken record does not hide a whole export from its
+    reader (the record becomes a reject instead).
+    """
+    items = list(items)
+    n = sum(1 for i in items if test(i))
+    return n > 0 and 2 * n > len(items)
+
+
 def name_key(name: Any) -> str:
     """A display name compared loosely: case, spaces, ``~`` and direction marks ignored."""
     s = str(name or "").replace("\u200e", "").replace("\u200f", "").replace("\u202f", " ")

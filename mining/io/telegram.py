@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from mining.errors import Errors, InputError, Warnings
 from mining.io.records import _type_name
-from mining.io.sources import SourceBuilder, agent_names, name_key
+from mining.io.sources import SourceBuilder, agent_names, mostly, name_key
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -54,9 +54,8 @@ def _is_chat(doc: Any) -> bool:
     if doc.get("type") in _CHAT_TYPES:
         return True
     msgs = [m for m in doc["messages"][:20] if isinstance(m, dict)]
-    return bool(msgs) and all(
-        m.get("type") in ("message", "service") and "date" in m and "id" in m for m in msgs
-    )
+    return mostly(msgs, lambda m: m.get("type") in ("message", "service") and "date" in m
+                  and "id" in m)
 
 
 def is_telegram_export(doc: Any) -> bool:

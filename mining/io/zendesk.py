@@ -40,7 +40,7 @@ from mining.io.helpdesk import (
     users_by_id,
 )
 from mining.io.records import _type_name
-from mining.io.sources import SourceBuilder, html_text
+from mining.io.sources import SourceBuilder, html_text, mostly
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -58,7 +58,7 @@ def is_zendesk_export(doc: Any) -> bool:
         return any(isinstance(c, dict) and "author_id" in c and "public" in c
                    for c in doc["comments"][:20])
     items = first_items(doc, _KEYS)
-    return bool(items) and all("requester_id" in t and "via" in t for t in items)
+    return mostly(items, lambda t: "requester_id" in t and "via" in t)
 
 
 def _comment_text(c: dict) -> str | None:
