@@ -136,12 +136,15 @@ def settings_from_options(
     if agent_names:
         settings.ingest.agent_names = list(agent_names)
     if date_order:
-        if date_order not in ("auto", "dmy", "mdy"):
-            from mining.errors import ConfigError, Errors
+        from pydantic import ValidationError
 
-            raise ConfigError(Errors.E002.format(kind="--date-order", name=date_order,
-                                                 choices="auto, dmy, mdy"))
-        settings.ingest.date_order = date_order
+        from mining.config import format_validation_error
+        from mining.errors import ConfigError, Errors
+
+        try:  # the allowed values are declared once, in IngestSettings
+            settings.ingest.date_order = date_order
+        except ValidationError as err:
+            raise ConfigError(Errors.E001.format(problems=format_validation_error(err))) from None
     if taxonomy is not None:
         settings.tagging.taxonomy_dir = taxonomy
     if embedder:
