@@ -71,14 +71,14 @@ class Errors(metaclass=_WithCodes):
 
     # --- ingestion (E100-E199): file-level errors, then record reject codes
     E100 = "Input path '{path}' does not exist."
-    E101 = "Cannot tell the format of '{path}'. Use .jsonl, .json, .csv, .parquet, .eml, .mbox or a folder of .eml files."
+    E101 = "Cannot tell the format of '{path}'. Use .jsonl, .json, .csv, .parquet, .eml, .mbox, a folder of .eml files, or a WhatsApp chat export (.txt or .zip)."
     E102 = "'{path}' is not valid {fmt}: {detail}"
     E103 = "'{path}' has no header row (a CSV file must start with column names)."
     E104 = "'{path}' is a truncated or corrupt compressed file: {detail}"
     E105 = "'{path}' looks binary, not {fmt}."
     E106 = "'{path}' has no '{field}' column (columns: {columns}). Name the column with --map {field}=COLUMN."
     E107 = "Cannot read '{path}': {detail}"
-    E108 = "'{path}' has no files journeymine can read (.jsonl, .json, .csv, .parquet, .eml, .mbox, optionally .gz)."
+    E108 = "'{path}' has no files journeymine can read (.jsonl, .json, .csv, .parquet, .eml, .mbox, optionally .gz; WhatsApp .txt/.zip)."
     E109 = "Cannot write '{path}': {detail}"
     # record reject codes (E110-E149): the rejects table's `code`; reasons never quote message text
     E110 = "Line is not valid JSON: {detail}."
