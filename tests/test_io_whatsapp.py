@@ -268,3 +268,11 @@ def test_io_whatsapp_locale_encryption_notices(line, tmp_path):
     c = load_corpus(_write(tmp_path, f"2/1/24, 10:00 - {line}\n2/1/24, 10:01 - Ana: Hola\n"))
     assert c.messages["role"].tolist() == ["system", "customer"]
     assert any("encryption notice" in n for n in c.notes)
+
+
+def test_io_whatsapp_utf16_file_with_bom(tmp_path):
+    p = tmp_path / "chat.txt"
+    p.write_bytes("15/06/2024, 18:03 - Mia: Is the retreat suitable for beginners?\n"
+                  .encode("utf-16"))
+    c = load_corpus(p)
+    assert c.n_accepted == 1 and c.messages["timestamp"].iloc[0] == _ts("2024-06-15 18:03")
