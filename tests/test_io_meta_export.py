@@ -80,3 +80,14 @@ def test_io_meta_no_business_found_is_said(tmp_path):
     p.write_text(json.dumps(doc), encoding="utf-8")
     c = load_corpus(p)
     assert any("W121" in n for n in c.notes) and c.messages["role"].tolist() == ["customer"]
+
+
+def test_io_meta_message_with_nothing_to_read_is_a_reject(tmp_path):
+    doc = {"participants": [{"name": "A"}, {"name": "Shop"}], "title": "A",
+           "messages": [{"sender_name": "A", "timestamp_ms": 1709543100000,
+                         "is_geoblocked_for_viewer": False},
+                        {"sender_name": "A", "timestamp_ms": 1709543000000, "content": "hi"}]}
+    p = tmp_path / "message_1.json"
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    c = load_corpus(p)
+    assert c.reconciles() and c.rejects[["record", "code"]].values.tolist() == [["1", "E165"]]
