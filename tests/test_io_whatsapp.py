@@ -237,9 +237,12 @@ def test_cli_run_whatsapp_with_the_real_model(tmp_path, st_embedder):
 
 
 def test_themes_input_reads_whatsapp_with_agent_name():
+    from mining.cli._options import build_settings
     from mining.themes.run import read_corpus_rows
 
-    rows, _ = read_corpus_rows([ANDROID], "reply", agent_names=[BUSINESS])
+    settings = build_settings(agent_names=[BUSINESS], date_order="mdy")
+    assert settings.ingest.agent_names == [BUSINESS] and settings.ingest.date_order == "mdy"
+    rows, _ = read_corpus_rows([ANDROID], "reply", settings=settings)
     assert len(rows) == 6  # the business's own messages are the replies
     rows, _ = read_corpus_rows([ANDROID], "reply")
     assert len(rows) == 0  # nobody named, a plain file name: every author is a customer
