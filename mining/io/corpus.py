@@ -126,11 +126,12 @@ def _ingest_settings(settings: Settings | IngestSettings | None, overrides: dict
     base = getattr(settings, "ingest", settings)
     data = base.model_dump() if base is not None else {}
     defaults = {"column_map": None, "timezone": "UTC", "agent_domains": (), "agent_addresses": (),
-                "redact": True, "max_message_chars": 20_000}
+                "redact": True, "max_message_chars": 20_000, "agent_names": (),
+                "date_order": "auto"}
     for key, value in overrides.items():
         if key == "column_map":
             value = dict(value or {})
-        elif key in ("agent_domains", "agent_addresses"):
+        elif key in ("agent_domains", "agent_addresses", "agent_names"):
             value = list(value or ())
         if base is None or value not in (defaults[key], {}, []):
             data[key] = value
@@ -241,14 +242,18 @@ def load_corpus(
     max_message_chars: int = 20_000,
     settings: Settings | IngestSettings | None = None,
     file_errors: Literal["raise", "collect"] = "raise",
+    agent_names: Iterable[str] = (),
+    date_order: Literal["auto", "dmy", "mdy"] = "auto",
 ) -> Corpus:
     """Read message files and folders (and optional events and outcomes) into a :class:`Corpus`.
 
     Args:
         paths: Message tables (``.jsonl``, ``.json``, ``.csv``, ``.tsv``, ``.parquet``, each
-            optionally ``.gz``), chat exports (``.json``), e-mail (``.eml``, ``.mbox``) or folders
-            of them. Table files in a folder that hold events (an ``event_type`` column) or
-            outcomes (a ``converted`` column) instead of messages are read as such.
+            optionally ``.gz``), chat exports (``.json``), e-mail (``.eml``, ``.mbox``), product
+            exports (WhatsApp ``.txt``/``.zip``, Messenger/Instagram, Telegram, Zendesk,
+            Intercom, Freshdesk, HubSpot JSON; see :mod:`mining.io.sources`) or folders of them.
+            Table files in a folder that hold events (an ``event_type`` column) or outcomes (a
+            ``converted`` column) instead of messages are read as such.
         events: Events file(s).
         outcomes: Outcomes file(s).
         column_map: Canonical field -> input column, e.g. ``{"text": "body"}``.
@@ -261,6 +266,9 @@ def load_corpus(
             override it where they differ from their defaults.
         file_errors: ``"raise"`` stops at the first file that cannot be read at all;
             ``"collect"`` lists such files in ``corpus.file_errors`` and reads the others.
+        agent_names: Names of the business in chat-app exports (WhatsApp, Messenger, Telegram):
+            their messages are agent messages.
+        date_order: WhatsApp dates: ``"auto"`` (decided per file), ``"dmy"`` or ``"mdy"``.
 
     Returns:
         The corpus. ``corpus.reconciles()`` is True: every record read is accepted or rejected.
@@ -273,7 +281,8 @@ def load_corpus(
     ingest = _ingest_settings(settings, {
         "column_map": column_map, "timezone": timezone, "agent_domains": agent_domains,
         "agent_addresses": agent_addresses, "redact": redact,
-        "max_message_chars": max_message_chars,
+        "max_message_chars": max_message_chars, "agent_names": agent_names,
+        "date_order": date_order,
     })
     resolve_timezone(ingest.timezone)
     check_column_map(ingest.column_map)

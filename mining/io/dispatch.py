@@ -16,6 +16,7 @@ from mining.errors import Errors, InputError, Warnings
 from mining.io.base import ReadResult
 from mining.io.fields import ALIASES
 from mining.io.records import EMAIL_SUFFIXES, read_records, table_format
+from mining.io.sources import is_text_export, read_json_export, read_text_export
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -36,7 +37,7 @@ def plan_inputs(
         ``"auto"`` (a table file: messages, or events/outcomes recognised by their columns),
         ``"found"`` (the same, found in a folder: events and outcomes also need ``event`` or
         ``outcome``/``conversion`` in the file name, and a table that is none of them is
-        skipped),
+        skipped), ``"export"`` (a WhatsApp chat, ``.txt`` or ``.zip``),
         ``"events"`` or ``"outcomes"``.
 
     Raises:
@@ -56,6 +57,8 @@ def plan_inputs(
                 mail.append(p)
             elif table_format(p) is not None:
                 plan.append((p, "auto"))
+            elif is_text_export(p):  # a WhatsApp chat (.txt, .zip)
+                plan.append((p, "export"))
             else:
                 raise InputError(Errors.E101.format(path=p))
             continue
@@ -75,6 +78,8 @@ def plan_inputs(
                 mail.append(f)
             elif table_format(f) is not None:
                 plan.append((f, "found"))
+            elif is_text_export(f):
+                plan.append((f, "export"))
             elif f.suffix.lower() != ".eml":
                 skipped.append(str(f.relative_to(p)))
                 continue
@@ -179,7 +184,13 @@ def read_input(path: Any, kind: str, settings: IngestSettings) -> ReadResult | N
         res = read_email(path, settings)
         res.kind, res.fmt = "messages", res.fmt or "email"
         return res
+    if kind == "export":
+        return read_text_export(path, settings)
     records = read_records(path)
+    if kind in ("auto", "found", "messages"):  # product exports (Meta, Telegram, helpdesks)
+        exported = read_json_export(records, settings)
+        if exported is not None:
+            return exported
     if kind == "events":
         return events_from_records(records, settings)
     if kind == "outcomes":
