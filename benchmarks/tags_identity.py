@@ -1,14 +1,15 @@
 """Tags on the sample transcripts are byte-identical before and after a refactor.
 
     .venv/bin/python benchmarks/tags_identity.py --record   # write the reference hashes
-    .venv/bin/python benchmarks/tags_identity.py            # compare against them (exit 1 if not)
+    .venv/bin/python benchmarks/tags_identity.py            # compare (exit 1 if not identical)
     .venv/bin/python benchmarks/tags_identity.py --embedder hash   # fast, model-free variant
 
 Tags the demo inputs of ``sample_transcripts/`` with the default settings (the packaged
 all-MiniLM-L6-v2, UMAP, HDBSCAN), or with ``--embedder hash``, and hashes the tags, themes and
 units tables as CSV (full float precision). The reference in
 ``benchmarks/results/tags_identity.json`` was recorded from ``main`` before the tagging pipeline
-was split into named steps (issue 10).
+was split into named steps (issue 10); a comparison writes
+``benchmarks/results/tags_identity_check_<embedder>.json``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "tags_identity.json"
+CHECK = ROOT / "benchmarks" / "results" / "tags_identity_check_{embedder}.json"
 
 
 def _tag(embedder: str) -> object:
@@ -79,8 +81,10 @@ def main() -> int:
         print(f"no reference for {args.embedder}; run with --record on the old code first")
         return 2
     same = got == want
-    print(json.dumps({"embedder": args.embedder, "identical": same, "got": got, "want": want},
-                     indent=2))
+    report = json.dumps({"embedder": args.embedder, "identical": same, "got": got, "want": want},
+                        indent=2)
+    Path(str(CHECK).format(embedder=args.embedder)).write_text(report + "\n")
+    print(report)
     return 0 if same else 1
 
 

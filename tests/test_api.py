@@ -84,7 +84,10 @@ def test_api_an_object_passed_as_reducer_is_used(tmp_path):
     assert config["params"]["reducer"] == "CountingPCA"  # its name is saved, never a pickle
 
 
-def test_api_registered_reducer_name_is_used_and_bad_objects_refused(tmp_path):
+def test_api_registered_reducer_name_is_used_and_bad_objects_refused(tmp_path, monkeypatch):
+    import mining.reduce
+
+    monkeypatch.setattr(mining.reduce, "REDUCERS", dict(mining.reduce.REDUCERS))  # undone after
     made = []
 
     @mining.register("reducer", "counting-test")
@@ -98,3 +101,13 @@ def test_api_registered_reducer_name_is_used_and_bad_objects_refused(tmp_path):
     model.save(tmp_path / "m")
     with pytest.raises(ConfigError, match=r"\[E008\]"):
         ThemeModel(reducer=object()).fit(texts, vectors=X)
+
+
+def test_api_from_settings_takes_plugin_objects_over_setting_names():
+    settings = mining.Settings()
+    settings.themes.seed = 5
+    reducer = CountingPCA()
+    model = ThemeModel.from_settings(settings.themes, kind="objection", reducer=reducer,
+                                     clusterer=None)
+    assert model.reducer is reducer and model.clusterer == settings.themes.clusterer
+    assert model.seed == 5 and model.kind == "objection"

@@ -9,18 +9,13 @@ import typer
 
 from mining.cli._app import STATE, app, handle_errors
 from mining.cli._options import (
-    AgentAddressOpt,
-    AgentDomainOpt,
-    ConfigOpt,
     EmbedderOpt,
-    EventsOpt,
-    MapOpt,
-    NoRedactOpt,
-    OutcomesOpt,
+    InputOptions,
+    InputsArg,
+    OutOpt,
     ReducerOpt,
-    TaxonomyOpt,
-    TimezoneOpt,
     build_settings,
+    input_command,
 )
 
 
@@ -58,33 +53,24 @@ def _run(inputs: list[Path], out: Path, settings: Any, *, events: list[Path] | N
     return out / "report.html"
 
 
-@app.command("run")
-@handle_errors
+@input_command("run")
 def run_command(
-    inputs: Annotated[list[Path], typer.Argument(
-        help="Message files or folders: chat JSONL/CSV/Parquet/JSON exports, .eml, .mbox.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if needed).")],
-    events: EventsOpt = None,
-    outcomes: OutcomesOpt = None,
-    column_map: MapOpt = None,
-    timezone: TimezoneOpt = None,
-    agent_domain: AgentDomainOpt = None,
-    agent_address: AgentAddressOpt = None,
-    config: ConfigOpt = None,
-    taxonomy: TaxonomyOpt = None,
+    inputs: InputsArg,
+    out: OutOpt,
     model: Annotated[Path | None, typer.Option(
         "--model", help="model/ folder of an earlier run: keep its theme ids on new data.")] = None,
-    no_redact: NoRedactOpt = False,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit with code 1 if any record is rejected.")] = False,
-    embedder: EmbedderOpt = None,
-    reducer: ReducerOpt = None,
+    pseudonym_map: Annotated[bool, typer.Option(
+        "--pseudonym-map", help="Also write OUT/pseudonyms.csv: each cust-… id with the e-mail "
+        "address or phone it stands for (personal data).")] = False,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=0, help="Run the per-message work on a local Dask cluster of N worker "
         "processes (needs the 'scale' extra; README 'Scaling out').")] = None,
     cluster: Annotated[str | None, typer.Option(
         "--cluster", help="Run it on an existing Dask scheduler instead, e.g. "
         "tcp://scheduler:8786.")] = None,
+    opts: InputOptions | None = None,
 ) -> None:
     """Transcripts in, journey map out: ingest, tag, report, and write OUT/ with report.html.
 
@@ -92,13 +78,10 @@ def run_command(
     report.html and run.json (with the resolved settings) into OUT. Prints the path of
     report.html on stdout.
     """
-    settings = build_settings(config, column_map=column_map, timezone=timezone,
-                              agent_domains=agent_domain, agent_addresses=agent_address,
-                              no_redact=no_redact, taxonomy=taxonomy, embedder=embedder,
-                              reducer=reducer,
-                              scale={"workers": workers, "cluster": cluster})
-    report = _run(inputs, out, settings, events=events, outcomes=outcomes, model=model,
-                  strict=strict)
+    settings = opts.settings(ingest={"pseudonym_map": True} if pseudonym_map else {},
+                             scale={"workers": workers, "cluster": cluster})
+    report = _run(inputs, out, settings, events=opts.events, outcomes=opts.outcomes,
+                  model=model, strict=strict)
     typer.echo(str(report))
 
 

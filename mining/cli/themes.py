@@ -16,26 +16,12 @@ from typing import Annotated
 
 import typer
 
-from mining.cli._app import STATE, app, handle_errors
-from mining.cli._options import (
-    AgentAddressOpt,
-    AgentDomainOpt,
-    ConfigOpt,
-    EmbedderOpt,
-    EventsOpt,
-    MapOpt,
-    NoRedactOpt,
-    OutcomesOpt,
-    ReducerOpt,
-    TaxonomyOpt,
-    TimezoneOpt,
-    build_settings,
-)
+from mining.cli._app import STATE
+from mining.cli._options import InputOptions, input_command
 from mining.config import default
 
 
-@app.command("themes")
-@handle_errors
+@input_command("themes")
 def themes_command(
     inputs: Annotated[list[Path], typer.Argument(
         help="Message tables, chat exports, e-mail or folders.")],
@@ -51,32 +37,19 @@ def themes_command(
         "--themes", min=1, help="Target number of themes (default: automatic).")] = None,
     seed: Annotated[int | None, typer.Option(
         "--seed", help=f"Random seed (default {default('themes', 'seed')}).")] = None,
-    embedder: EmbedderOpt = None,
-    reducer: ReducerOpt = None,
     model_dir: Annotated[Path | None, typer.Option(
         "--model", help="Assign to the themes of a saved model instead of fitting.")] = None,
-    events: EventsOpt = None,
-    outcomes: OutcomesOpt = None,
-    column_map: MapOpt = None,
-    timezone: TimezoneOpt = None,
-    agent_domain: AgentDomainOpt = None,
-    agent_address: AgentAddressOpt = None,
-    config: ConfigOpt = None,
-    taxonomy: TaxonomyOpt = None,
-    no_redact: NoRedactOpt = False,
+    opts: InputOptions | None = None,
 ) -> None:
     """Find themes in customer messages, or assign messages to saved themes (--model)."""
     from mining.themes.run import print_themes, run_themes
 
-    settings = build_settings(
-        config, column_map=column_map, timezone=timezone, agent_domains=agent_domain,
-        agent_addresses=agent_address, no_redact=no_redact, taxonomy=taxonomy,
-        embedder=embedder, reducer=reducer,
+    settings = opts.settings(
         themes={"min_theme_size": min_theme_size, "n_themes": n_themes, "seed": seed})
     result = run_themes(
         inputs, out, kind=kind, text_column=text_column, id_column=id_column, settings=settings,
-        model_dir=model_dir, progress=bool(STATE.get("progress")), events=events,
-        outcomes=outcomes,
+        model_dir=model_dir, progress=bool(STATE.get("progress")), events=opts.events,
+        outcomes=opts.outcomes,
     )
     if not STATE.get("quiet"):
         print_themes(result)

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+import mining.themes.cluster as _cl
 from mining.config import ThemeSettings
 from mining.errors import ConfigError, Errors, InputError, NotFittedError
-from mining.themes import cluster as _cl
 from mining.themes.focus import focus_texts
 from mining.themes.names import author_words, find_names, mask_names
 from mining.themes.represent import (
