@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mining.io.corpus import load_corpus
+from mining.text.pseudonyms import pseudonym
 
 DATA = Path(__file__).resolve().parent / "data" / "exports"
 
@@ -20,7 +21,7 @@ def test_io_freshdesk_tickets_with_conversations():
     reply = m.loc["freshdesk-conversation-3003"]
     assert reply["role"] == "customer" and reply["text"].count("\n") == 1  # HTML <br> kept
     assert set(m.loc[m["conversation_id"] == "freshdesk-20", "journey_id"]) == {
-        "aoife.byrne@example.ie"}
+        pseudonym("aoife.byrne@example.ie")}
     # outbound e-mail (source 10): the description is the agent's; empty text falls back to HTML
     out = m.loc["freshdesk-21-description"]
     assert out[["role", "channel"]].tolist() == ["agent", "email"] and "€640" in out["text"]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from mining.io.corpus import load_corpus
+from mining.text.pseudonyms import pseudonym
 
 DATA = Path(__file__).resolve().parent / "data" / "exports"
 
@@ -17,7 +18,7 @@ def test_io_hubspot_thread_messages_actor_types():
     m = c.messages.set_index("message_id")
     assert m["role"].tolist() == ["customer", "bot", "system", "agent", "system"]
     assert m.loc["hubspot-a4", "text"] == "Yes, Pro includes phone support 9-5."  # richText
-    assert set(m["journey_id"]) == {"noah.smith@example.com"}
+    assert set(m["journey_id"]) == {pseudonym("noah.smith@example.com")}
     assert set(m["channel"]) == {"chat"} and set(m["conversation_id"]) == {"hubspot-thread-4410"}
 
 

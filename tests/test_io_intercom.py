@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from mining.io.corpus import load_corpus
+from mining.text.pseudonyms import pseudonym
 
 DATA = Path(__file__).resolve().parent / "data" / "exports"
 
@@ -26,7 +27,8 @@ def test_io_intercom_conversation_list():
     assert m.loc["intercom-part-70005", "role"] == "customer"
     assert m.loc["intercom-part-70101", "role"] == "agent"  # unknown type: counted in a note
     assert any("unknown author type" in n for n in c.notes)
-    assert set(m.loc[m["conversation_id"] == "intercom-147", "journey_id"]) == {"marta@example.org"}
+    assert set(m.loc[m["conversation_id"] == "intercom-147", "journey_id"]) == {
+        pseudonym("marta@example.org")}
     assert set(m.loc[m["conversation_id"] == "intercom-148", "journey_id"]) == {
         "intercom-contact-61aa"}
     assert dict(m.groupby("conversation_id")["channel"].first()) == {
