@@ -143,6 +143,10 @@ class SentenceTransformerEmbedder:
         self._model: Any = None
         self._dim: int | None = _dim_from_config(folder)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # sent to a Dask worker (inside a fitted model): the model is loaded there on first use
+        return {**self.__dict__, "_model": None}
+
     @property
     def model(self) -> Any:
         """The loaded ``SentenceTransformer`` (imports torch on first access)."""

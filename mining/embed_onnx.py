@@ -134,6 +134,10 @@ class OnnxEmbedder:
         self._tokenizer: Any = None
         self._inputs: set[str] = set()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # sent to a Dask worker (inside a fitted model): the session is rebuilt there on first use
+        return {**self.__dict__, "_session": None, "_tokenizer": None, "_inputs": set()}
+
     def ensure_model(self) -> Path:
         """Build the int8 ONNX file when it is not cached yet; return its path.
 

@@ -306,3 +306,9 @@ def test_embed_onnx_int8_matches_torch_fp32_and_has_its_own_cache_key(st_embedde
     # mean pooling ignores padding: a short text alone or beside a long one barely moves
     alone = onnx_emb.encode(["ok"])[0]
     assert float(alone @ q[4]) > 0.99
+    # a loaded embedder pickles without its session (Dask ships fitted models holding it)
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(onnx_emb))
+    assert copy._session is None and onnx_emb._session is not None
+    np.testing.assert_allclose(copy.encode(texts, batch_size=2), q, atol=1e-6)
