@@ -149,6 +149,8 @@ class Errors(metaclass=_WithCodes):
     E502 = "The saved {name} in '{path}' was made with taxonomy categories {saved}, but the taxonomy now has {current}. Refit, or use the taxonomy it was saved with."
     E503 = "Nothing to tag: the corpus has no messages."
     E504 = "{name} needs {what}, got {got}."
+    # issue 12: journey stages
+    E530 = "Stage label(s) {names} are not stages of the taxonomy ({choices}). Label messages with the taxonomy's stage names, or add those stages to stages.yaml."
 
     # --- reports (E600-E699)
     E600 = "Unknown report '{name}'. Choose one of: {choices}."
@@ -172,4 +174,8 @@ class Warnings(metaclass=_WithCodes):
     W001 = "{count} input record(s) rejected; they are listed in the rejects table."
     W100 = "'{path}': {count} record(s) rejected."
     W200 = "The spaCy pipeline '{name}' is not installed; using the built-in blank English pipeline."
+    # issue 12: journey stages
+    W510 = "{share:.0%} of the {n} tagged messages are in stage '{stage}' (of {n_stages} stages): the journey map, funnel and paths will say little. {help}"
+    W511 = "Stage '{stage}' is unsure: mean confidence {confidence:.2f} over {n} messages (below {threshold:.2f}). {help}"
+    W512 = "What would help: an events file (--events) with visits, bookings or purchases, a converted_at column in the outcomes, or a stages taxonomy of your own (--taxonomy) whose examples sound like your conversations (see docs/stages.md)."
     W600 = "{unmatched} of {total} outcome rows name no journey in the tags, and {missing} of {journeys} journeys have no outcome (counted as not converted). Check that the outcomes belong to these tags."

@@ -203,6 +203,9 @@ def run(
     from mining.config import Settings
 
     settings = settings or Settings()
+    if taxonomy_dir is not None:  # reports and report.html order stages by the run's taxonomy
+        settings = settings.model_copy(deep=True)
+        settings.tagging.taxonomy_dir = Path(taxonomy_dir)
     if model_dir is not None and not Path(model_dir).is_dir():
         raise InputError(Errors.E100.format(path=model_dir))
     stages = _Stages(progress)
@@ -266,7 +269,19 @@ def run(
         _write_run_json(result, settings, inputs=paths, started=started)
     else:
         result.timings["total"] = round(time.perf_counter() - t_start, 3)
+    _stage_notes(result.tags, settings)
     return result
+
+
+def _stage_notes(tags: pd.DataFrame, settings: Settings) -> None:
+    """Log [W510]/[W511] when the stage tags are flat or unsure (the CLI prints them)."""
+    import logging
+
+    from mining.reports._data import stage_names
+    from mining.stages import stage_warnings
+
+    for note in stage_warnings(tags, stage_names(settings)):
+        logging.getLogger("mining.stages").warning(note)
 
 
 def _no_messages(rejects: pd.DataFrame, out_dir: str | PathLike[str] | None,
@@ -375,11 +390,19 @@ def write_outputs(
         outcomes=result.outcomes,
         counts=result.counts,
         about=_about(settings, inputs),
+        stages=_stage_names(settings),
     )
     files.append("report.html")
     result.out_dir = out
     result.files = files
     return files
+
+
+def _stage_names(settings: Settings | None) -> list[str]:
+    """The run's stage names in taxonomy order."""
+    from mining.reports._data import stage_names
+
+    return stage_names(settings)
 
 
 def _about(settings: Settings | None, inputs: list[str] | None) -> dict[str, str]:

@@ -94,6 +94,7 @@ def journey_map_html(
     outcomes: pd.DataFrame | None,
     reports: dict[str, pd.DataFrame] | None = None,
     top: int = 4,
+    stages: list[str] | None = None,
 ) -> str:
     """Render the journey map: one column per stage with its objections and intents.
 
@@ -102,6 +103,7 @@ def journey_map_html(
         outcomes: The outcomes table, or None.
         reports: Report name -> DataFrame; the ``objections`` report supplies the figures.
         top: How many objections and intents to list per stage.
+        stages: The taxonomy's stage names in order (None: the packaged taxonomy's).
 
     Returns:
         An HTML fragment.
@@ -110,7 +112,7 @@ def journey_map_html(
     intents = intents_by_stage(tags, outcomes)
     conv = journey_outcomes(tags, outcomes)
     cols = []
-    for stage in stage_order(tags):
+    for stage in stage_order(tags, stages):
         js = tags.loc[tags["stage"] == stage, "journey_id"].dropna().unique()
         rate = float(conv.reindex(js).mean()) if len(js) else float("nan")
         parts = [
@@ -216,6 +218,18 @@ def _about(about: dict[str, Any] | None) -> str:
     return f'<section class="about"><h2>About this run</h2><table>{rows}</table></section>'
 
 
+def stage_notice_html(tags: pd.DataFrame, stages: list[str] | None = None) -> str:
+    """A notice for the top of the report when the stage tags are flat or unsure, else ``""``."""
+    from mining.stages import stage_warnings
+
+    notes = stage_warnings(tags, stages)
+    if not notes:
+        return ""
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    return ('<section class="notice" role="note"><h2>Read the stages with care</h2>'
+            f"<ul>{items}</ul></section>")
+
+
 def build_report_html(
     tags: pd.DataFrame,
     themes: pd.DataFrame,
@@ -224,6 +238,7 @@ def build_report_html(
     counts: dict[str, Any] | None = None,
     title: str = "journeymine report",
     about: dict[str, Any] | None = None,
+    stages: list[str] | None = None,
 ) -> str:
     """Build the report page as one HTML string (Plotly inlined once, no network access needed).
 
@@ -237,13 +252,14 @@ def build_report_html(
         title: The page title.
         about: Facts about the run shown at the bottom (inputs, settings, versions), label ->
             value.
+        stages: The taxonomy's stage names in order (None: the packaged taxonomy's).
 
     Returns:
         The complete HTML document.
     """
     figures = {
-        "heatmap": lambda: charts.heatmap(tags, outcomes, reports),
-        "funnel": lambda: charts.funnel(tags, reports),
+        "heatmap": lambda: charts.heatmap(tags, outcomes, reports, stages=stages),
+        "funnel": lambda: charts.funnel(tags, reports, stages),
         "sankey": lambda: charts.sankey(tags, outcomes),
         "replies": lambda: charts.replies(reports),
         "channels": lambda: charts.channels(reports),
@@ -256,7 +272,7 @@ def build_report_html(
         "stage, in percentage points (* where the difference is unlikely to be chance: "
         "q &lt; 0.05) — and the most common intents with the share of those "
         "journeys that converted. Journeys without a known outcome count as not converted.</p>",
-        journey_map_html(tags, outcomes, reports),
+        journey_map_html(tags, outcomes, reports, stages=stages),
         "</section>",
     ]
     inline_js: bool | str = True
@@ -294,6 +310,7 @@ def build_report_html(
         f"<title>{html.escape(title)}</title><style>{CSS_FILE.read_text(encoding='utf-8')}</style></head><body>"
         f"<header><h1>{html.escape(title)}</h1><p>Generated {stamp} by journeymine. "
         "Self-contained: opens offline.</p></header><main>"
+        + stage_notice_html(tags, stages)
         + _kpis(tags, outcomes, counts or {})
         + "".join(body)
         + _about(about)
@@ -310,6 +327,7 @@ def write_report_html(
     outcomes: pd.DataFrame | None = None,
     counts: dict[str, Any] | None = None,
     about: dict[str, Any] | None = None,
+    stages: list[str] | None = None,
 ) -> Path:
     """Write :func:`build_report_html`'s page to ``path`` (UTF-8).
 
@@ -321,11 +339,12 @@ def write_report_html(
         outcomes: The outcomes table, or None.
         counts: Run counts shown at the top.
         about: Facts about the run shown at the bottom.
+        stages: The taxonomy's stage names in order (None: the packaged taxonomy's).
 
     Returns:
         The written path.
     """
     out = Path(path)
-    page = build_report_html(tags, themes, reports, outcomes, counts, about=about)
+    page = build_report_html(tags, themes, reports, outcomes, counts, about=about, stages=stages)
     out.write_text(page, encoding="utf-8")
     return out
