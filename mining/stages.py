@@ -190,7 +190,8 @@ class StageTagger(BaseEstimator):
         def make() -> LogisticRegression:
             return LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000)
 
-        folds = StratifiedKFold(_FOLDS, shuffle=True, random_state=0)
+        smallest = int(np.bincount(labels)[np.unique(labels)].min())
+        folds = StratifiedKFold(max(2, min(_FOLDS, smallest)), shuffle=True, random_state=0)
         # small problems: one BLAS thread is much faster than several fighting for the cores
         with threadpool_limits(1):
             oof = cross_val_predict(make(), feats, labels, cv=folds,
