@@ -169,7 +169,8 @@ def _md(res: dict) -> str:
     s = res.get("sample")
     if s:
         lines += ["## sample_transcripts ground truth (development data)", "",
-                  "| variant | messages | accuracy | macro-F1 | F1 per stage |", "|---|---|---|---|---|"]
+                  "| variant | messages | accuracy | macro-F1 | F1 per stage |",
+                  "|---|---|---|---|---|"]
         for v, r in s.items():
             per = ", ".join(f"{k} {x:.2f}" for k, x in r["f1"].items())
             lines.append(f"| {v} | {r['messages']} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} "

@@ -21,8 +21,12 @@ evidence adds to the emissions when present:
 - position: ``position_weight`` x closeness of the message's relative position in its journey to
   the stage's place in the order, centred over the stages, and faded in over the first four
   messages (a one-message journey gets none);
-- events: the furthest stage reached by events of the journey up to the message time (each stage
-  lists its ``events``) gets ``event_weight`` and earlier stages ``-event_weight``;
+- first contact: in a journey of several customer sessions (a customer who comes back), the
+  first session is first contact: ``first_session_weight`` on the first stage. A single-session
+  chat gets none: there the whole journey happens in one session;
+- events: stages before the furthest stage reached by events of the journey up to the message
+  time (each stage lists its ``events``) get ``-event_weight``, and that stage gets
+  ``event_weight`` at the first message after the event;
 - conversion: messages after ``converted_at`` are in ``post_conversion_stage``
   (``hard_weight``); in a converted journey no earlier message is past the conversion stage, the
   last message before ``converted_at`` leans to it (``hard_weight / 2``), as do the other
@@ -114,6 +118,8 @@ class StageTagger(BaseEstimator):
         cue_weight: Value of a stage-cue feature when the cue matches.
         agent_weight: Factor on the text evidence of agent, bot and system messages.
         position_weight: Logit for a message whose relative position fits the stage.
+        first_session_weight: Logit for the first stage in the first customer session of a
+            journey with later sessions (never in a single-session chat).
         event_weight: Logit for the stage reached by events (and against earlier stages).
         hard_weight: Logit that puts post-conversion messages in the post-conversion stage.
         top_k: Nearest examples averaged for the evidence similarity.
@@ -122,7 +128,8 @@ class StageTagger(BaseEstimator):
     def __init__(self, taxonomy: Taxonomy | str | Path | None = None, *, embedder: Any = None,
                  settings: Any = None, C: float = 4.0, cue_weight: float = 1.0,
                  agent_weight: float = 0.7, position_weight: float = 0.5,
-                 event_weight: float = 2.0, hard_weight: float = 8.0, top_k: int = 3) -> None:
+                 first_session_weight: float = 1.5, event_weight: float = 2.0,
+                 hard_weight: float = 8.0, top_k: int = 3) -> None:
         self.taxonomy = taxonomy
         self.embedder = embedder
         self.settings = settings
@@ -130,12 +137,13 @@ class StageTagger(BaseEstimator):
         self.cue_weight = cue_weight
         self.agent_weight = agent_weight
         self.position_weight = position_weight
+        self.first_session_weight = first_session_weight
         self.event_weight = event_weight
         self.hard_weight = hard_weight
         self.top_k = top_k
 
-    _HYPER = ("C", "cue_weight", "agent_weight", "position_weight", "event_weight",
-              "hard_weight", "top_k")
+    _HYPER = ("C", "cue_weight", "agent_weight", "position_weight", "first_session_weight",
+              "event_weight", "hard_weight", "top_k")
 
     # ---------------------------------------------------------------------------------- fit
     def fit(self, X: Any = None, y: Any = None, **fit_params: Any) -> StageTagger:
@@ -310,6 +318,7 @@ class StageTagger(BaseEstimator):
         logits = np.where(is_cust, 1.0, self.agent_weight)[:, None] * np.log(
             np.maximum(proba, 1e-9))
         logits += self._position(journeys, k)
+        logits[:, 0] += self._first_session(journeys)
         reached_by = self._add_events(journeys, logits)
         post = self._add_conversion(journeys, logits)
         sim, nearest = self.prototypes_.scores(np.asarray(vectors, np.float32), top_k=self.top_k)
@@ -344,19 +353,36 @@ class StageTagger(BaseEstimator):
         fade = np.clip((length - 1.0) / 4.0, 0.0, 1.0)[:, None]
         return self.position_weight * fade * np.nan_to_num(close)
 
+    def _first_session(self, journeys: pd.DataFrame) -> np.ndarray:
+        """First-stage evidence: the first customer session of a journey that has later ones."""
+        n = len(journeys)
+        if n == 0 or not self.first_session_weight:
+            return np.zeros(n)
+        codes, session = self._sessions(journeys)
+        n_sessions = np.zeros(codes.max() + 1, dtype=np.int64)
+        np.maximum.at(n_sessions, codes, session + 1)
+        multi = n_sessions[codes] > 1
+        return self.first_session_weight * (multi & (session == 0)).astype(float)
+
     def _add_events(self, journeys: pd.DataFrame, logits: np.ndarray) -> list[str | None]:
         """Add event evidence to ``logits`` in place; return the event behind each row."""
         n, k = logits.shape
         reached = np.full(n, -1)
+        fresh = np.zeros(n, dtype=bool)
         reached_by: list[str | None] = [None] * n
         if n and "_events" in journeys:
+            jids = journeys["journey_id"].astype("string").fillna("").tolist()
             for i, evs in enumerate(journeys["_events"].tolist()):
                 for ev in evs or ():
                     s = self.event_stage_.get(str(ev).lower(), -1)
                     if s > reached[i]:
                         reached[i], reached_by[i] = s, str(ev)
+                same = i > 0 and jids[i] == jids[i - 1]
+                fresh[i] = reached[i] >= 0 and (not same or reached[i] > reached[i - 1])
         has = reached >= 0
-        idx = np.flatnonzero(has)
+        # the journey has reached at least that stage: earlier stages lose; the stage itself
+        # gains only at the first message after the event (a visit long ago says nothing now)
+        idx = np.flatnonzero(fresh)
         logits[idx, reached[idx]] += self.event_weight
         logits -= self.event_weight * (has[:, None] & (np.arange(k)[None, :] < reached[:, None]))
         return reached_by

@@ -185,3 +185,11 @@ def test_stages_email_replies_within_two_days_stay_in_the_session(tagger):
     assert tagger._step_kinds(j, codes).tolist() == [0, 2, 0, 2, 1]
     chat = build_journeys(msgs.assign(channel="chat"))
     assert tagger._step_kinds(chat, codes).tolist() == [0, 2, 1, 2, 1]
+
+
+def test_stages_first_session_leans_to_first_contact_only_when_the_customer_comes_back(tagger):
+    back = build_journeys(_timed(["Ok"] * 4, [0, 0.1, 72, 72.1]))
+    lean = tagger._first_session(back)
+    np.testing.assert_allclose(lean, [tagger.first_session_weight] * 2 + [0.0] * 2)
+    single = build_journeys(_timed(["Ok"] * 4, [0, 0.1, 0.2, 0.3]))
+    np.testing.assert_allclose(tagger._first_session(single), 0.0)
