@@ -240,3 +240,15 @@ def test_stages_whole_run_with_a_renamed_four_stage_taxonomy(tmp_path, st_embedd
     assert set(log["stage"].dropna()) <= set(names)
     saved = pd.read_parquet(tmp_path / "out" / "tags.parquet")
     assert set(saved["stage"].dropna()) <= set(names)
+
+
+def test_stages_reports_without_the_taxonomy_order_foreign_labels_by_position():
+    from mining.reports import _data
+
+    tags = pd.DataFrame({"journey_id": ["a"] * 4 + ["b"] * 3,
+                         "stage": ["discover", "evaluate", "buy", "use",
+                                   "discover", "evaluate", "buy"]})
+    assert _data.stage_order(tags) == list(RENAMED)
+    mixed = pd.DataFrame({"journey_id": ["a", "a"], "stage": ["awareness", "custom"]})
+    assert _data.stage_order(mixed)[:5] == list(stage_order().names)
+    assert _data.stage_order(mixed)[-1] == "custom"

@@ -11,7 +11,8 @@ Every report calls these helpers, so the definitions they encode hold everywhere
 - Stages are ordered as in the stages taxonomy (``mining.taxonomy.stage_order``: the run's
   ``tagging.taxonomy_dir`` when full ``Settings`` are given, else the packaged taxonomy); labels
   the taxonomy does not have sort after its stages, by their median relative position in the
-  journeys (alphabetically without journeys).
+  journeys (alphabetically without journeys); tags whose labels are all outside the taxonomy
+  (made with another taxonomy, reported without it) are ordered by that position alone.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def stage_order(stages: Any, settings: Any = None) -> list[str]:
         settings: Chooses the taxonomy (see :func:`stage_names`).
 
     Returns:
-        Ordered list of stage labels.
+        Ordered list of stage labels; when no label found is a stage of the taxonomy (tags made
+        with another taxonomy, reported without it), only the labels found.
     """
     import pandas as pd
 
@@ -97,6 +99,8 @@ def stage_order(stages: Any, settings: Any = None) -> list[str]:
         pos = g.cumcount() / (g["stage"].transform("size") - 1).clip(lower=1)
         med = pos.groupby(frame["stage"].astype("object")).median()
         extra.sort(key=lambda s: (float(med.get(s, 1.0)), s))
+    if found and not found & set(names):
+        return extra
     return names + extra
 
 
