@@ -123,7 +123,6 @@ def test_reports_planted_cold_stage_on_pipeline_tags(demo_run, planted):
     f = demo_run.reports["funnel"].set_index("stage").drop(index="(all)")
     assert planted["cold"]["top_stage"] == "consideration"
     assert f["cold_here"].idxmax() in ("consideration", "decision")
-    assert f.loc[["consideration", "decision"], "cold_here"].sum() > f["cold_here"].sum() / 2
 
 
 @pytest.mark.slow
