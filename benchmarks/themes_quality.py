@@ -43,7 +43,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data"
+#: The shared data folder; ``JOURNEYMINE_BENCH_DATA`` overrides it (e.g. from a git worktree).
+DATA = Path(os.environ.get("JOURNEYMINE_BENCH_DATA", ROOT.parent / "shared" / "data"))
 RESULTS = ROOT / "benchmarks" / "results"
 
 DATASETS = {

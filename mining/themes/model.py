@@ -23,7 +23,8 @@ import numpy as np
 from mining.errors import ConfigError, Errors, InputError, NotFittedError
 from mining.themes import cluster as _cl
 from mining.themes.focus import focus_texts
-from mining.themes.names import author_words, find_names, mask_names
+from mining.themes.labels import readable_labels, spelling_fixes, word_counts
+from mining.themes.names import author_words, common_words, find_names, mask_names
 from mining.themes.represent import (
     class_tfidf,
     display_terms,
@@ -259,16 +260,17 @@ class ThemeModel:
         if names or vocatives:  # nor example text
             texts = [mask_names(t, names, vocatives) for t in texts]
         forms = surface_forms(texts)
-        keywords = {t: display_terms(kws, forms)
-                    for t, kws in class_tfidf(lemmas, self.labels_, ids, self.n_keywords).items()}
+        terms = class_tfidf(lemmas, self.labels_, ids, self.n_keywords)
+        fixes = spelling_fixes(word_counts(texts), common_words())
+        shown = {t: display_terms(kws, forms, fixes) for t, kws in terms.items()}
+        fallback = [short_label(shown.get(t, [])) for t in ids]
+        labels = readable_labels(texts, X, self.labels_, self.centroids_, terms, shown, fallback)
         rows = []
         for t in ids:
             members = np.flatnonzero(self.labels_ == t)
             examples = typical_examples(texts, X, members, self.centroids_[t], self.n_examples)
-            kws = keywords.get(t, [])
-            label = short_label(kws) or (examples[0][:60] if examples else f"theme {t}")
-            rows.append({"theme_id": t, "kind": self.kind, "label": label,
-                         "taxonomy_category": "", "keywords": ", ".join(kws),
+            rows.append({"theme_id": t, "kind": self.kind, "label": labels[t],
+                         "taxonomy_category": "", "keywords": ", ".join(shown.get(t, [])),
                          "size": len(members), "examples": " | ".join(examples)})
         return conform(pd.DataFrame(rows), "themes")
 

@@ -115,11 +115,24 @@ def surface_forms(texts: Sequence[str], nlp_name: str = "") -> dict[str, str]:
     return {lem: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for lem, c in counts.items()}
 
 
-def display_terms(terms: Sequence[str], forms: dict[str, str]) -> list[str]:
-    """Show each term's words in their surface form, dropping terms that become duplicates."""
+def display_terms(terms: Sequence[str], forms: dict[str, str],
+                  fixes: dict[str, str] | None = None) -> list[str]:
+    """Show each term's words in their surface form, dropping terms that become duplicates.
+
+    Args:
+        terms: Keyword terms (lemmas; bigrams joined by a space), best first.
+        forms: Lemma -> surface form (:func:`surface_forms`).
+        fixes: Misspelled word -> correction (``mining.themes.labels.spelling_fixes``),
+            applied to the shown forms ("teh delay" -> "the delay").
+
+    Returns:
+        The displayed terms, best first, without duplicates.
+    """
+    fixes = fixes or {}
     out: list[str] = []
     for term in terms:
-        shown = " ".join(forms.get(w, w) for w in term.split())
+        words = [forms.get(w, w) for w in term.split()]
+        shown = " ".join(fixes.get(w, w) for w in words)
         if shown not in out:
             out.append(shown)
     return out
