@@ -149,7 +149,7 @@ class ThemeModel:
         X = np.asarray(vectors, dtype=np.float32)
         if X.ndim != 2 or len(X) != len(texts):
             raise InputError(Errors.E304.format(shape=X.shape, n=len(texts)))
-        return _cl.unit(X).astype(np.float32)
+        return _cl.canonical(X)  # rounded: the same texts give the same themes (docs/themes.md)
 
     # ------------------------------------------------------------------ fit
 
