@@ -49,6 +49,11 @@ class ThemeSettings(_Section):
     seed: int = 42
     n_keywords: int = 8
     n_examples: int = 3
+    # fit on at most this many items (seeded sample, distinct texts first) and assign the rest
+    # to the nearest theme; None: cluster everything (docs/themes.md, "Fit on a sample")
+    fit_sample_max: int | None = Field(20_000, ge=100)
+    # largest number of coarse themes per kind (parent_theme_id; docs/themes.md, "Two levels")
+    coarse_max_themes: int = Field(25, ge=1)
 
 
 class TaggingSettings(_Section):

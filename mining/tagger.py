@@ -127,7 +127,8 @@ def _themes(kind: str, texts: list[str], settings: Any, embedder: Any,
     model = ThemeModel(kind=kind, reducer=ts.reducer, clusterer=ts.clusterer,
                        min_theme_size=ts.min_theme_size, n_themes=ts.n_themes, seed=ts.seed,
                        n_keywords=ts.n_keywords, n_examples=ts.n_examples,
-                       embedder=embedder if isinstance(embedder, str) else None)
+                       embedder=embedder if isinstance(embedder, str) else None,
+                       max_fit_items=ts.fit_sample_max, max_coarse_themes=ts.coarse_max_themes)
     vecs = embed_texts(model.focus(texts), model=embedder, settings=settings, progress=progress)
     # the embedding bar above has stopped: only one live display on stderr at a time
     with _status(progress, f"Finding {kind} themes ({len(texts):,} units)…"):

@@ -55,7 +55,8 @@ def test_themes_fit_finds_separated_topics_and_transform_agrees():
     np.testing.assert_allclose(probs, m.probabilities_)
     assert ((probs > 0) & (probs <= 1)).all()
     assert list(m.themes_.columns) == ["theme_id", "kind", "label", "taxonomy_category",
-                                       "keywords", "size", "examples"]
+                                       "keywords", "size", "examples", "parent_theme_id",
+                                       "parent_label"]
     assert m.themes_["size"].sum() == (m.labels_ >= 0).sum()
 
 
@@ -71,12 +72,14 @@ def test_themes_save_load_round_trip(tmp_path):
     m = fit(texts, X, kind="objection", min_theme_size=6)
     m.save(tmp_path / "model")
     files = sorted(p.name for p in (tmp_path / "model").iterdir())
-    assert files == ["centroids.npy", "config.json", "mean.npy", "meta.json", "themes.json"]
+    assert files == ["centroids.npy", "coarse_themes.json", "config.json", "mean.npy",
+                     "meta.json", "themes.json"]
     meta = json.loads((tmp_path / "model" / "meta.json").read_text())
     assert meta["library"] == "journeymine" and meta["version"]
     loaded = ThemeModel.load(tmp_path / "model")
     assert loaded.get_params() == m.get_params()
     assert loaded.themes_.equals(m.themes_)
+    assert loaded.coarse_themes_.equals(m.coarse_themes_)
     ids, probs = loaded.transform(texts, X)
     np.testing.assert_array_equal(ids, m.labels_)
     np.testing.assert_allclose(probs, m.probabilities_)

@@ -2,7 +2,8 @@
 
 Output folder (a contract other tools read):
 
-- ``themes.csv``: ``theme_id, label, size, keywords, examples, kind``;
+- ``themes.csv``: ``theme_id, label, size, keywords, examples, kind, parent_theme_id`` (the
+  coarse theme of each fine theme; ``--level coarse`` lists the coarse themes instead);
 - ``assignments.csv``: one row per input row (or message): ``message_id, theme_id (-1 when
   unassigned), theme_label, probability, note`` (``note`` says why a row is unassigned
   without a theme, e.g. empty text);
@@ -42,9 +43,14 @@ def themes_command(
     agent_domain: list[str] = typer.Option(  # noqa: B008
         None, "--agent-domain", help="E-mail domain of your side (repeatable; e-mail inputs)."),
     no_redact: bool = typer.Option(False, "--no-redact", help="Do not redact personal data."),
+    level: str = typer.Option(
+        "fine", "--level", help="fine (default) or coarse: the groups of fine themes."),
 ) -> None:
     """Find themes in customer messages, or assign messages to saved themes (--model)."""
+    from mining.themes.hierarchy import apply_level, check_level
     from mining.themes.run import print_themes, run_themes
+
+    check_level(level)
 
     result = run_themes(
         inputs, out, kind=kind, text_column=text_column, id_column=id_column,
@@ -53,5 +59,6 @@ def themes_command(
         model_dir=model_dir, redact=not no_redact, progress=bool(STATE.get("progress")),
         agent_domains=agent_domain or (),
     )
+    result = apply_level(result, level)  # parent_theme_id; coarse rows with --level coarse
     if not STATE.get("quiet"):
         print_themes(result)

@@ -295,9 +295,32 @@ def lemma_map(texts: Sequence[str], nlp_name: str = "") -> dict[str, str]:
     return out
 
 
+class Lexicon:
+    """What labelling needs to know about a corpus's words, computed once per corpus.
+
+    Args:
+        texts: The corpus's texts (names masked).
+
+    Attributes:
+        counts: Lowercased word counts.
+        vocab: English vocabulary (``mining.themes.names.common_words``).
+        fixes: Spelling fixes (:func:`spelling_fixes`).
+        lemma_of: Lowercased word -> lemma.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        from mining.themes.names import common_words
+
+        self.counts = word_counts(texts)
+        self.vocab = common_words()
+        self.fixes = spelling_fixes(self.counts, self.vocab)
+        self.lemma_of = lemma_map(sorted(self.counts))
+
+
 def readable_labels(texts: Sequence[str], X: np.ndarray, labels: np.ndarray,
                     centroids: np.ndarray, keywords: dict[int, list[str]],
-                    shown: dict[int, list[str]], fallback: Sequence[str]) -> list[str]:
+                    shown: dict[int, list[str]], fallback: Sequence[str],
+                    lexicon: Lexicon | None = None) -> list[str]:
     """Label every theme with a readable phrase (module docstring).
 
     Args:
@@ -308,16 +331,12 @@ def readable_labels(texts: Sequence[str], X: np.ndarray, labels: np.ndarray,
         keywords: Theme id -> keyword terms (lemmas), best first.
         shown: Theme id -> keywords as displayed (surface forms, spelling fixed).
         fallback: A label per theme for when no phrase qualifies (the keyword label).
+        lexicon: The corpus's :class:`Lexicon` (None: computed from ``texts``).
 
     Returns:
         One unique label per theme id, in theme id order.
     """
-    from mining.themes.names import common_words
-
-    vocab = common_words()
-    counts = word_counts(texts)
-    fixes = spelling_fixes(counts, vocab)
-    lemma_of = lemma_map(sorted(counts))
+    lex = lexicon or Lexicon(texts)
     out = []
     for t in range(len(centroids)):
         members = np.flatnonzero(labels == t)
@@ -331,7 +350,7 @@ def readable_labels(texts: Sequence[str], X: np.ndarray, labels: np.ndarray,
                 seen.add(key)
                 picked.append(j)
         phrase = best_phrase(texts, [int(members[j]) for j in picked],
-                             [float(sims[j]) for j in picked], keywords.get(t, []), lemma_of,
-                             fixes, vocab, counts)
-        out.append(phrase or fix_spelling(fallback[t], fixes) or f"theme {t}")
+                             [float(sims[j]) for j in picked], keywords.get(t, []),
+                             lex.lemma_of, lex.fixes, lex.vocab, lex.counts)
+        out.append(phrase or fix_spelling(fallback[t], lex.fixes) or f"theme {t}")
     return disambiguate(out, [shown.get(t, []) for t in range(len(centroids))])

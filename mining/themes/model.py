@@ -23,15 +23,8 @@ import numpy as np
 from mining.errors import ConfigError, Errors, InputError, NotFittedError
 from mining.themes import cluster as _cl
 from mining.themes.focus import focus_texts
-from mining.themes.labels import readable_labels, spelling_fixes, word_counts
-from mining.themes.names import author_words, common_words, find_names, mask_names
-from mining.themes.represent import (
-    class_tfidf,
-    display_terms,
-    short_label,
-    surface_forms,
-    typical_examples,
-)
+from mining.themes.names import author_words, find_names
+from mining.themes.sample import fit_sample
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +41,7 @@ DEFAULT_MERGE_SIMILARITY: float | None = None
 _MIN_ITEMS = 3
 _PARAMS = ("kind", "reducer", "clusterer", "min_theme_size", "n_themes", "seed", "n_keywords",
            "n_examples", "threshold", "merge_similarity", "n_components", "n_neighbors",
-           "center", "embedder")
+           "center", "embedder", "max_coarse_themes", "max_fit_items")
 
 
 class ThemeModel:
@@ -75,6 +68,11 @@ class ThemeModel:
             harmful (``docs/themes.md``).
         embedder: Embedder name used when ``fit``/``transform`` get no vectors; None uses the
             default of ``mining.config.EmbedSettings``.
+        max_coarse_themes: Largest number of coarse themes (``coarse_themes_``, the
+            ``parent_theme_id`` of each fine theme; ``mining.themes.hierarchy``).
+        max_fit_items: Cluster at most this many items (a seeded random sample of the distinct
+            texts) and assign the rest to the themes found, so the fit does not grow with the
+            corpus; None clusters everything (``mining.themes.sample``).
     """
 
     def __init__(self, kind: str = "intent", reducer: str = "umap", clusterer: str = "hdbscan",
@@ -83,7 +81,8 @@ class ThemeModel:
                  threshold: float = DEFAULT_THRESHOLD,
                  merge_similarity: float | None = DEFAULT_MERGE_SIMILARITY,
                  n_components: int = 5, n_neighbors: int = 15, center: bool = False,
-                 embedder: str | None = None) -> None:
+                 embedder: str | None = None, max_coarse_themes: int = 25,
+                 max_fit_items: int | None = 20_000) -> None:
         self.kind = kind
         self.reducer = reducer
         self.clusterer = clusterer
@@ -98,6 +97,8 @@ class ThemeModel:
         self.n_neighbors = n_neighbors
         self.center = center
         self.embedder = embedder
+        self.max_coarse_themes = max_coarse_themes
+        self.max_fit_items = max_fit_items
 
     # ------------------------------------------------------------------ parameters
 
@@ -195,6 +196,7 @@ class ThemeModel:
             np.float32)
         Xc = _cl.unit(X - self.mean_).astype(np.float32)
         idx = np.flatnonzero(ok)
+        idx = idx[fit_sample(texts, idx, self.max_fit_items, self.seed)]  # capped (sample.py)
         labels = self._cluster(Xc[idx])
         C = _cl.centroids(Xc[idx], labels)
         assigned, prob = _cl.assign(Xc, C, self.threshold)
@@ -247,32 +249,12 @@ class ThemeModel:
     def _represent(self, texts: list[str], X: np.ndarray, lemmas: list,
                    names: frozenset[str] = frozenset(),
                    vocatives: frozenset[str] = frozenset()) -> pd.DataFrame:
-        import pandas as pd
+        """Describe the fine themes and their coarse groups (sets ``coarse_themes_``)."""
+        from mining.themes.hierarchy import describe_levels
 
-        from mining.schema import conform
-
-        ids = list(range(len(self.centroids_)))
-        if names:  # personal names never become keywords or labels
-            from mining.text.segment import lemmatize
-
-            drop = set(names) | {w for lem in lemmatize(sorted(names)) for w in lem}
-            lemmas = [[w for w in lem if w not in drop] for lem in lemmas]
-        if names or vocatives:  # nor example text
-            texts = [mask_names(t, names, vocatives) for t in texts]
-        forms = surface_forms(texts)
-        terms = class_tfidf(lemmas, self.labels_, ids, self.n_keywords)
-        fixes = spelling_fixes(word_counts(texts), common_words())
-        shown = {t: display_terms(kws, forms, fixes) for t, kws in terms.items()}
-        fallback = [short_label(shown.get(t, [])) for t in ids]
-        labels = readable_labels(texts, X, self.labels_, self.centroids_, terms, shown, fallback)
-        rows = []
-        for t in ids:
-            members = np.flatnonzero(self.labels_ == t)
-            examples = typical_examples(texts, X, members, self.centroids_[t], self.n_examples)
-            rows.append({"theme_id": t, "kind": self.kind, "label": labels[t],
-                         "taxonomy_category": "", "keywords": ", ".join(shown.get(t, [])),
-                         "size": len(members), "examples": " | ".join(examples)})
-        return conform(pd.DataFrame(rows), "themes")
+        fine, coarse = describe_levels(self, texts, X, lemmas, names, vocatives)
+        self.coarse_themes_ = coarse
+        return fine
 
     # ------------------------------------------------------------------ transform
 
@@ -357,6 +339,11 @@ class ThemeModel:
         themes = self.themes_.astype(object).where(self.themes_.notna(), None)
         (folder / "themes.json").write_text(json.dumps(themes.to_dict(orient="records"),
                                                        indent=2, ensure_ascii=False))
+        coarse = getattr(self, "coarse_themes_", None)
+        if coarse is not None:
+            coarse = coarse.astype(object).where(coarse.notna(), None)
+            (folder / "coarse_themes.json").write_text(json.dumps(
+                coarse.to_dict(orient="records"), indent=2, ensure_ascii=False))
         np.save(folder / "centroids.npy", self.centroids_, allow_pickle=False)
         np.save(folder / "mean.npy", self.mean_, allow_pickle=False)
         return folder
@@ -393,6 +380,10 @@ class ThemeModel:
             model.mean_ = np.load(folder / "mean.npy", allow_pickle=False)
             model.themes_ = conform(pd.DataFrame(json.loads((folder / "themes.json").read_text()),
                                                  columns=list(_THEME_COLUMNS())), "themes")
+            if (folder / "coarse_themes.json").is_file():
+                model.coarse_themes_ = conform(pd.DataFrame(
+                    json.loads((folder / "coarse_themes.json").read_text()),
+                    columns=list(_THEME_COLUMNS())), "themes")
         except (ValueError, KeyError, TypeError, OSError) as err:
             raise InputError(Errors.E301.format(path=folder, missing=f"valid content ({err})")) \
                 from None
