@@ -306,11 +306,15 @@ class Lexicon:
         vocab: English vocabulary (``mining.themes.names.common_words``).
         fixes: Spelling fixes (:func:`spelling_fixes`).
         lemma_of: Lowercased word -> lemma.
+        forms: Lemma -> the corpus's most frequent surface form
+            (``mining.themes.represent.surface_forms``).
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
         from mining.themes.names import common_words
+        from mining.themes.represent import surface_forms
 
+        self.forms = surface_forms(texts)
         self.counts = word_counts(texts)
         self.vocab = common_words()
         self.fixes = spelling_fixes(self.counts, self.vocab)

@@ -229,7 +229,7 @@ def describe_themes(kind: str, texts: Sequence[str], X: np.ndarray, labels: np.n
     from mining.themes.labels import readable_labels
 
     ids = list(range(len(centroids)))
-    forms = surface_forms(texts)
+    forms = lexicon.forms
     terms = class_tfidf(lemmas, labels, ids, n_keywords)
     shown = {t: display_terms(kws, forms, lexicon.fixes) for t, kws in terms.items()}
     fallback = [short_label(shown.get(t, [])) for t in ids]
