@@ -22,7 +22,7 @@ MIN_AUTO_SIZE = 5
 #: component on a rounding boundary) and the themes are identical (ARI 1.0, was 0.97 and
 #: 30 vs 29 themes); the rounding error (< 5e-5 per component) is far below what separates
 #: themes. See ``docs/themes.md`` ("Stability").
-VECTOR_DECIMALS = 4
+VECTOR_DECIMALS: int | None = 4
 
 
 def auto_min_size(n: int) -> int:
@@ -121,8 +121,9 @@ def centroids(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def canonical(X: np.ndarray) -> np.ndarray:
-    """Return float32 unit rows rounded to :data:`VECTOR_DECIMALS` (stable across cache history)."""
-    return np.round(unit(np.asarray(X, dtype=np.float64)), VECTOR_DECIMALS).astype(np.float32)
+    """Return float32 unit rows rounded to :data:`VECTOR_DECIMALS` (None: not rounded)."""
+    U = unit(np.asarray(X, dtype=np.float64))
+    return (U if VECTOR_DECIMALS is None else np.round(U, VECTOR_DECIMALS)).astype(np.float32)
 
 
 def unit(X: np.ndarray) -> np.ndarray:
