@@ -35,7 +35,7 @@ MAX_LABEL_WORDS = 8
 N_CANDIDATES = 8
 
 _TOKEN = re.compile(r"<[A-Z]+>|[^\W_]+(?:['’][^\W_]+)*|[?]")
-_WORD = re.compile(r"[^\W\d_]+")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _SENT = re.compile(r"(?<=[.!?;])\s+|\s+-\s+|\n+")
 #: Request frames removed from the start of a phrase ("I would like to change ..." ->
 #: "change ..."). Questions ("how do I ...", "where is ...") are kept: they read well.
@@ -50,6 +50,16 @@ _FRAME = re.compile(
     r"|(?:i\s+)?(?:have|got)\s+a\s+question\s+(?:about|on|regarding)\s+)+",
     re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"<[A-Z]+>")
+#: Stems of English negative contractions ("won't", "didn't").
+_CONTRACTED = frozenset({"don", "doesn", "didn", "won", "wouldn", "can", "couldn", "shouldn",
+                         "isn", "aren", "wasn", "weren", "haven", "hasn", "hadn", "ain", "i",
+                         "you", "we", "they", "it", "that", "there", "what"})
+#: Clause boundaries inside a long sentence.
+_CLAUSE = re.compile(r"\s*[,;:]\s+|\s+(?:and|but|because|so|since|when|while|although|though"
+                     r"|or|which|who)\s+", re.IGNORECASE)
+#: Auxiliaries and pronouns a cut phrase must not end with ("my transfer did", "cash i").
+_AUX = frozenset({"did", "do", "does", "is", "was", "are", "were", "can", "could", "will",
+                  "would", "has", "have", "had", "i", "you", "we", "they", "he", "she", "not"})
 #: Words a cut phrase must not end (or start) with.
 _DANGLING = frozenset({"a", "an", "the", "of", "for", "to", "in", "on", "at", "by", "with",
                        "and", "or", "but", "from", "about", "my", "your", "our", "is", "are",
@@ -108,7 +118,7 @@ def spelling_fixes(counts: Counter, vocab: frozenset[str] | set[str]) -> dict[st
     """
     fixes: dict[str, str] = {}
     for w, n in counts.items():
-        if len(w) < 3 or w in vocab or not w.isascii():
+        if len(w) < 3 or w in vocab or not w.isalpha() or not w.isascii():  # "won't" stays
             continue
         best = max(((counts.get(c, 0), c) for c in _edits1(w)
                     if (c in vocab or counts.get(c, 0) >= 5) and not _inflection(w, c)),
@@ -153,6 +163,25 @@ def _lower_first(s: str) -> str:
     return s[:1].lower() + s[1:]
 
 
+def _window(words: list[str], hits: list[int]) -> str:
+    """The shortest stretch of ``words`` holding the keyword ``hits`` (at most MAX words)."""
+    lo, hi = hits[0], hits[-1]
+    while hi - lo + 1 > MAX_LABEL_WORDS and len(hits) > 1:  # drop the outermost hit
+        hits = hits[1:] if hits[1] - hits[0] > hits[-1] - hits[-2] else hits[:-1]
+        lo, hi = hits[0], hits[-1]
+    if hi - lo + 1 < 3:  # a lone keyword: take a word of context on each side
+        lo, hi = max(0, lo - 1), min(len(words) - 1, hi + 1)
+    if hi + 2 < len(words) and hi - lo + 3 <= MAX_LABEL_WORDS \
+            and words[hi + 1].lower() in ("not", "never"):  # "transfer did" -> "did not go"
+        hi += 2
+    window = words[lo:hi + 1]
+    while len(window) > 1 and window[-1].lower() in _DANGLING | _AUX:  # "policy number of"
+        window = window[:-1]
+    while len(window) > 1 and window[0].lower() in _DANGLING - {"my", "your", "our"}:
+        window = window[1:]
+    return " ".join(window)
+
+
 def phrase_candidates(text: str, keywords: Sequence[str],
                       lemma_of: dict[str, str]) -> list[str]:
     """Return the label phrases one member text offers.
@@ -164,34 +193,32 @@ def phrase_candidates(text: str, keywords: Sequence[str],
 
     Returns:
         Phrases of 1 to :data:`MAX_LABEL_WORDS` words without placeholders: each short sentence
-        whole, and for a long one the shortest window holding its keyword words.
+        whole; for a long one, its short clauses (split at commas and conjunctions) that hold a
+        keyword, or else the shortest window holding its keyword words.
     """
     kw_words = {w for k in keywords for w in k.split()}
     out = []
     for sentence in _SENT.split(text):
         s = _clean(sentence)
-        toks = _TOKEN.findall(s)
-        words = [t for t in toks if t != "?"]
+        words = [t for t in _TOKEN.findall(s) if t != "?"]
         if not words or any(_PLACEHOLDER.fullmatch(t) for t in words):
             continue
         if len(words) <= MAX_LABEL_WORDS:
             out.append(_lower_first(s.rstrip(" .,;:!")))
             continue
-        hits = [i for i, t in enumerate(words) if lemma_of.get(t.lower(), t.lower()) in kw_words]
-        if not hits:
+        clauses = []
+        for part in _CLAUSE.split(s):
+            c = _clean(part)
+            cw = [t for t in _TOKEN.findall(c) if t != "?"]
+            if 2 <= len(cw) <= MAX_LABEL_WORDS and any(
+                    lemma_of.get(t.lower(), t.lower()) in kw_words for t in cw):
+                clauses.append(_lower_first(c.rstrip(" .,;:!")))
+        if clauses:
+            out += clauses
             continue
-        lo, hi = hits[0], hits[-1]
-        while hi - lo + 1 > MAX_LABEL_WORDS and len(hits) > 1:  # drop the outermost hit
-            hits = hits[1:] if hits[1] - hits[0] > hits[-1] - hits[-2] else hits[:-1]
-            lo, hi = hits[0], hits[-1]
-        if hi - lo + 1 < 3:  # a lone keyword: take a word of context on each side
-            lo, hi = max(0, lo - 1), min(len(words) - 1, hi + 1)
-        window = words[lo:hi + 1]
-        while len(window) > 1 and window[-1].lower() in _DANGLING:  # "policy number of"
-            window = window[:-1]
-        while len(window) > 1 and window[0].lower() in _DANGLING - {"my", "your", "our"}:
-            window = window[1:]
-        out.append(_lower_first(" ".join(window)))
+        hits = [i for i, t in enumerate(words) if lemma_of.get(t.lower(), t.lower()) in kw_words]
+        if hits:
+            out.append(_lower_first(_window(words, hits)))
     return out
 
 
@@ -211,7 +238,12 @@ def _readable(phrase: str, vocab: frozenset[str] | set[str], counts: Counter) ->
     words = [w.lower() for w in _WORD.findall(phrase)]
     if not words or len(phrase) > 80:
         return False
-    return all(w in vocab or counts.get(w, 0) >= 3 for w in words)
+    return all(w in vocab or counts.get(w, 0) >= 3 or _stem(w) in vocab or _stem(w) in _CONTRACTED
+               for w in words)
+
+
+def _stem(word: str) -> str:
+    return re.split(r"['’]", word, maxsplit=1)[0]
 
 
 def best_phrase(texts: Sequence[str], order: Sequence[int], sims: Sequence[float],
