@@ -220,6 +220,8 @@ def main() -> None:
     ap.add_argument("--reuse-baselines", action="store_true",
                     help="copy baseline rows from the previous results file when the seeds match")
     ap.add_argument("--datasets", nargs="+", default=list(DATASETS))
+    ap.add_argument("--results", default="themes_quality",
+                    help="results file name in benchmarks/results/ (without extension)")
     ap.add_argument("--sample", type=int, default=1000,
                     help="also fit on a sample of this many items and assign the rest")
     args = ap.parse_args()
@@ -316,8 +318,8 @@ def run(args: argparse.Namespace) -> None:
                      "seeds": args.seeds, "python": platform.python_version(),
                      "embedder": "all-MiniLM-L6-v2", "datasets": {}}
     previous: dict = {}
-    if args.reuse_baselines and (RESULTS / "themes_quality.json").is_file():
-        old = json.loads((RESULTS / "themes_quality.json").read_text())
+    if args.reuse_baselines and (RESULTS / f"{args.results}.json").is_file():
+        old = json.loads((RESULTS / f"{args.results}.json").read_text())
         if old.get("seeds") == args.seeds:
             previous = {n: {k: v for k, v in e["methods"].items() if not k.startswith(
                 ("journeymine", "lever"))} for n, e in old["datasets"].items()}
@@ -341,8 +343,8 @@ def run(args: argparse.Namespace) -> None:
                           previous.get(name, {}))
         results["datasets"][name] = entry
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "themes_quality.json").write_text(json.dumps(results, indent=2))
-    md_path = RESULTS / "themes_quality.md"
+    (RESULTS / f"{args.results}.json").write_text(json.dumps(results, indent=2))
+    md_path = RESULTS / f"{args.results}.md"
     old_md = md_path.read_text() if md_path.is_file() else ""
     # the hand-kept section on experiments run by separate scripts survives a re-run
     kept = old_md[old_md.index(EXPERIMENTS_HEADING):] if EXPERIMENTS_HEADING in old_md else ""
