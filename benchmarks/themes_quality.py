@@ -135,13 +135,16 @@ def kmeans_silhouette(V: np.ndarray, seed: int) -> np.ndarray:
     return scores[max(scores, key=lambda k: scores[k][0])][1]
 
 
-def bertopic_style(V: np.ndarray, seed: int, reduce_outliers: bool = False) -> np.ndarray:
+def bertopic_style(V: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """BERTopic's default clustering on the same embeddings, without the bertopic package.
 
     UMAP (15 neighbours, 5 components, ``min_dist=0``, cosine, seeded) then HDBSCAN
-    (``min_cluster_size=10``, Euclidean, excess of mass): BERTopic 0.17's defaults. Outliers
-    stay -1, or with ``reduce_outliers`` go to the topic whose mean embedding is most similar
-    (BERTopic's ``reduce_outliers(strategy="embeddings")``).
+    (``min_cluster_size=10``, Euclidean, excess of mass): BERTopic 0.17's defaults.
+
+    Returns:
+        ``(labels with outliers -1, labels with every outlier moved to the topic whose mean
+        embedding is most similar)``: the latter is BERTopic's
+        ``reduce_outliers(strategy="embeddings")``.
     """
     import warnings
 
@@ -154,13 +157,14 @@ def bertopic_style(V: np.ndarray, seed: int, reduce_outliers: bool = False) -> n
                       random_state=seed).fit_transform(V)
     lab = hdbscan.HDBSCAN(min_cluster_size=10, metric="euclidean",
                           cluster_selection_method="eom").fit_predict(Z).astype(np.int64)
-    if reduce_outliers and (lab >= 0).any() and (lab < 0).any():
+    full = lab.copy()
+    if (lab >= 0).any() and (lab < 0).any():
         U = V / np.linalg.norm(V, axis=1, keepdims=True)
         C = np.stack([U[lab == t].mean(0) for t in range(lab.max() + 1)])
         C /= np.linalg.norm(C, axis=1, keepdims=True)
         out = lab < 0
-        lab[out] = (U[out] @ C.T).argmax(1)
-    return lab
+        full[out] = (U[out] @ C.T).argmax(1)
+    return lab, full
 
 
 def kmeans_refined(model: object, V: np.ndarray, seed: int, iters: int = 10) -> np.ndarray:
@@ -291,21 +295,26 @@ def run_journeymine(entry: dict, texts: list[str], y: np.ndarray, V: np.ndarray,
 def run_baselines(entry: dict, texts: list[str], y: np.ndarray, V: np.ndarray,
                   seeds: list[int], previous: dict) -> None:
     """k-means + silhouette and BERTopic-style clustering on the same embeddings."""
-    methods = {"kmeans+silhouette": lambda s: kmeans_silhouette(V, s),
-               "bertopic-style (defaults, outliers -1)": lambda s: bertopic_style(V, s),
-               "bertopic-style + reduce_outliers (embeddings)":
-                   lambda s: bertopic_style(V, s, reduce_outliers=True)}
-    for name, fn in methods.items():
-        if name in previous:
-            entry["methods"][name] = {**previous[name], "reused": True}
-            print(entry["name"], name, "(reused)", previous[name], flush=True)
-            continue
-        runs, secs = [], []
-        for seed in seeds:
-            lab, sec = _timed(fn, seed)
-            runs.append(score(y, lab))
-            secs.append(sec)
-        _add(entry, name, runs, secs)
+    names = ("kmeans+silhouette", "bertopic-style (defaults, outliers -1)",
+             "bertopic-style + reduce_outliers (embeddings)")
+    runs: dict[str, list[dict]] = {n: [] for n in names}
+    secs: dict[str, list[float]] = {n: [] for n in names}
+    for name in previous:  # --reuse-baselines: rows of the previous run, same seeds
+        entry["methods"][name] = {**previous[name], "reused": True}
+        print(entry["name"], name, "(reused)", previous[name], flush=True)
+    for seed in seeds:
+        if names[0] not in previous:
+            lab, sec = _timed(kmeans_silhouette, V, seed)
+            runs[names[0]].append(score(y, lab))
+            secs[names[0]].append(sec)
+        if names[1] not in previous or names[2] not in previous:
+            (lab, lab_all), sec = _timed(bertopic_style, V, seed)
+            for name, la in ((names[1], lab), (names[2], lab_all)):
+                runs[name].append(score(y, la))
+                secs[name].append(sec)
+    for name in names:
+        if name not in previous:
+            _add(entry, name, runs[name], secs[name])
 
 
 def run(args: argparse.Namespace) -> None:
@@ -389,7 +398,8 @@ def render_md(results: dict) -> str:
             def cell(k: str, r: dict = r) -> str:
                 sd = r.get(k + "_sd")
                 return f"{r[k]:.3f}" + (f" ± {sd:.3f}" if sd is not None else "")
-            lines.append(f"| {mname} | {cell('acc')} | {cell('nmi')} | {cell('ari')} | "
+            shown = mname + (" (reused from the previous run)" if r.get("reused") else "")
+            lines.append(f"| {shown} | {cell('acc')} | {cell('nmi')} | {cell('ari')} | "
                          f"{r['n_clusters']:.0f} | {r['unassigned']:.0f} | "
                          f"{r['seconds'] if r.get('seconds') is not None else '–'} |")
         lab = entry.get("labels")
