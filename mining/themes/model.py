@@ -24,7 +24,7 @@ from mining.errors import ConfigError, Errors, InputError, NotFittedError
 from mining.themes import cluster as _cl
 from mining.themes.focus import focus_texts
 from mining.themes.names import author_words, find_names
-from mining.themes.sample import fit_sample
+from mining.themes.sample import fit_sample, sample_min_size
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -196,8 +196,9 @@ class ThemeModel:
             np.float32)
         Xc = _cl.unit(X - self.mean_).astype(np.float32)
         idx = np.flatnonzero(ok)
+        n_ok = len(idx)
         idx = idx[fit_sample(texts, idx, self.max_fit_items, self.seed)]  # capped (sample.py)
-        labels = self._cluster(Xc[idx])
+        labels = self._cluster(Xc[idx], n_ok)
         C = _cl.centroids(Xc[idx], labels)
         assigned, prob = _cl.assign(Xc, C, self.threshold)
         assigned[~ok] = -1
@@ -222,11 +223,12 @@ class ThemeModel:
                                        author_words(authors or (), names))
         return self
 
-    def _cluster(self, X: np.ndarray) -> np.ndarray:
+    def _cluster(self, X: np.ndarray, n_total: int | None = None) -> np.ndarray:
         from mining.reduce import make_reducer
 
         n = len(X)
-        size = int(self.min_theme_size) if self.min_theme_size else _cl.auto_min_size(n)
+        size = int(self.min_theme_size) if self.min_theme_size else \
+            sample_min_size(n, n_total or n)  # a sample's themes are smaller (sample.py)
         size = max(2, min(size, n))
         red = make_reducer(self.reducer, n_components=self.n_components, seed=self.seed,
                            n_neighbors=self.n_neighbors)

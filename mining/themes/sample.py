@@ -44,3 +44,25 @@ def fit_sample(texts: Sequence[str], idx: np.ndarray, cap: int | None, seed: int
     rest = np.setdiff1d(np.arange(n), distinct)
     extra = rng.choice(rest, size=cap - len(distinct), replace=False)
     return np.sort(np.concatenate([distinct, extra]))
+
+
+def sample_min_size(n_sample: int, n_total: int) -> int:
+    """Return the automatic smallest theme size for clustering ``n_sample`` of ``n_total`` items.
+
+    A theme of the whole corpus has, in a sample, the sample fraction of its members, so the
+    size for the whole corpus (``mining.themes.cluster.auto_min_size(n_total)``) is scaled by
+    ``n_sample / n_total`` (at least ``MIN_AUTO_SIZE``): the sample then finds the themes a full
+    fit would. Without a sample this is ``auto_min_size(n_sample)``.
+
+    Args:
+        n_sample: Items clustered.
+        n_total: Items in the corpus (``>= n_sample``).
+
+    Returns:
+        The minimum theme size.
+    """
+    from mining.themes.cluster import MIN_AUTO_SIZE, auto_min_size
+
+    if n_total <= n_sample:
+        return auto_min_size(n_sample)
+    return max(MIN_AUTO_SIZE, int(round(auto_min_size(n_total) * n_sample / n_total)))
