@@ -17,11 +17,11 @@ from mining.errors import ConfigError, Errors
 MIN_AUTO_SIZE = 5
 #: Decimals vectors are rounded to before use (after L2 normalisation). The same text embedded
 #: in another batch (another padding length) differs by up to ~1e-7 per component, so a cache
-#: filled in a different order gave UMAP slightly different input and moved the theme count
-#: (369-374 on the demo). Rounded to 4 decimals, 7 of 913 insurance vectors still differ (a
-#: component on a rounding boundary) and the themes are identical (ARI 1.0, was 0.97 and
-#: 30 vs 29 themes); the rounding error (< 5e-5 per component) is far below what separates
-#: themes. See ``docs/themes.md`` ("Stability").
+#: filled in a different order gave UMAP slightly different input (the demo's theme count
+#: moved 369-374). Rounded to 4 decimals, 12 instead of 173 of 913 insurance vectors differ
+#: between two batchings (a component on a rounding boundary); UMAP still moves a few items
+#: (ARI 0.996 between the fits), so this reduces the effect but does not remove it
+#: (``benchmarks/themes_stability.py``; ``docs/themes.md``, "Stability"). None: no rounding.
 VECTOR_DECIMALS: int | None = 4
 
 
