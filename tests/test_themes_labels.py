@@ -104,3 +104,14 @@ def test_themes_labels_are_readable_unique_phrases():
     for k, word in enumerate(("address", "refund", "card")):
         theme = int(np.bincount(m.labels_[y == k]).argmax())
         assert word in labels[theme].lower()
+
+
+def test_themes_labels_theme_of_greetings_gets_a_phrase_not_a_number():
+    from mining.themes.labels import Lexicon, readable_labels
+
+    texts = ["Hi <NAME>, me again", "Hello <NAME>, me again!", "<NAME> here again",
+             "Hi <NAME>, it's me again"]
+    X = np.ones((4, 3), dtype=np.float32) / np.sqrt(3)
+    out = readable_labels(texts, X, np.zeros(4, dtype=np.int64), X[:1], {0: []}, {0: []}, [""],
+                          Lexicon(texts))
+    assert out[0] in ("me again", "it's me again") and "<" not in out[0]

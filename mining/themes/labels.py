@@ -47,7 +47,7 @@ _FRAME = re.compile(
     r"|(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?(?:help\s+me\s+(?:to\s+)?)?"
     r"|(?:please|pls|kindly)\s+(?:help\s+me\s+(?:to\s+)?)?"
     r"|(?:i'?m|i\s+am)\s+(?:just\s+)?(?:calling|writing|reaching\s+out)\s+(?:about|regarding|to)\s+"
-    r"|(?:i\s+)?(?:have|got)\s+a\s+question\s+(?:about|on|regarding)\s+)+",
+    r"|(?:i\s+)?(?:have|got)\s+a\s+question\s+(?:about|on|regarding)\s+)*",
     re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"<[A-Z]+>")
 #: Stems of English negative contractions ("won't", "didn't").
@@ -248,7 +248,7 @@ def _stem(word: str) -> str:
 
 def best_phrase(texts: Sequence[str], order: Sequence[int], sims: Sequence[float],
                 keywords: Sequence[str], lemma_of: dict[str, str], fixes: dict[str, str],
-                vocab: frozenset[str] | set[str], counts: Counter) -> str:
+                vocab: frozenset[str] | set[str], counts: Counter, strict: bool = True) -> str:
     """Choose the label phrase of one theme (module docstring, steps 2-5).
 
     Args:
@@ -260,6 +260,8 @@ def best_phrase(texts: Sequence[str], order: Sequence[int], sims: Sequence[float
         fixes: Spelling fixes (:func:`spelling_fixes`).
         vocab: English vocabulary.
         counts: Corpus word counts.
+        strict: False when no candidate qualified: placeholders are dropped from the texts
+            ("Hi <NAME>, me again" -> "me again") and a phrase need not hold a keyword.
 
     Returns:
         The phrase, or "" when no candidate qualifies.
@@ -268,14 +270,17 @@ def best_phrase(texts: Sequence[str], order: Sequence[int], sims: Sequence[float
     best: tuple[float, str] = (-np.inf, "")
     seen: set[str] = set()
     for rank, (i, sim) in enumerate(zip(order[:N_CANDIDATES], sims, strict=False)):
-        for phrase in phrase_candidates(fix_spelling(str(texts[i]), fixes), top, lemma_of):
+        text = fix_spelling(str(texts[i]), fixes)
+        if not strict:
+            text = re.sub(r"\s+([,.!?;:])", r"\1", " ".join(_PLACEHOLDER.sub(" ", text).split()))
+        for phrase in phrase_candidates(text, top, lemma_of):
             key = phrase.lower()
             if key in seen or not _readable(phrase, vocab, counts):
                 continue
             seen.add(key)
             n_words = len(_WORD.findall(phrase))
             cov = _coverage(phrase, top, lemma_of)
-            if cov == 0 and rank > 0:  # only the most typical message may lack a keyword
+            if cov == 0 and rank > 0 and strict:  # only the most typical may lack a keyword
                 continue
             score = cov + 0.5 * float(sim) - 0.04 * max(0, n_words - 4) \
                 - (0.3 if n_words < 2 else 0.0)
@@ -388,5 +393,9 @@ def readable_labels(texts: Sequence[str], X: np.ndarray, labels: np.ndarray,
         phrase = best_phrase(texts, [int(members[j]) for j in picked],
                              [float(sims[j]) for j in picked], keywords.get(t, []),
                              lex.lemma_of, lex.fixes, lex.vocab, lex.counts)
+        if not phrase and not keywords.get(t):  # no keyword label either: relax
+            phrase = best_phrase(texts, [int(members[j]) for j in picked],
+                                 [float(sims[j]) for j in picked], [], lex.lemma_of, lex.fixes,
+                                 lex.vocab, lex.counts, strict=False)
         out.append(phrase or fix_spelling(fallback[t], lex.fixes) or f"theme {t}")
     return disambiguate(out, [shown.get(t, []) for t in range(len(centroids))])
