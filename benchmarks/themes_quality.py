@@ -258,7 +258,7 @@ def run_journeymine(entry: dict, texts: list[str], y: np.ndarray, V: np.ndarray,
     rows: dict[str, list[dict]] = {}
     secs: dict[str, list[float]] = {}
     for seed in seeds:
-        m, sec = _timed(ThemeModel(seed=seed).fit, texts, V, lemmas=lemmas)
+        m, sec = _timed(ThemeModel(seed=seed).fit, texts, vectors=V, lemmas=lemmas)
         parents = m.themes_["parent_theme_id"].astype(int).to_numpy()
         coarse = np.where(m.labels_ >= 0, parents[np.maximum(m.labels_, 0)], -1)
         found = {
@@ -271,8 +271,8 @@ def run_journeymine(entry: dict, texts: list[str], y: np.ndarray, V: np.ndarray,
             "journeymine: coarse level (parent themes)": (coarse, None),
         }
         if len(texts) > sample:
-            ms, sec_s = _timed(ThemeModel(seed=seed, max_fit_items=sample).fit, texts, V,
-                               lemmas=lemmas)
+            ms, sec_s = _timed(ThemeModel(seed=seed, fit_sample_max=sample).fit, texts,
+                               vectors=V, lemmas=lemmas)
             found[f"journeymine: fitted on a sample of {sample:,}, rest assigned"] = \
                 (ms.labels_, sec_s)
         for name, (lab, sec_i) in found.items():
@@ -373,7 +373,7 @@ def run_ablation(entry: dict, texts: list[str], y: np.ndarray, V_focus: np.ndarr
         for seed in seeds:
             kw = {k: (v(len(texts)) if callable(v) else v) for k, v in params.items()}
             m, sec = _timed(ThemeModel(seed=seed, **kw).fit, texts,
-                            V_focus if use_focus else V_raw, lemmas=lemmas)
+                            vectors=V_focus if use_focus else V_raw, lemmas=lemmas)
             secs.append(sec)
             runs.append(score(y, m.labels_ if which == "labels" else m.cluster_labels_))
         _add(entry, f"journeymine: {vname}", runs, secs)

@@ -54,8 +54,8 @@ def main() -> None:
     with threadpool_limits(limits=1):
         for name, decimals in (("rounded (default)", default), ("not rounded", None)):
             cl.VECTOR_DECIMALS = decimals
-            a = ThemeModel(seed=42).fit(texts, A)
-            b = ThemeModel(seed=42).fit(texts, B)
+            a = ThemeModel(seed=42).fit(texts, vectors=A)
+            b = ThemeModel(seed=42).fit(texts, vectors=B)
             res["runs"][name] = {
                 "decimals": decimals,
                 "vectors_differing": int((cl.canonical(A) != cl.canonical(B)).any(1).sum()),

@@ -101,7 +101,7 @@ def describe_levels(model: Any, texts: list[str], X: np.ndarray, lemmas: list,
     fine = describe_themes(model.kind, texts, X, labels, model.centroids_, lemmas,
                            model.n_keywords, model.n_examples, lex)
     parents = coarse_parents(model.centroids_, fine["size"].to_numpy(),
-                             int(getattr(model, "max_coarse_themes", DEFAULT_MAX_COARSE)))
+                             int(getattr(model, "coarse_max_themes", DEFAULT_MAX_COARSE)))
     up = np.where(labels >= 0, parents[np.maximum(labels, 0)] if len(parents) else -1, -1)
     coarse = describe_themes(model.kind, texts, X, up, _centroids(X, up), lemmas,
                              model.n_keywords, model.n_examples, lex)

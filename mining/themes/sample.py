@@ -2,7 +2,7 @@
 
 Clustering (UMAP + HDBSCAN) grows faster than linearly with the number of items, while the
 themes of a corpus are already visible in a few thousand of its messages. Above
-``max_fit_items`` (``mining.config.ThemeSettings.fit_sample_max``, default 20,000) the model
+``fit_sample_max`` (``mining.config.ThemeSettings.fit_sample_max``, default 20,000) the model
 clusters a seeded random sample and assigns every item, sampled or not, to the nearest theme
 centroid (the same rule as ``transform``), so the fit's cost stops growing with the corpus and
 the rest costs one matrix product per item. Below the cap every item is clustered, exactly as
