@@ -295,6 +295,6 @@ def test_themes_same_texts_same_themes_whatever_the_batching(st_embedder, themes
     texts, _, vectors, model = themes_real_fit
     other = np.asarray(st_embedder.encode(model.focus(texts)[::-1], batch_size=7))[::-1]
     assert not np.array_equal(other, vectors)  # the batching does change the last bits
-    refit = ThemeModel(min_theme_size=5).fit(texts, other)
+    refit = ThemeModel(min_theme_size=5).fit(texts, vectors=other)
     np.testing.assert_array_equal(refit.labels_, model.labels_)
     assert refit.themes_.equals(model.themes_)

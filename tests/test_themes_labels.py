@@ -93,7 +93,7 @@ def _typo_corpus():
 
 def test_themes_labels_are_readable_unique_phrases():
     texts, X, y = _typo_corpus()
-    m = ThemeModel(reducer="pca", min_theme_size=5).fit(texts, X)
+    m = ThemeModel(reducer="pca", min_theme_size=5).fit(texts, vectors=X)
     labels = m.themes_["label"].tolist()
     assert len(labels) == 3 and len({x.lower() for x in labels}) == 3
     words = {w.strip("?!.,()").lower() for lab in labels for w in lab.split()}

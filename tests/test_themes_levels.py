@@ -49,7 +49,7 @@ def test_themes_levels_coarse_parents_group_related_fine_themes():
 
 def test_themes_levels_model_has_parents_and_coarse_table():
     texts, X, fine, family = _families()
-    m = ThemeModel(reducer="pca", min_theme_size=8, coarse_max_themes=5).fit(texts, X)
+    m = ThemeModel(reducer="pca", min_theme_size=8, coarse_max_themes=5).fit(texts, vectors=X)
     th, coarse = m.themes_, m.coarse_themes_
     assert 1 <= len(coarse) <= 5 and len(coarse) < len(th)
     assert th["parent_theme_id"].notna().all() and coarse["parent_theme_id"].isna().all()
@@ -89,7 +89,7 @@ def test_themes_levels_capped_fit_assigns_every_item():
     from tests.test_themes import blobs
 
     texts, X, y = blobs(per=30)
-    capped = ThemeModel(reducer="pca", min_theme_size=5, fit_sample_max=50).fit(texts, X)
+    capped = ThemeModel(reducer="pca", min_theme_size=5, fit_sample_max=50).fit(texts, vectors=X)
     assert (capped.cluster_labels_ >= 0).sum() <= 50  # only the sample was clustered
     assert (capped.labels_ >= 0).all()  # every item is assigned
     ids, _ = capped.assign(texts, X)
