@@ -61,6 +61,9 @@ def run_command(
         "--model", help="model/ folder of an earlier run: keep its theme ids on new data.")] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit with code 1 if any record is rejected.")] = False,
+    pseudonym_map: Annotated[bool, typer.Option(
+        "--pseudonym-map", help="Also write OUT/pseudonyms.csv: each cust-… id with the e-mail "
+        "address or phone it stands for (personal data).")] = False,
     opts: InputOptions | None = None,
 ) -> None:
     """Transcripts in, journey map out: ingest, tag, report, and write OUT/ with report.html.
@@ -69,7 +72,8 @@ def run_command(
     report.html and run.json (with the resolved settings) into OUT. Prints the path of
     report.html on stdout.
     """
-    report = _run(inputs, out, opts.settings(), events=opts.events, outcomes=opts.outcomes,
+    settings = opts.settings(ingest={"pseudonym_map": True} if pseudonym_map else {})
+    report = _run(inputs, out, settings, events=opts.events, outcomes=opts.outcomes,
                   model=model, strict=strict)
     typer.echo(str(report))
 
