@@ -66,6 +66,11 @@ class ThemeSettings(_Section):
     n_components: int = Field(5, ge=1)  # dimensions of the reduced space
     n_neighbors: int = Field(15, ge=2)  # neighbourhood size of the reducer (UMAP)
     center: bool = False  # subtract the corpus mean before clustering (measured neutral/harmful)
+    # fit on at most this many items (seeded sample, distinct texts first) and assign the rest
+    # to the nearest theme; None: cluster everything (docs/themes.md, "Fit on a sample")
+    fit_sample_max: int | None = Field(20_000, ge=100)
+    # largest number of coarse themes per kind (parent_theme_id; docs/themes.md, "Two levels")
+    coarse_max_themes: int = Field(25, ge=1)
 
 
 class TaggingSettings(_Section):

@@ -150,8 +150,47 @@ def journey_map_html(
     return '<div class="map">' + "".join(cols) + "</div>"
 
 
+def _theme_row(kind: str, label: str, cat: str, size: Any, keywords: str, quotes: list[str],
+               fine: str = "") -> str:
+    return (
+        "<tr>"
+        f"<td>{html.escape(str(kind))}</td>"
+        f'<td><b>{html.escape(label)}</b><br><span class="muted">'
+        f"{html.escape(cat or 'new theme')}</span>{fine}</td>"
+        f"<td>{html.escape(_txt(size))}</td>"
+        f"<td>{html.escape(keywords)}</td>"
+        f"<td>{''.join(f'<q>{html.escape(q)}</q>' for q in quotes)}</td>"
+        "</tr>"
+    )
+
+
+def _coarse_rows(kind: str, sub: pd.DataFrame, top: int, examples: int) -> list[str]:
+    """One row per coarse theme (largest first), its fine themes listed on expand."""
+    rows = []
+    groups = sub.groupby(sub["parent_theme_id"].astype(int), sort=False)
+    order = sorted(groups, key=lambda g: (-int(g[1]["size"].sum()), g[0]))[:top]
+    for _, fine in order:
+        fine = fine.sort_values("size", ascending=False)
+        head = fine.iloc[0]
+        quotes = [q.strip() for q in _txt(head.examples).split(" | ") if q.strip()][:examples]
+        cats = [c for c in fine["taxonomy_category"].map(_txt).tolist() if c]
+        items = "".join(
+            f"<li>{html.escape(_txt(r.label))} <span class=\"muted\">({html.escape(_txt(r.size))}"
+            f"{'; ' + html.escape(_txt(r.keywords)) if _txt(r.keywords) else ''})</span></li>"
+            for r in fine.itertuples())
+        label = _txt(head.parent_label) or _txt(head.label)
+        drill = (f"<details><summary>{len(fine)} fine theme{'s' * (len(fine) != 1)}</summary>"
+                 f"<ul>{items}</ul></details>")
+        rows.append(_theme_row(kind, label, max(set(cats), key=cats.count) if cats else "",
+                               int(fine["size"].sum()), _txt(head.keywords), quotes, drill))
+    return rows
+
+
 def themes_html(themes: pd.DataFrame, top: int = 8, examples: int = 2) -> str:
     """Render the largest themes of each kind with keywords and redacted example quotes.
+
+    When the table has coarse themes (``parent_theme_id``, ``parent_label``), each row is a
+    coarse theme (size: all its messages) whose fine themes open on click (``<details>``).
 
     Args:
         themes: The themes table (examples are already redacted, ``" | "``-separated).
@@ -167,20 +206,14 @@ def themes_html(themes: pd.DataFrame, top: int = 8, examples: int = 2) -> str:
     kinds = [k for k in ("objection", "intent", "reply") if k in set(themes["kind"])]
     kinds += [k for k in themes["kind"].dropna().unique() if k not in kinds]
     for kind in kinds:
-        sub = themes[themes["kind"] == kind].sort_values("size", ascending=False).head(top)
-        for r in sub.itertuples():
+        sub = themes[themes["kind"] == kind]
+        if "parent_theme_id" in sub.columns and sub["parent_theme_id"].notna().all():
+            rows += _coarse_rows(kind, sub, top, examples)
+            continue
+        for r in sub.sort_values("size", ascending=False).head(top).itertuples():
             quotes = [q.strip() for q in _txt(r.examples).split(" | ") if q.strip()][:examples]
-            cat = _txt(r.taxonomy_category)
-            rows.append(
-                "<tr>"
-                f"<td>{html.escape(str(kind))}</td>"
-                f'<td><b>{html.escape(_txt(r.label))}</b><br><span class="muted">'
-                f"{html.escape(cat or 'new theme')}</span></td>"
-                f"<td>{html.escape(_txt(r.size))}</td>"
-                f"<td>{html.escape(_txt(r.keywords))}</td>"
-                f"<td>{''.join(f'<q>{html.escape(q)}</q>' for q in quotes)}</td>"
-                "</tr>"
-            )
+            rows.append(_theme_row(kind, _txt(r.label), _txt(r.taxonomy_category), r.size,
+                                   _txt(r.keywords), quotes))
     return (
         "<table><thead><tr><th>kind</th><th>theme</th><th>messages</th><th>keywords</th>"
         "<th>examples (redacted)</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
@@ -299,7 +332,8 @@ def build_report_html(
         body.append("</section>")
     body.append(
         '<section><h2>Top themes</h2><p class="why">The largest themes of each kind with their '
-        "keywords and typical messages (personal data redacted).</p>"
+        "keywords and typical messages (personal data redacted); open a theme to see the finer "
+        "themes it groups.</p>"
         + themes_html(themes)
         + "</section>"
     )
