@@ -56,6 +56,7 @@ class TaggingSettings(_Section):
 
     taxonomy_dir: Path | None = None  # None: the packaged taxonomies/
     objection_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    labels: Path | None = None  # a filled-in `journeymine label` CSV: teach the detector (#11)
 
 
 class ReportSettings(_Section):

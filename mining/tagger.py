@@ -220,13 +220,25 @@ def tag_corpus(corpus: Any, *, settings: Any = None, taxonomy_dir: str | Path | 
     msg_vecs = _message_vectors(units, unit_vecs, ids, dim)
     clock.lap("segment_embed")
 
-    det = _load_or_fit(ObjectionDetector, "objections", mdir, progress, taxonomy=tax,
-                       embedder=model, settings=settings,
-                       threshold=settings.tagging.objection_threshold)
+    if settings.tagging.labels is not None:  # the user's labels: refit, saved in model/
+        from mining.labels import fit_with_labels
+
+        det = fit_with_labels(ObjectionDetector(taxonomy=tax, embedder=model, settings=settings,
+                                                threshold=settings.tagging.objection_threshold),
+                              journeys, settings.tagging.labels, progress=progress)
+    else:
+        det = _load_or_fit(ObjectionDetector, "objections", mdir, progress, taxonomy=tax,
+                           embedder=model, settings=settings,
+                           threshold=settings.tagging.objection_threshold)
+    from mining.objections import reply_context
+
     roles = journeys.set_index("message_id")["role"].astype("string")
     unit_role = roles.reindex(units["message_id"]).fillna("").to_numpy()
     cust = np.flatnonzero(unit_role == "customer")
-    scored = det.transform(units["text"].iloc[cust].tolist(), unit_vecs[cust])
+    ctx = reply_context(journeys).set_axis(journeys["message_id"].astype(str).to_numpy())
+    scored = det.transform(units["text"].iloc[cust].tolist(), unit_vecs[cust],
+                           context=ctx.reindex(units["message_id"].iloc[cust].astype(str))
+                           .fillna("").tolist())
     units = units.copy()
     units["objection_probability"] = np.nan
     units["objection_category"] = pd.Series(pd.NA, index=units.index, dtype="string")

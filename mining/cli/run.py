@@ -46,12 +46,14 @@ def _run(
     strict: bool,
     embedder: str | None = None,
     reducer: str | None = None,
+    labels: Path | None = None,
 ) -> Path:
     from mining.errors import Errors, RejectedDataError
     from mining.pipeline import run
 
     settings = settings_from_options(agent_domains=agent_domains, taxonomy=taxonomy,
                                      embedder=embedder, reducer=reducer, redact=redact)
+    settings.tagging.labels = labels
     result = run(
         [str(p) for p in inputs],
         out,
@@ -63,6 +65,10 @@ def _run(
         agent_domains=agent_domains or None,
         progress=bool(STATE.get("progress", True)),
     )
+    if labels is not None and not STATE.get("quiet"):
+        from mining.labels import labels_summary
+
+        typer.echo(labels_summary(result.tag_result.models["objections"]), err=True)
     _summary(result, out)
     if strict and len(result.rejects):
         raise RejectedDataError(
@@ -116,6 +122,11 @@ def run_command(
     ] = False,
     embedder: Annotated[str | None, _EMBEDDER] = None,
     reducer: Annotated[str | None, _REDUCER] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option("--labels", help="Filled-in CSV from `journeymine label`: teach the "
+                     "objection detector (saved in OUT/model/)."),
+    ] = None,
 ) -> None:
     """Transcripts in, journey map out: ingest, tag, report, and write OUT/ with report.html.
 
@@ -134,6 +145,7 @@ def run_command(
         strict=strict,
         embedder=embedder,
         reducer=reducer,
+        labels=labels,
     )
     typer.echo(str(report))
 

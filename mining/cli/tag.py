@@ -39,6 +39,11 @@ def tag_command(
         Path | None,
         typer.Option("--model", help="Folder of saved models: load them instead of fitting."),
     ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option("--labels", help="Filled-in CSV from `journeymine label`: teach the "
+                     "objection detector (saved in OUT/model/objections)."),
+    ] = None,
 ) -> None:
     """Write OUT/tags.csv and OUT/tags.parquet: one row per message (docs/tags-schema.md).
 
@@ -51,6 +56,7 @@ def tag_command(
 
     settings = settings_from_options(agent_domains=agent_domain, taxonomy=taxonomy,
                                      embedder=embedder, reducer=reducer)
+    settings.tagging.labels = labels
     if model is not None and not model.is_dir():
         raise InputError(Errors.E100.format(path=model))
     corpus = load_corpus([str(p) for p in inputs], events=events, outcomes=outcomes,
@@ -65,8 +71,14 @@ def tag_command(
         write_table(result.tags, out / "tags.parquet", "parquet", side_file=False)
         if len(result.themes):
             write_table(result.themes, out / "themes.csv", "csv", {"table": "themes"})
+        if labels is not None:
+            result.models["objections"].save(out / "model" / "objections")
     except OSError as err:
         raise InputError(Errors.E700.format(path=out, detail=err.strerror or err)) from None
+    if labels is not None and not STATE.get("quiet"):
+        from mining.labels import labels_summary
+
+        typer.echo(labels_summary(result.models["objections"]), err=True)
     if not STATE.get("quiet"):
         t = result.tags
         n_obj = int(t["is_objection"].fillna(False).astype(bool).sum())

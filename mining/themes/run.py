@@ -309,7 +309,7 @@ def _per_unit(model: ThemeModel, rows: pd.DataFrame, ok: Any, *, fit: bool,
         texts = units["text"].astype(str).tolist()
         detector = ObjectionDetector(embedder=model.embedder).fit(progress=progress)
         raw = embed_texts(texts, model=model.embedder, progress=progress)
-        units = units[detector.predict_proba(texts, raw) >= detector.threshold]
+        units = units[detector.predict_proba(texts, raw)[:, 1] >= detector.threshold]
     for i in np.flatnonzero(ok):
         notes[i] = "no objection found"
     if units.empty:
