@@ -118,7 +118,7 @@ def learning_curve(msgs, msg_vec, zero_scores, settings, sizes, repeats) -> dict
                     vectors=msg_vec[rows])
                 sc, _ = score_messages(test, det, settings=settings)
                 m = metrics(y[te], sc["probability"], sc["is_objection"])
-                m["label_weight"] = det.labels_report_.get("label_weight")
+                m["label_C"] = det.labels_report_.get("label_C")
                 runs[name].setdefault(n, []).append(m)
             print(f"repeat {r} n={n}: label {runs['label'][n][-1]['macro_f1']} "
                   f"random-detector {runs['random_detector'][n][-1]['macro_f1']} "

@@ -1,11 +1,13 @@
 """Teaching the objection detector: pick messages worth labelling, read the filled-in labels.
 
 ``journeymine label`` calls :func:`label_candidates`: every customer message is scored by the
-detector (its most probable sentence, with the agent turn it answers as context); the messages
-it is least sure about form a pool of ``POOL_FACTOR * n``, and k-means on their embeddings
-splits the pool into ``n`` groups, from each of which the most uncertain message is taken.
-Uncertain, so that each label teaches something; diverse, so that the labels cover the kinds of
-message in the corpus rather than n near-copies of one.
+detector (its most probable sentence, with the agent turn it answers as context). Half of the
+``n`` messages are the ones it is least sure about: a pool of ``POOL_FACTOR`` times as many
+most uncertain messages is split by k-means on their embeddings and the most uncertain message
+of each group is taken (uncertain, so that each label teaches something; diverse, so that the
+labels are not near-copies of one message). The other half is drawn at random from the rest:
+it catches what the detector is confidently wrong about and tells the fit how common
+objections are.
 
 ``journeymine tag|run --labels FILE`` calls :func:`read_labels` and :func:`fit_with_labels`.
 """
@@ -101,17 +103,23 @@ def score_messages(messages: pd.DataFrame, detector: Any, *, settings: Any = Non
 
 def select_uncertain_diverse(probability: np.ndarray, vectors: np.ndarray, n: int, *,
                              seed: int = 0, pool_factor: int = POOL_FACTOR) -> np.ndarray:
-    """Indices of ``n`` rows worth labelling: uncertain first, spread by k-means.
+    """Indices of ``n`` rows worth labelling: half uncertain and spread, half at random.
+
+    The first ``n - n // 2`` come from the ``pool_factor`` times as many most uncertain rows
+    (probability nearest 0.5), split into groups by k-means on ``vectors``, the most
+    uncertain of each group; they teach where the detector hesitates. The other ``n // 2`` are
+    drawn at random from the remaining rows: they show the kinds of message the detector is
+    sure about, and are wrong about, and how common objections are.
 
     Args:
         probability: Objection probability per row.
         vectors: ``(rows, dim)`` embeddings for the diversity step.
         n: How many rows to pick.
-        seed: k-means seed.
-        pool_factor: The pool of most uncertain rows is ``pool_factor * n``.
+        seed: Seed of k-means and of the random half.
+        pool_factor: The pool of most uncertain rows is ``pool_factor`` times the uncertain half.
 
     Returns:
-        Row indices, most uncertain first.
+        Row indices: the uncertain half (most uncertain first), then the random half.
     """
     from sklearn.cluster import KMeans
 
@@ -120,17 +128,20 @@ def select_uncertain_diverse(probability: np.ndarray, vectors: np.ndarray, n: in
     order = np.argsort(-uncertainty, kind="stable")
     if n >= len(p):
         return order
-    pool = order[: min(len(p), max(n, pool_factor * n))]
-    if len(pool) <= n:
-        return pool
-    km = KMeans(n_clusters=n, n_init=3, random_state=seed).fit(np.asarray(vectors)[pool])
-    picks = []
-    for c in range(n):
-        members = pool[km.labels_ == c]
-        if len(members):
-            picks.append(members[np.argmax(uncertainty[members])])
-    picks = np.asarray(picks, dtype=np.int64)
-    return picks[np.argsort(-uncertainty[picks], kind="stable")]
+    n_unc = n - n // 2
+    pool = order[: min(len(p), max(n_unc, pool_factor * n_unc))]
+    if len(pool) <= n_unc:
+        picks = pool
+    else:
+        km = KMeans(n_clusters=n_unc, n_init=3, random_state=seed).fit(np.asarray(vectors)[pool])
+        picks = np.asarray([members[np.argmax(uncertainty[members])]
+                            for c in range(n_unc)
+                            if len(members := pool[km.labels_ == c])], dtype=np.int64)
+        picks = picks[np.argsort(-uncertainty[picks], kind="stable")]
+    rest = np.setdiff1d(np.arange(len(p)), picks)
+    rng = np.random.default_rng(seed)
+    extra = rng.choice(rest, size=min(n - len(picks), len(rest)), replace=False)
+    return np.r_[picks, extra].astype(np.int64)
 
 
 def label_candidates(journeys: pd.DataFrame, detector: Any, n: int, *, settings: Any = None,
@@ -281,8 +292,9 @@ def labels_summary(detector: Any) -> str:
     if not r:
         return "Objection detector: no labels used."
     auc = f", ROC AUC {r['builtin_auc']:.2f}" if "builtin_auc" in r else ""
+    cv = (f"; the taught model's cross-validated ROC AUC on them is "
+          f"{r['cross_validated_auc']:.2f}" if "cross_validated_auc" in r else "")
     return (f"Objection detector taught with {r.get('n_labels', 0)} label(s) "
             f"({r.get('n_objections', 0)} objections; {r.get('blank_rows_skipped', 0)} blank "
             f"row(s) skipped). The built-in model agreed with {r.get('builtin_agreement', 0):.0%}"
-            f" of them{auc}; label weight {r.get('label_weight')} (chosen by cross-validation "
-            "on the labels).")
+            f" of them{auc}{cv}.")

@@ -25,14 +25,16 @@ equally common. A text is an objection when its probability is at least ``thresh
 (``Settings.tagging.objection_threshold``, default 0.5).
 
 The category is chosen by a multinomial logistic regression on the embedding and the
-per-category cue counts, fitted on the written objection examples. When its top probability is
-below ``category_threshold_`` (chosen in :meth:`ObjectionDetector.fit` so that, out of fold, the
-written examples given a category get the right one at least ``category_precision`` of the time)
-the category is ``other``: the objection fits no category well.
+per-category cue flags, fitted on the written objection examples (and the user's labelled
+categories). When its top probability is below ``category_threshold_`` (chosen in
+:meth:`ObjectionDetector.fit` so that, out of fold, the written examples given a category get
+the right one at least ``category_precision`` of the time) the category is the one whose cue
+matched, and ``other`` when no cue matched: the objection fits no category well.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,12 +60,10 @@ OTHER = "other"
 EXAMPLES_FILE = Path(__file__).resolve().parent / "data" / "objection_examples.yaml"
 #: Names of the non-embedding features, after the embedding dimensions.
 FEATURES = (*STANCE_FEATURES, "cue", "negated_cue")
-#: Folds of the out-of-fold scores used for calibration and for choosing the label weight.
+#: Folds of the out-of-fold scores used for calibration and for choosing label_C.
 FOLDS = 5
-#: Weights tried for the user's labels (relative to a built-in example) when label_weight="auto".
-LABEL_WEIGHTS = (1.0, 3.0, 10.0, 30.0)
-#: Fewest labels of each class for choosing the label weight by cross-validation.
-MIN_LABELS_PER_CLASS = 5
+#: L2 strengths tried for the correction learned from the user's labels when label_C="auto".
+LABEL_CS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 def load_examples(path: str | Path | None = None) -> pd.DataFrame:
@@ -139,10 +139,23 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
+#: The built-in training rows of the last fit with a named embedder (reused by refits with
+#: labels in the same process: the benchmark's learning curve, `label --labels`).
+_BUILTIN_CACHE: dict[Any, Any] = {}
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged_taxonomy() -> Any:
+    """The packaged taxonomy, validated once per process (read only)."""
+    from mining.taxonomy import load_taxonomy
+
+    return load_taxonomy(None)
+
+
 def _category_rows(vectors: np.ndarray, cue_counts: np.ndarray) -> np.ndarray:
     """Category features: the embedding scaled to about unit variance per dimension, cue flags."""
     v = np.asarray(vectors, np.float64)
-    return np.hstack([v * np.sqrt(max(v.shape[1], 1)), np.minimum(cue_counts, 1.0)])
+    return np.hstack([v * np.sqrt(max(v.shape[1], 1)), 3.0 * np.minimum(cue_counts, 1.0)])
 
 
 def _balanced(y: np.ndarray) -> np.ndarray:
@@ -160,8 +173,8 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         settings: ``mining.config.Settings`` (embedder defaults, cache folder).
         threshold: Probability at or above which a text is an objection.
         C: Inverse L2 strength of the logistic regression (on standardised features).
-        label_weight: Weight of one user label relative to one built-in example, or "auto" to
-            choose it from :data:`LABEL_WEIGHTS` by cross-validation on the labels.
+        label_C: Inverse L2 strength of the correction learned from the user's labels, or
+            "auto" to choose it from :data:`LABEL_CS` by cross-validation on the labels.
         category_precision: Held-out precision a named category must reach; below the
             matching probability the category is ``other``.
         examples: Dialogue examples file; None for the packaged one.
@@ -169,14 +182,14 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, taxonomy: Any = None, embedder: Any = None, settings: Any = None,
-                 threshold: float = 0.5, C: float = 0.05, label_weight: Any = "auto",
+                 threshold: float = 0.5, C: float = 0.05, label_C: Any = "auto",
                  category_precision: float = 0.8, examples: Any = None, top_k: int = 3) -> None:
         self.taxonomy = taxonomy
         self.embedder = embedder
         self.settings = settings
         self.threshold = threshold
         self.C = C
-        self.label_weight = label_weight
+        self.label_C = label_C
         self.category_precision = category_precision
         self.examples = examples
         self.top_k = top_k
@@ -212,7 +225,9 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         from mining.taxonomy import load_taxonomy
 
         tax = self.taxonomy
-        if tax is None or isinstance(tax, (str, Path)):
+        if tax is None:
+            tax = _packaged_taxonomy()
+        elif isinstance(tax, (str, Path)):
             tax = load_taxonomy(tax)
         tf = tax.objections
         rows = [(e, "", 1, name) for name in tf.names for e in tf.categories[name].examples]
@@ -244,14 +259,36 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         Returns:
             self
         """
+        from threadpoolctl import threadpool_limits
+
+        # small linear models: one BLAS thread is much faster than many on a shared machine
+        with threadpool_limits(1, user_api="blas"):
+            return self._fit(X, y, vectors=vectors, context=context, categories=categories,
+                             progress=progress)
+
+    def _fit(self, X: Any, y: Any, *, vectors: np.ndarray | None,
+             context: Sequence[str] | None, categories: Sequence[Any] | None,
+             progress: bool) -> ObjectionDetector:
         from mining.cues import CueMatcher
         from mining.prototypes import Prototypes
 
-        tf, builtin = self._builtin()
+        tax_key = self.taxonomy if self.taxonomy is None or isinstance(self.taxonomy, str) \
+            else str(getattr(self.taxonomy, "source", self.taxonomy))
+        key = (self.embedder, tax_key, str(self.examples)) \
+            if isinstance(self.embedder, str) else None
+        if key is not None and key in _BUILTIN_CACHE:
+            tf, builtin, bvec, Xb, cues_b = _BUILTIN_CACHE[key]
+            self.matcher_ = CueMatcher(tf)
+        else:
+            tf, builtin = self._builtin()
+            self.matcher_ = CueMatcher(tf)
+            bvec = self._embed(builtin["text"].tolist(), progress)
+            Xb, cues_b = self._design(builtin["text"].tolist(), bvec,
+                                      builtin["context"].tolist())
+            if key is not None:
+                _BUILTIN_CACHE.clear()
+                _BUILTIN_CACHE[key] = (tf, builtin, bvec, Xb, cues_b)
         self.taxonomy_ = tf
-        self.matcher_ = CueMatcher(tf)
-        bvec = self._embed(builtin["text"].tolist(), progress)
-        Xb, cues_b = self._design(builtin["text"].tolist(), bvec, builtin["context"].tolist())
         yb = builtin["is_objection"].to_numpy(int)
         user = _user_frame(X, y, context, categories, tf.names)
         pos = (yb == 1) & builtin["category"].isin(tf.names).to_numpy(bool)
@@ -265,26 +302,21 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
             uvec = np.asarray(uvec)
             Xu, cues_u = self._design(user["text"].tolist(), uvec, user["context"].tolist())
             yu = user["is_objection"].to_numpy(int)
-            weight = self._choose_weight(Xb, yb, Xu, yu)
-            X_all, y_all = np.vstack([Xb, Xu]), np.r_[yb, yu]
-            w_all = np.r_[_balanced(yb), np.full(len(yu), weight)]
             has_cat = user["category"].isin(tf.names).to_numpy(bool) & (yu == 1)
             cat_texts += user.loc[has_cat, "text"].tolist()
             cat_vecs = np.vstack([cat_vecs, uvec[has_cat]])
             cat_cues = np.vstack([cat_cues, cues_u.counts[has_cat]])
             cat_labels += user.loc[has_cat, "category"].tolist()
-        else:
-            X_all, y_all, w_all = Xb, yb, _balanced(yb)
-        self._fit_binary(X_all, y_all, w_all)
+        self._fit_binary(Xb, yb, _balanced(yb))
         if user is not None:
-            self.labels_report_.update(self._agreement(Xb, yb, Xu, yu, weight))
+            self._teach(Xu, yu)
         self._fit_categories(tf, cat_vecs, cat_cues, cat_labels)
         self.prototypes_ = Prototypes(tf.names, cat_texts,
                                       np.asarray([tf.names.index(c) for c in cat_labels]),
                                       np.asarray(cat_vecs, np.float32))
         self.categories_ = list(tf.names)
         self.classes_ = np.array([0, 1])
-        self.n_features_in_ = X_all.shape[1]
+        self.n_features_in_ = Xb.shape[1]
         p = self._proba(Xb)
         self.training_ = {"n_positive": int(yb.sum()), "n_negative": int((yb == 0).sum()),
                           "n_labels": 0 if user is None else len(user),
@@ -327,47 +359,52 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         self.coef_, self.intercept_ = self._linear(X, y, w)
         self.oof_score_ = oof
 
-    def _choose_weight(self, Xb: np.ndarray, yb: np.ndarray, Xu: np.ndarray,
-                       yu: np.ndarray) -> float:
-        """The user-label weight: given, or the one with the best cross-validated ROC AUC."""
-        from sklearn.metrics import roc_auc_score
+    def _teach(self, Xu: np.ndarray, yu: np.ndarray) -> None:
+        """Learn from the user's labels: a correction on top of the built-in model.
+
+        A logistic regression is fitted on the labels alone with two kinds of input: the
+        built-in model's calibrated logit, and the standardised features; classes are weighted
+        to a balanced prior, like the built-in model (the labelled sample's share of objections
+        is not the corpus's: half of it is chosen for uncertainty). Its L2 strength is
+        chosen by cross-validated log-loss on the labels: with few labels it stays close to the
+        built-in model, with many it learns what the built-in examples did not say. Both stages
+        are linear, so they fold into one weight vector (``coef_``, ``intercept_``).
+        """
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import log_loss, roc_auc_score
         from sklearn.model_selection import StratifiedKFold
 
-        if self.label_weight != "auto":
-            return float(self.label_weight)
+        a, b = self.calibration_
+        logit0 = a * (Xu @ self.coef_ + self.intercept_) + b
+        base = _sigmoid(logit0)
+        report = {"n_labels": int(len(yu)), "n_objections": int(yu.sum()),
+                  "builtin_agreement": round(float(((base >= self.threshold) == yu).mean()), 4),
+                  "builtin_auc": round(float(roc_auc_score(yu, base)), 4)}
+        Z = np.column_stack([logit0, (Xu - self.mean_) / self.scale_])
         counts = np.bincount(yu, minlength=2)
-        if counts.min() < MIN_LABELS_PER_CLASS:
-            return LABEL_WEIGHTS[2]
-        X = np.vstack([Xb, Xu])
-        self.mean_ = X.mean(axis=0)
-        sd = X.std(axis=0)
-        self.scale_ = np.where(sd > 1e-9, sd, 1.0)
-        k = int(min(FOLDS, counts.min()))
-        scores = {}
-        for weight in LABEL_WEIGHTS:
-            oof = np.zeros(len(yu))
-            for tr, te in StratifiedKFold(k, shuffle=True, random_state=0).split(Xu, yu):
-                c, b = self._linear(np.vstack([Xb, Xu[tr]]), np.r_[yb, yu[tr]],
-                                    np.r_[_balanced(yb), np.full(len(tr), weight)])
-                oof[te] = Xu[te] @ c + b
-            scores[weight] = roc_auc_score(yu, oof)
-        self.labels_report_["weight_auc"] = {str(k_): round(v, 4) for k_, v in scores.items()}
-        return max(scores, key=lambda k_: (round(scores[k_], 3), -k_))
-
-    def _agreement(self, Xb: np.ndarray, yb: np.ndarray, Xu: np.ndarray, yu: np.ndarray,
-                   weight: float) -> dict[str, Any]:
-        """How the built-in model and the taught one (cross-validated) score the labels."""
-        from sklearn.metrics import roc_auc_score
-
-        mean, scale = self.mean_, self.scale_
-        c0, b0 = self._linear(Xb, yb, _balanced(yb))
-        base = _sigmoid(self.calibration_[0] * (Xu @ c0 + b0) + self.calibration_[1])
-        out = {"n_labels": int(len(yu)), "n_objections": int(yu.sum()), "label_weight": weight,
-               "builtin_agreement": round(float(((base >= self.threshold) == yu).mean()), 4)}
-        if min(np.bincount(yu, minlength=2)) >= 2:
-            out["builtin_auc"] = round(float(roc_auc_score(yu, base)), 4)
-        self.mean_, self.scale_ = mean, scale
-        return out
+        C = self.label_C
+        if C == "auto":
+            C, k = LABEL_CS[1], int(min(FOLDS, counts.min()))
+            if k >= 2:
+                folds = list(StratifiedKFold(k, shuffle=True, random_state=0).split(Z, yu))
+                losses, aucs = {}, {}
+                for c in LABEL_CS:
+                    oof = np.zeros(len(yu))
+                    for tr, te in folds:
+                        lr = LogisticRegression(C=c, max_iter=2000,
+                                                class_weight="balanced").fit(Z[tr], yu[tr])
+                        oof[te] = lr.predict_proba(Z[te])[:, 1]
+                    losses[c], aucs[c] = log_loss(yu, oof), roc_auc_score(yu, oof)
+                C = min(losses, key=losses.get)
+                report["cross_validated_auc"] = round(float(aucs[C]), 4)
+        lr = LogisticRegression(C=float(C), max_iter=2000, class_weight="balanced").fit(Z, yu)
+        w, b2 = lr.coef_[0], float(lr.intercept_[0])
+        rest = w[1:] / self.scale_
+        self.coef_ = w[0] * a * self.coef_ + rest
+        self.intercept_ = float(w[0] * (a * self.intercept_ + b) - rest @ self.mean_ + b2)
+        self.calibration_ = (1.0, 0.0)
+        report["label_C"] = float(C)
+        self.labels_report_ = report
 
     def _fit_categories(self, tf: TaxonomyFile, vecs: np.ndarray, cues: np.ndarray,
                         labels: list[str]) -> None:
@@ -377,7 +414,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
 
         X = _category_rows(vecs, cues)
         y = np.asarray([tf.names.index(c) for c in labels])
-        make = LogisticRegression(C=0.05, max_iter=1000)
+        make = LogisticRegression(C=0.2, max_iter=500)
         k = int(min(FOLDS, np.bincount(y).min()))
         proba = cross_val_predict(make, X, y, method="predict_proba",
                                   cv=StratifiedKFold(k, shuffle=True, random_state=0))
@@ -438,7 +475,10 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         best, cat_p = self._categories(vectors, cues)
         sims, nearest = self.prototypes_.scores(vectors, top_k=self.top_k)
         named = cat_p >= self.category_threshold_
-        cats = [self.categories_[b] if ok else OTHER for b, ok in zip(best, named, strict=True)]
+        by_cue = cues.counts.argmax(axis=1) if len(texts) else np.zeros(0, int)
+        has_cue = cues.counts.max(axis=1) > 0 if len(texts) else np.zeros(0, bool)
+        cats = [self.categories_[b] if ok else self.categories_[c] if hc else OTHER
+                for b, ok, c, hc in zip(best, named, by_cue, has_cue, strict=True)]
         n_st = len(STANCE_FEATURES)
         dim = vectors.shape[1] if vectors.ndim == 2 else 0
         evidence = []
@@ -508,7 +548,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
             np.save(folder / f"{name}.npy", np.asarray(arr, np.float64), allow_pickle=False)
         config = {
             "params": {"threshold": self.threshold, "C": self.C,
-                       "label_weight": self.label_weight,
+                       "label_C": self.label_C,
                        "category_precision": self.category_precision, "top_k": self.top_k,
                        "embedder": embedder_name(self.embedder)},
             "taxonomy": self.taxonomy_.model_dump(mode="json"),

@@ -52,9 +52,10 @@ _LEX: dict[str, re.Pattern[str]] = {
         r"\b(don't|dont|do not|doesn't) (want|need)\b", r"\bstop (call|email|messag|text)",
         r"\bunsubscribe\b", r"\bremove me\b", r"\bnot (buying|paying|signing)\b",
         r"\bwalk away\b", r"\bnot worth\b", r"\b(i'm|im|i am|we're|we are) out\b",
-        r"\bdecided (not|against)\b", r"\b(too|that's) (bad|much)\b"),
+        r"\bdecided (not|against)\b"),
     "hesitate": _rx(
-        r"\bthink (about|it over|on it|it through)\b", r"\bsleep on it\b", r"\bnot (so |too )?sure\b",
+        r"\bthink (about|it over|on it|it through)\b", r"\bsleep on it\b",
+        r"\bnot (so |too )?sure\b",
         r"\bunsure\b", r"\bmaybe\b", r"\bperhaps\b", r"\bi guess\b", r"^\s*h+m+\b",
         r"\blet me (see|check|think|get back|consider|look)", r"\bget back to you\b",
         r"\bneed (some )?(more )?time\b", r"\bhold(ing)? off\b", r"\bwait\b", r"\blater\b",
@@ -70,20 +71,23 @@ _LEX: dict[str, re.Pattern[str]] = {
         r"\bproblem", r"\bissue", r"\bwrong with\b", r"\bwhy (so|is it|are you) (cheap|selling)",
         r"\bproof\b", r"\bguarantee", r"\bclaim", r"\bbad reviews?\b", r"\bburn(ed|t)\b"),
     "constraint": _rx(
-        r"\bbudget\b", r"\bafford", r"\btoo (much|high|expensive|pricey|steep|long|far|big|"
+        r"\b(my|our) budget\b", r"\b(no|over|above|beyond|out of) (the |my |our )?budget\b",
+        r"\bafford", r"\btoo (much|high|expensive|pricey|steep|long|far|big|"
         r"small|late|early|complicated|complex|old|used|risky)\b", r"\b(can|could) only\b",
         r"\bonly (have|got|need|want|willing)\b", r"\bmax(imum)?\b", r"\bat most\b",
         r"\bthe most (i|we)\b", r"\btight\b", r"\bbroke\b", r"\bstudent\b", r"\bexpensive\b",
-        r"\bpricey\b", r"\bsteep\b", r"\boverpriced\b", r"\bcheaper\b", r"\blower\b",
-        r"\bless\b", r"\bdiscount\b", r"\bknock\b", r"\bcome down\b", r"\bgo down\b",
+        r"\bpricey\b", r"\bsteep\b", r"\boverpriced\b", r"\bcheaper\b", r"\b(go|any) lower\b",
+        r"\bfor less\b", r"\bdiscount\b", r"\bknock\b", r"\bcome down\b", r"\bgo down\b",
         r"\bnegotia", r"\bmore than (i|we)\b", r"\bout of (my|our) (price )?range\b",
-        r"\bon a (tight )?budget\b", r"\bfixed income\b", r"\bcan'?t (spend|go (higher|above|over))"),
+        r"\bon a (tight )?budget\b", r"\bfixed income\b",
+        r"\bcan'?t (spend|go (higher|above|over))"),
     "offer": _rx(
         r"\b(would|could|will|can|might) you (take|do|accept|go|consider|let it go|part|sell)",
         r"\bhow about\b", r"\bwhat about\b", r"\b(i'll|i will|i can|i could|we can|we could|"
         r"i'd|i would) (do|pay|give|offer|go)\b", r"\bmy (best|final|max|last|top) (offer|price)",
         r"\bbest (price|you can do|offer)\b", r"\bmeet (me )?(in the )?(middle|halfway)\b",
-        r"\blowest\b", r"\bfinal offer\b", r"\boffer(ing)? (you )?\$?\d", r"\bwilling to (pay|go|do)",
+        r"\blowest\b", r"\bfinal offer\b", r"\boffer(ing)? (you )?\$?\d",
+        r"\bwilling to (pay|go|do)",
         r"\bfirm\b", r"\bbudge\b", r"\bwiggle room\b", r"\bflexible on\b", r"\bthrow in\b",
         r"\bif you (throw|include|add|drop|lower|knock|come down|do)\b"),
     "agree": _rx(
@@ -172,9 +176,22 @@ def is_request(text: str) -> bool:
             or any(w in low[:24] for w in WISH_OPENERS))
 
 
+#: Stances that a negation just before the match cancels ("isn't too much", "not worried").
+_NEGATABLE = frozenset({"doubt", "constraint", "praise", "agree"})
+_NEG_BEFORE = re.compile(r"(n't|\bnot|\bno|\bnever|\bnothing)\W+(\w+\W+)?$", re.IGNORECASE)
+
+
+def _hit(name: str, rx: re.Pattern[str], t: str) -> float:
+    for m in rx.finditer(t):
+        if name in _NEGATABLE and _NEG_BEFORE.search(t[max(0, m.start() - 24):m.start()]):
+            continue
+        return 1.0
+    return 0.0
+
+
 def _one(text: str, context: str) -> list[float]:
     t = text.replace("\u2019", "'")
-    hits = {name: float(bool(rx.search(t))) for name, rx in _LEX.items()}
+    hits = {name: _hit(name, rx, t) for name, rx in _LEX.items()}
     question = float(is_question(t))
     request = float(is_request(t))
     negations = float(min(len(_NEGATION.findall(t)), 3))

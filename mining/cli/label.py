@@ -38,9 +38,11 @@ def label_command(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the diversity step.")] = 0,
 ) -> None:
-    """Write a CSV of the messages the objection detector is least sure about, spread over the
-    kinds of message in the corpus, with the agent turn before each. Fill in is_objection
-    (yes/no) and optionally category, then pass it to `tag` or `run` with --labels.
+    """Write a CSV of the customer messages most worth labelling, to fill in and pass to --labels.
+
+    The messages are those the objection detector is least sure about, spread over the kinds of
+    message in the corpus, each with the agent turn before it. Fill in is_objection (yes/no)
+    and, for objections, category; then run `tag` or `run` with --labels.
 
     Prints the path of the CSV on stdout.
     """
