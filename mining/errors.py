@@ -68,6 +68,10 @@ class Errors(metaclass=_WithCodes):
     E004 = "Unknown time zone '{tz}'. Use an IANA name such as 'Europe/Berlin' or 'UTC'."
     E005 = "{count} input record(s) were rejected and --strict is set; see {where}."
     E006 = "No input given. Name at least one file or folder."
+    # issue 10: settings files, plug-ins
+    E007 = "Settings file '{path}' is not valid TOML: {detail}. Fix it, or start from the example in docs/architecture.md."
+    E008 = "{slot} must be a registered name or an object with {methods}; got {got}. Register one with @mining.registry.register('{slot}', name)."
+    E009 = "Cannot write or read '{path}': {detail}. Check the path and its permissions, or choose another output folder."
 
     # --- ingestion (E100-E199): file-level errors, then record reject codes
     E100 = "Input path '{path}' does not exist."

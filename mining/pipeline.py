@@ -6,9 +6,9 @@
     result = mining.run(["chats.jsonl", "inbox.mbox"], "out/", events="events.csv")
     result.tags, result.themes, result.reports["funnel"], result.timings
 
-The tagging stage (segment, embed, themes, objections, stages) lives in ``mining.tagger``; the
-reports in ``mining.reports``; this module only orders the stages, times them and writes the
-output folder (see :func:`write_outputs` for its layout).
+The tagging stage (segment, embed, themes, objections, stages) is the list of steps in
+``mining.tagging``; the reports live in ``mining.reports``; this module only orders the stages,
+times them (``mining.progress``) and writes the output folder (see :func:`write_outputs`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import json
 import platform
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from os import PathLike
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mining.config import Settings
+    from mining.progress import Progress
 
 #: Libraries whose versions go into run.json (read from package metadata, never imported).
 VERSIONED = (
@@ -81,31 +81,6 @@ class RunResult:
     out_dir: Path | None = None
     files: list[str] = field(default_factory=list)
     tag_result: Any = None
-
-
-class _Stages:
-    """Times the stages of a run and shows one line per finished stage on stderr."""
-
-    def __init__(self, progress: bool) -> None:
-        self.timings: dict[str, float] = {}
-        self.console = None
-        if progress:
-            from rich.console import Console
-
-            console = Console(stderr=True)
-            self.console = console if console.is_terminal else None
-
-    @contextmanager
-    def stage(self, name: str, what: str) -> Iterator[None]:
-        if self.console is not None:
-            self.console.print(f"[bold]»[/bold] {what}…", highlight=False)
-        t0 = time.perf_counter()
-        yield
-        self.timings[name] = round(time.perf_counter() - t0, 3)
-        if self.console is not None:
-            self.console.print(
-                f"  [green]✓[/green] {name} {self.timings[name]:.1f} s", highlight=False
-            )
 
 
 def _as_paths(inputs: Any) -> list[str] | None:
@@ -173,7 +148,7 @@ def run(
     events: str | PathLike[str] | Sequence[str | PathLike[str]] | None = None,
     outcomes: str | PathLike[str] | Sequence[str | PathLike[str]] | None = None,
     agent_domains: Sequence[str] | None = None,
-    progress: bool = True,
+    progress: bool | Progress = True,
 ) -> RunResult:
     """Run the whole pipeline: ingest (when given paths), tag, report, and write ``out_dir``.
 
@@ -185,10 +160,11 @@ def run(
         model_dir: A ``model/`` folder of an earlier run: new data is tagged against its themes
             so theme ids stay stable. None fits new themes.
         taxonomy_dir: Folder of taxonomy YAML files; None uses the setting or the packaged ones.
-        events: Events file(s), only used when ``corpus`` is paths.
-        outcomes: Outcomes file(s), only used when ``corpus`` is paths.
+        events: Events file(s), only used when ``corpus`` is paths (so are ``outcomes``).
+        outcomes: Outcomes file(s).
         agent_domains: E-mail domains whose senders are agents, only used when ``corpus`` is paths.
-        progress: Show stage lines and progress bars on stderr (only on a terminal).
+        progress: Show progress on stderr (a bool, or a ``mining.progress.Progress`` to share);
+            see ``mining.progress`` for what is shown on a terminal and in a log.
 
     Returns:
         A :class:`RunResult` with tags, themes, reports, rejects, timings (seconds per stage) and
@@ -201,72 +177,57 @@ def run(
         ConfigError: When settings or the taxonomy are invalid.
     """
     from mining.config import Settings
+    from mining.progress import Progress
 
     settings = settings or Settings()
     if model_dir is not None and not Path(model_dir).is_dir():
         raise InputError(Errors.E100.format(path=model_dir))
-    stages = _Stages(progress)
+    stages = Progress.coerce(progress)
     t_start = time.perf_counter()
     started = datetime.now(timezone.utc)
     paths = _as_paths(corpus)
     if paths is not None:
-        from mining.io.corpus import load_corpus
-
         with stages.stage("ingest", f"Reading {len(paths)} input(s)"):
-            corpus = load_corpus(
-                paths,
-                events=events,
-                outcomes=outcomes,
-                agent_domains=list(agent_domains or settings.ingest.agent_domains),
-                settings=settings,
-            )
+            corpus = _ingest(paths, settings, events, outcomes, agent_domains)
     if len(corpus.messages) == 0:
         _no_messages(corpus.rejects, out_dir, settings, paths)
 
-    from mining.tagger import tag_corpus
+    from mining.reports import run_reports
+    from mining.tagging import tag
 
     with stages.stage("tag", "Segmenting, embedding, finding themes and tagging"):
-        tag_result = tag_corpus(
-            corpus,
-            settings=settings,
-            taxonomy_dir=taxonomy_dir,
-            model_dir=model_dir,
-            progress=progress,
-        )
-    for name, secs in (getattr(tag_result, "timings", None) or {}).items():
-        stages.timings[f"tag.{name}"] = round(float(secs), 3)
-
-    from mining.reports import run_reports
-
+        tagged = tag(corpus, settings=settings, taxonomy_dir=taxonomy_dir, model_dir=model_dir,
+                     progress=stages)
+    stages.timings.update({f"tag.{k}": stages.timings.pop(k, v) for k, v in tagged.timings.items()})
     with stages.stage("reports", "Joining outcomes and computing reports"):
-        reports = run_reports(
-            tag_result.tags,
-            corpus.outcomes,
-            corpus.events,
-            messages=corpus.messages,
-            settings=settings,
-        )
-
-    result = RunResult(
-        tags=tag_result.tags,
-        themes=tag_result.themes,
-        reports=dict(reports),
-        rejects=corpus.rejects,
-        messages=corpus.messages,
-        events=corpus.events,
-        outcomes=corpus.outcomes,
-        tag_result=tag_result,
-    )
+        reports = run_reports(tagged.tags, corpus.outcomes, corpus.events,
+                              messages=corpus.messages, settings=settings)
+    result = RunResult(tags=tagged.tags, themes=tagged.themes, reports=dict(reports),
+                       rejects=corpus.rejects, messages=corpus.messages, events=corpus.events,
+                       outcomes=corpus.outcomes, tag_result=tagged)
     result.counts = _counts(result)
     result.timings = stages.timings
     if out_dir is not None:
         with stages.stage("write", f"Writing outputs to {out_dir}"):
             write_outputs(result, out_dir, settings=settings, inputs=paths)
-        result.timings["total"] = round(time.perf_counter() - t_start, 3)
-        _write_run_json(result, settings, inputs=paths, started=started)
-    else:
-        result.timings["total"] = round(time.perf_counter() - t_start, 3)
+    result.timings["total"] = round(time.perf_counter() - t_start, 3)
+    if out_dir is not None:  # run.json last: it records the total time
+        try:
+            _write_run_json(result, settings, inputs=paths, started=started)
+        except OSError as err:
+            raise InputError(Errors.E700.format(path=out_dir, detail=err.strerror or err)) \
+                from None
     return result
+
+
+def _ingest(paths: list[str], settings: Settings, events: Any, outcomes: Any,
+            agent_domains: Sequence[str] | None) -> Any:
+    """Read input paths into a corpus with the run's settings (``agent_domains`` override them)."""
+    from mining.io.corpus import load_corpus
+
+    return load_corpus(paths, events=events, outcomes=outcomes,
+                       agent_domains=list(agent_domains or settings.ingest.agent_domains),
+                       settings=settings)
 
 
 def _no_messages(rejects: pd.DataFrame, out_dir: str | PathLike[str] | None,

@@ -8,7 +8,8 @@ from typing import Any
 
 import typer
 
-from mining.cli._app import STATE, app, handle_errors, parse_map
+from mining.cli._app import STATE, app, handle_errors
+from mining.cli._options import parse_map
 
 _HEAD = ("source", "kind", "format", "read", "accepted", "rejected", "reject codes")
 

@@ -7,59 +7,43 @@ from typing import Annotated
 
 import typer
 
-from mining.cli._app import STATE, app, handle_errors, settings_from_options
+from mining.cli._app import STATE
+from mining.cli._options import InputOptions, InputsArg, input_command
 
 
-@app.command("label")
-@handle_errors
+@input_command("label")
 def label_command(
-    inputs: Annotated[
-        list[Path],
-        typer.Argument(help="Message files or folders: chat JSONL/CSV/Parquet/JSON, .eml, .mbox."),
-    ],
+    inputs: InputsArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="The CSV to write (labels.csv).")],
     n: Annotated[int, typer.Option("-n", help="How many messages to pick.")] = 100,
-    agent_domain: Annotated[
-        list[str] | None,
-        typer.Option("--agent-domain", help="E-mail domain of your staff (repeatable)."),
-    ] = None,
-    taxonomy: Annotated[
-        Path | None,
-        typer.Option("--taxonomy", help="Folder of taxonomy YAML files (default: packaged)."),
-    ] = None,
-    embedder: Annotated[
-        str | None,
-        typer.Option("--embedder", help="Embedding model name or folder, or 'hash' (fast)."),
-    ] = None,
     labels: Annotated[
         Path | None,
         typer.Option("--labels", help="Labels filled in earlier: learn from them first and "
                      "pick new messages only."),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the diversity step.")] = 0,
+    opts: InputOptions | None = None,
 ) -> None:
     """Write a CSV of the customer messages most worth labelling, to fill in and pass to --labels.
 
-    The messages are those the objection detector is least sure about, spread over the kinds of
-    message in the corpus, each with the agent turn before it. Fill in is_objection (yes/no)
+    Half are the messages the objection detector is least sure about, spread over the kinds of
+    message in the corpus; half are drawn at random. Each comes with the agent turn before it. Fill in is_objection (yes/no)
     and, for objections, category; then run `tag` or `run` with --labels.
 
     Prints the path of the CSV on stdout.
     """
     from mining.errors import Errors, InputError
-    from mining.io.corpus import load_corpus
     from mining.io.writers import write_table
     from mining.journeys import build_journeys
     from mining.labels import fit_with_labels, label_candidates, read_labels
     from mining.objections import ObjectionDetector
 
-    settings = settings_from_options(agent_domains=agent_domain, taxonomy=taxonomy,
-                                     embedder=embedder)
-    corpus = load_corpus([str(p) for p in inputs], agent_domains=list(agent_domain or []),
-                         settings=settings)
+    settings = opts.settings()
+    corpus = opts.corpus(inputs, settings)
     journeys = build_journeys(corpus.messages)
     progress = bool(STATE.get("progress", True))
-    det = ObjectionDetector(taxonomy=taxonomy, embedder=settings.embed.model, settings=settings,
+    det = ObjectionDetector(taxonomy=settings.tagging.taxonomy_dir, embedder=settings.embed.model,
+                            settings=settings,
                             threshold=settings.tagging.objection_threshold)
     done: list[str] = []
     if labels is not None:
