@@ -27,8 +27,9 @@ def label_command(
     """Write a CSV of the customer messages most worth labelling, to fill in and pass to --labels.
 
     Half are the messages the objection detector is least sure about, spread over the kinds of
-    message in the corpus; half are drawn at random. Each comes with the agent turn before it. Fill in is_objection (yes/no)
-    and, for objections, category; then run `tag` or `run` with --labels.
+    message in the corpus; half are drawn at random. Each comes with the agent turn before it.
+    Fill in is_objection (yes/no) and, for objections, category; then run `tag` or `run` with
+    --labels.
 
     Prints the path of the CSV on stdout.
     """

@@ -118,9 +118,7 @@ def detect_objections(ctx: TagContext) -> TagContext:
     """Score every customer unit with the objection detector; add its columns to ``units``."""
     import pandas as pd
 
-    from mining.objections import ObjectionDetector
-
-    from mining.objections import reply_context
+    from mining.objections import ObjectionDetector, reply_context
 
     if ctx.settings.tagging.labels is not None:  # the user's labels: refit (saved in model/)
         from mining.labels import fit_with_labels
