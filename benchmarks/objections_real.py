@@ -194,6 +194,7 @@ def main() -> None:
     ap.add_argument("--zero-shot-only", action="store_true")
     ap.add_argument("--baselines-only", action="store_true",
                     help="recompute the random-label baselines into an existing results file")
+    ap.add_argument("--render", action="store_true", help="rewrite the .md from the .json")
     args = ap.parse_args()
     if not DATA.is_file():
         print(f"{DATA} not found; nothing to measure")
@@ -208,6 +209,11 @@ def main() -> None:
     cb = load_cb()
     msgs = customer_messages(cb)
     msgs = msgs.merge(cb[["message_id", "is_objection"]], on="message_id")
+    if args.render:
+        res = json.loads((OUT / "objections_real.json").read_text())
+        (OUT / "objections_real.md").write_text(render_md(res))
+        print(render_md(res))
+        return
     if args.baselines_only:
         res = json.loads((OUT / "objections_real.json").read_text())
         msg_vec = embed_texts(msgs["text"].tolist(), model=settings.embed.model,
@@ -289,8 +295,45 @@ def render_md(r: dict) -> str:
                   "quality.", "", *head, _row("journeymine detector", dev["detector"]),
                   _row("keyword-only", dev["keyword_only"]),
                   _row("flag everything", dev["flag_everything"]), ""]
-    lines += [f"Run time: {r['seconds']} s.", ""]
+    lines += _targets(r) + [f"Run time: {r['seconds']} s.", ""]
     return "\n".join(lines)
+
+
+def _targets(r: dict) -> list[str]:
+    zs = r["zero_shot"]["detector"]
+    lc = r.get("learning_curve") or {}
+
+    def mf1(kind, n):
+        v = (lc.get(kind, {}).get(n) or lc.get(kind, {}).get(str(n)) or {}).get("macro_f1")
+        return v["mean"] if v else float("nan")
+
+    ok = {True: "reached", False: "**not reached**"}
+    out = ["## Targets (issue 11)", "",
+           f"- zero-shot ROC AUC >= 0.80: {zs['roc_auc']:.3f}, {ok[zs['roc_auc'] >= 0.80]}",
+           f"- zero-shot macro-F1 >= 0.65: {zs['macro_f1']:.3f}, {ok[zs['macro_f1'] >= 0.65]}"]
+    if lc:
+        m100 = mf1("label", 100)
+        out.append(f"- macro-F1 >= 0.82 with 100 labels from `journeymine label`: {m100:.3f}, "
+                   f"{ok[m100 >= 0.82]}")
+        best = {n: max(mf1("random_lr_baseline", n), mf1("random_lr_balanced_baseline", n))
+                for n in r["sizes"]}
+        beats = [n for n in r["sizes"] if mf1("label", n) > best[n]]
+        quoted = {25: 0.719, 50: 0.778, 100: 0.799, 200: 0.808}  # the issue's baseline figures
+        above = [n for n in r["sizes"] if n in quoted and mf1("label", n) > quoted[n]]
+        out.append(f"- beats both random-label LR baselines of this run at: "
+                   f"{', '.join(map(str, beats)) or 'no size'} labels (of "
+                   f"{', '.join(map(str, r['sizes']))})")
+        out.append("- above the baseline figures quoted in the issue (0.719 / 0.778 / 0.799 / "
+                   f"0.808 at 25 / 50 / 100 / 200) at: {', '.join(map(str, above)) or 'none'}")
+    out += ["", "Notes: CB labels buyer questions as resistance (\"Information Inquiry\", about "
+            "a fifth of buyer messages); by this project's definition a neutral question is not an "
+            "objection, so the zero-shot detector is built to miss those. The design of teaching "
+            "(a correction model on top of the built-in one, balanced classes) and of "
+            "`journeymine label` (half uncertain+diverse, half random) was chosen on CB training "
+            "halves with other split seeds (100, 101) than the reported ones (0-4), as the data "
+            "README allows for choosing between designs; no example, cue or threshold was changed "
+            "after reading CB messages.", ""]
+    return out
 
 
 if __name__ == "__main__":
