@@ -113,7 +113,8 @@ def reply_context(frame: pd.DataFrame) -> pd.Series:
 
     Args:
         frame: Messages in conversation order (e.g. from ``mining.journeys.build_journeys``),
-            with ``role``, ``conversation_id`` and ``clean_text`` (or ``text``).
+            with ``role``, ``conversation_id`` (else ``journey_id``, else one conversation) and
+            ``clean_text`` (or ``text``); without ``role`` every context is empty.
 
     Returns:
         A string Series aligned with ``frame`` ("" when no agent message came before in the
@@ -122,9 +123,12 @@ def reply_context(frame: pd.DataFrame) -> pd.Series:
     import pandas as pd
 
     col = "clean_text" if "clean_text" in frame.columns else "text"
+    if col not in frame.columns or "role" not in frame.columns:
+        return pd.Series("", index=frame.index, dtype="string")
     text = frame[col].astype("string")
     agent = (frame["role"].astype("string") == "agent").fillna(False).to_numpy(bool)
-    conv = frame["conversation_id"].astype("string").fillna("").to_numpy()
+    key = next((c for c in ("conversation_id", "journey_id") if c in frame.columns), None)
+    conv = frame[key].astype("string").fillna("").to_numpy() if key else np.zeros(len(frame))
     out, last, prev_conv = [], "", None
     for t, a, c in zip(text.tolist(), agent, conv, strict=True):
         if c != prev_conv:
