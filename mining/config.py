@@ -25,8 +25,14 @@ class IngestSettings(_Section):
     column_map: dict[str, str] = Field(default_factory=dict)  # canonical name -> input column
     agent_domains: list[str] = Field(default_factory=list)
     agent_addresses: list[str] = Field(default_factory=list)
+    # names of the business in chat-app exports (WhatsApp, Messenger, Telegram): their messages
+    # are agent messages (issue 17)
+    agent_names: list[str] = Field(default_factory=list)
+    # WhatsApp dates: "auto" decides per file from the values; "dmy"/"mdy" force an order
+    date_order: Literal["auto", "dmy", "mdy"] = "auto"
     max_message_chars: int = Field(20_000, gt=0)  # longer messages are rejected (E1xx)
-    redact: bool = True
+    redact: bool = True  # also: e-mail/phone ids become keyed pseudonyms (cust-…)
+    pseudonym_map: bool = False  # write pseudonyms.csv (pseudonym -> original id) into the run
 
 
 class EmbedSettings(_Section):

@@ -7,15 +7,14 @@
     result.tags, result.themes, result.reports["funnel"], result.timings
 
 The tagging stage (segment, embed, themes, objections, stages) is the list of steps in
-``mining.tagging``; the reports live in ``mining.reports``; this module only orders the stages,
-times them (``mining.progress``) and writes the output folder (see :func:`write_outputs`).
+``mining.tagging``; the reports live in ``mining.reports``; this module only orders the stages
+and times them (``mining.progress``); the output folder is written atomically by
+``mining.io.output_dir.write_outputs`` (its layout is there).
 """
 
 from __future__ import annotations
 
-import json
 import platform
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mining.errors import Errors, InputError
+from mining.io.output_dir import write_outputs  # noqa: F401 - public here since the start
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -207,16 +207,11 @@ def run(
                        outcomes=corpus.outcomes, tag_result=tagged)
     result.counts = _counts(result)
     result.timings = stages.timings
-    if out_dir is not None:
+    if out_dir is not None:  # atomic: a staging folder, moved into place, run.json last
         with stages.stage("write", f"Writing outputs to {out_dir}"):
-            write_outputs(result, out_dir, settings=settings, inputs=paths)
+            write_outputs(result, out_dir, settings=settings, inputs=paths, started=started,
+                          t_start=t_start)
     result.timings["total"] = round(time.perf_counter() - t_start, 3)
-    if out_dir is not None:  # run.json last: it records the total time
-        try:
-            _write_run_json(result, settings, inputs=paths, started=started)
-        except OSError as err:
-            raise InputError(Errors.E700.format(path=out_dir, detail=err.strerror or err)) \
-                from None
     return result
 
 
@@ -239,15 +234,9 @@ def _no_messages(rejects: pd.DataFrame, out_dir: str | PathLike[str] | None,
     """
     where = "the rejects table of mining.load_corpus"
     if out_dir is not None:
-        from mining.io.writers import write_table
+        from mining.io.output_dir import write_rejects_only
 
-        path = Path(out_dir) / "rejects.csv"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_table(rejects, path, "csv", {**_meta(settings, inputs), "table": "rejects"})
-        except OSError as err:
-            raise InputError(Errors.E700.format(path=path, detail=err.strerror or err)) from None
-        where = str(path)
+        where = str(write_rejects_only(rejects, out_dir, _meta(settings, inputs)))
     raise InputError(Errors.E705.format(count=len(rejects), where=where))
 
 
@@ -258,89 +247,6 @@ def _meta(settings: Settings | None, inputs: list[str] | None) -> dict[str, Any]
         "inputs": inputs or [],
         "settings": settings.model_dump(mode="json") if settings is not None else None,
     }
-
-
-def _save_models(tag_result: Any, model_dir: Path) -> None:
-    """Save the fitted models of a tagging result into ``model_dir``."""
-    if hasattr(tag_result, "save_models"):
-        tag_result.save_models(model_dir)
-        return
-    models = getattr(tag_result, "models", None) or {}
-    for name, model in models.items():
-        if hasattr(model, "save"):
-            model.save(model_dir / str(name))
-
-
-def write_outputs(
-    result: RunResult,
-    out_dir: str | PathLike[str],
-    *,
-    settings: Settings | None = None,
-    inputs: list[str] | None = None,
-) -> list[str]:
-    """Write a run's outputs into ``out_dir``.
-
-    Layout: ``tags.csv`` and ``tags.parquet``, ``themes.csv``, ``reports/<name>.csv`` (one per
-    report, with a ``.meta.json`` beside it), ``rejects.csv``, ``model/`` (when the tagging result
-    holds fitted models), ``report.html``. ``run.json`` is written by :func:`run` once timings are
-    complete.
-
-    Args:
-        result: What :func:`run` produced.
-        out_dir: The output folder; created if needed.
-        settings: The settings of the run, recorded beside each report.
-        inputs: Input paths, recorded beside each report.
-
-    Returns:
-        The written paths, relative to ``out_dir`` (also stored in ``result.files``).
-
-    Raises:
-        InputError: [E700] when the folder cannot be created or written.
-    """
-    from mining.io.writers import write_table
-    from mining.reports.html import write_report_html
-
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "reports").mkdir(exist_ok=True)
-    except OSError as err:
-        raise InputError(Errors.E700.format(path=out, detail=err.strerror or err)) from None
-    meta = _meta(settings, inputs)
-    files: list[str] = []
-
-    def _write(df: pd.DataFrame, rel: str, fmt: str, side_file: bool = True, **extra: Any) -> None:
-        try:
-            write_table(df, out / rel, fmt, {**meta, **extra}, side_file=side_file)
-        except OSError as err:
-            raise InputError(
-                Errors.E700.format(path=out / rel, detail=err.strerror or err)
-            ) from None
-        files.append(rel)
-
-    _write(result.tags, "tags.csv", "csv", table="tags")
-    _write(result.tags, "tags.parquet", "parquet", side_file=False, table="tags")
-    _write(result.themes, "themes.csv", "csv", table="themes")
-    _write(result.rejects, "rejects.csv", "csv", table="rejects")
-    for name, df in result.reports.items():
-        _write(df, f"reports/{name}.csv", "csv", report=name)
-    if result.tag_result is not None:
-        _save_models(result.tag_result, out / "model")
-        if (out / "model").is_dir():
-            files.append("model/")
-    write_report_html(
-        out / "report.html",
-        tags=result.tags,
-        themes=result.themes,
-        reports=result.reports,
-        outcomes=result.outcomes,
-        counts=result.counts,
-        about=_about(settings, inputs),
-    )
-    files.append("report.html")
-    result.out_dir = out
-    result.files = files
-    return files
 
 
 def _about(settings: Settings | None, inputs: list[str] | None) -> dict[str, str]:
@@ -359,25 +265,3 @@ def _about(settings: Settings | None, inputs: list[str] | None) -> dict[str, str
         f"{k} {v[k]}" for k in ("journeymine", "python", "plotly") if v[k]
     )
     return about
-
-
-def _write_run_json(
-    result: RunResult, settings: Settings, *, inputs: list[str] | None, started: datetime
-) -> None:
-    out = result.out_dir
-    assert out is not None
-    result.files.append("run.json")
-    doc = {
-        "journeymine_run": 1,
-        "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": sys.argv if Path(sys.argv[0]).name in ("journeymine", "cli.py") else None,
-        "inputs": inputs or [],
-        "versions": _versions(),
-        "platform": platform.platform(),
-        "settings": settings.model_dump(mode="json"),
-        "counts": result.counts,
-        "timings_seconds": result.timings,
-        "files": result.files,
-    }
-    (out / "run.json").write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")

@@ -79,8 +79,10 @@ def handle_errors(func: F) -> F:
         except MemoryError:
             fail("out of memory; try a smaller input or a smaller --batch-size", 3)
         except Exception as err:  # noqa: BLE001 - the CLI edge: no traceback with private data
-            if STATE.get("verbose"):
-                raise
+            if STATE.get("verbose"):  # the traceback, but still exit 3 (1 means --strict)
+                import traceback
+
+                traceback.print_exc(file=sys.stderr)
             fail(
                 f"unexpected {type(err).__name__}: {err} "
                 "(run with --verbose for details; please report this)",

@@ -1,11 +1,12 @@
 """The options every command that reads inputs shares, defined once, and the settings they make.
 
 :func:`input_options` adds ``--events``/``--outcomes`` (repeatable), ``--map``, ``--timezone``,
-``--agent-domain``, ``--agent-address``, ``--config``, ``--taxonomy``, ``--no-redact``,
-``--embedder`` and ``--reducer`` to a command (``run``, ``tag``, ``themes``); the command receives
-them as one :class:`InputOptions` whose :meth:`InputOptions.settings` resolves ``Settings``: the
-``--config`` file (or the defaults) first, then every option the user gave on top. Help texts
-read their defaults from ``mining.config``.
+``--agent-domain``, ``--agent-address``, ``--agent-name``, ``--date-order``, ``--config``,
+``--taxonomy``, ``--no-redact``, ``--embedder`` and ``--reducer`` to a command (``run``,
+``tag``, ``themes``); the command receives them as one :class:`InputOptions` whose
+:meth:`InputOptions.settings` resolves ``Settings``: the ``--config`` file (or the defaults)
+first, then every option the user gave on top. Help texts read their defaults from
+``mining.config``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ AgentDomainOpt = Annotated[list[str] | None, typer.Option(
     "--agent-domain", help="E-mail domain of your staff, e.g. acme.com (repeatable).")]
 AgentAddressOpt = Annotated[list[str] | None, typer.Option(
     "--agent-address", help="E-mail address of your staff (repeatable).")]
+AgentNameOpt = Annotated[list[str] | None, typer.Option(
+    "--agent-name", help="Your name in WhatsApp, Messenger or Telegram chats, e.g. "
+    "'Bright Smile Dental' (repeatable).")]
+DateOrderOpt = Annotated[str | None, typer.Option(
+    "--date-order", help="WhatsApp dates: auto (decided per file), dmy or mdy "
+    f"(default {default('ingest', 'date_order')}).")]
 NoRedactOpt = Annotated[bool, typer.Option(
     "--no-redact", help="Keep personal data (e-mails, phones, names) in the outputs.")]
 TaxonomyOpt = Annotated[Path | None, typer.Option(
@@ -76,7 +83,9 @@ def parse_map(value: str | None) -> dict[str, str]:
 
 def build_settings(config: Path | None = None, *, column_map: str | None = None,
                    timezone: str | None = None, agent_domains: list[str] | None = None,
-                   agent_addresses: list[str] | None = None, no_redact: bool = False,
+                   agent_addresses: list[str] | None = None,
+                   agent_names: list[str] | None = None, date_order: str | None = None,
+                   no_redact: bool = False,
                    taxonomy: Path | None = None, embedder: str | None = None,
                    reducer: str | None = None, **sections: dict[str, Any]) -> Any:
     """Resolve ``Settings``: the ``--config`` file (or defaults), then the options given.
@@ -87,6 +96,8 @@ def build_settings(config: Path | None = None, *, column_map: str | None = None,
         timezone: ``--timezone`` value.
         agent_domains: ``--agent-domain`` values.
         agent_addresses: ``--agent-address`` values.
+        agent_names: ``--agent-name`` values (chat-app exports).
+        date_order: ``--date-order`` value (WhatsApp dates).
         no_redact: ``--no-redact`` was given.
         taxonomy: ``--taxonomy`` folder.
         embedder: ``--embedder`` name.
@@ -109,6 +120,7 @@ def build_settings(config: Path | None = None, *, column_map: str | None = None,
         "ingest": {"column_map": parse_map(column_map) or None, "timezone": timezone,
                    "agent_domains": list(agent_domains or []) or None,
                    "agent_addresses": list(agent_addresses or []) or None,
+                   "agent_names": list(agent_names or []) or None, "date_order": date_order,
                    "redact": False if no_redact else None},
         "tagging": {"taxonomy_dir": taxonomy},
         "embed": {"model": embedder},
@@ -140,6 +152,8 @@ class InputOptions:
     timezone: TimezoneOpt = None
     agent_domain: AgentDomainOpt = None
     agent_address: AgentAddressOpt = None
+    agent_name: AgentNameOpt = None
+    date_order: DateOrderOpt = None
     config: ConfigOpt = None
     taxonomy: TaxonomyOpt = None
     no_redact: NoRedactOpt = False
@@ -150,7 +164,9 @@ class InputOptions:
         """Resolve ``Settings``; ``sections`` as for :func:`build_settings`."""
         return build_settings(self.config, column_map=self.column_map, timezone=self.timezone,
                               agent_domains=self.agent_domain,
-                              agent_addresses=self.agent_address, no_redact=self.no_redact,
+                              agent_addresses=self.agent_address,
+                              agent_names=self.agent_name, date_order=self.date_order,
+                              no_redact=self.no_redact,
                               taxonomy=self.taxonomy, embedder=self.embedder,
                               reducer=self.reducer, **sections)
 

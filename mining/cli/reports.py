@@ -66,6 +66,9 @@ def _read_table(path: str, what: str) -> Any:
                 break
     if not p.is_file():
         raise InputError(Errors.E100.format(path=path))
+    from mining.io.output_dir import check_complete
+
+    check_complete(p)  # [E156] a run folder that was never finished
     suffix = "".join(p.suffixes[-2:]).lower() if p.suffix == ".gz" else p.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):

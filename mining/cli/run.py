@@ -68,6 +68,9 @@ def run_command(
     labels: Annotated[Path | None, typer.Option(
         "--labels", help="Filled-in CSV from `journeymine label`: teach the objection detector "
         "(saved in OUT/model/).")] = None,
+    pseudonym_map: Annotated[bool, typer.Option(
+        "--pseudonym-map", help="Also write OUT/pseudonyms.csv: each cust-… id with the e-mail "
+        "address or phone it stands for (personal data).")] = False,
     opts: InputOptions | None = None,
 ) -> None:
     """Transcripts in, journey map out: ingest, tag, report, and write OUT/ with report.html.
@@ -76,7 +79,7 @@ def run_command(
     report.html and run.json (with the resolved settings) into OUT. Prints the path of
     report.html on stdout.
     """
-    settings = opts.settings()
+    settings = opts.settings(ingest={"pseudonym_map": True} if pseudonym_map else {})
     settings.tagging.labels = labels
     report = _run(inputs, out, settings, events=opts.events, outcomes=opts.outcomes,
                   model=model, strict=strict)

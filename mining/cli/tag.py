@@ -27,6 +27,7 @@ def tag_command(
     Prints the path of tags.csv on stdout.
     """
     from mining.errors import Errors, InputError
+    from mining.io.output_dir import abandon, begin, mark_complete, publish
     from mining.io.writers import write_table
     from mining.tagging import tag
 
@@ -41,15 +42,21 @@ def tag_command(
                  progress=bool(STATE.get("progress", True)))
     meta = {"table": "tags", "inputs": [str(p) for p in inputs],
             "settings": settings.model_dump(mode="json")}
+    stage = begin(out)  # written beside OUT, moved in only when complete
     try:
-        csv_path = write_table(result.tags, out / "tags.csv", "csv", meta)
-        write_table(result.tags, out / "tags.parquet", "parquet", side_file=False)
+        write_table(result.tags, stage / "tags.csv", "csv", meta)
+        write_table(result.tags, stage / "tags.parquet", "parquet", side_file=False)
         if len(result.themes):
-            write_table(result.themes, out / "themes.csv", "csv", {"table": "themes"})
+            write_table(result.themes, stage / "themes.csv", "csv", {"table": "themes"})
         if labels is not None:
-            result.models["objections"].save(out / "model" / "objections")
+            result.models["objections"].save(stage / "model" / "objections")
+        mark_complete(stage, command="tag", inputs=meta["inputs"])  # run.json, moved in last
+        publish(stage, out)
     except OSError as err:
         raise InputError(Errors.E700.format(path=out, detail=err.strerror or err)) from None
+    finally:
+        abandon(stage)
+    csv_path = out / "tags.csv"
     if labels is not None and not STATE.get("quiet"):
         from mining.labels import labels_summary
 
