@@ -84,6 +84,7 @@ class TaggingSettings(_Section):
     # similarity at which an intent or reply strategy qualifies without a cue (real model scale)
     min_category_similarity: float = Field(0.45, ge=-1.0, le=1.0)
     min_theme_texts: int = Field(10, ge=3)  # fewest texts of a kind for which themes are fitted
+    labels: Path | None = None  # a filled-in `journeymine label` CSV: teach the detector (#11)
 
 
 class ReportSettings(_Section):

@@ -169,6 +169,15 @@ class Errors(metaclass=_WithCodes):
     E504 = "{name} needs {what}, got {got}."
     # issue 12: journey stages
     E530 = "Stage label(s) {names} are not stages of the taxonomy ({choices}). Label messages with the taxonomy's stage names, or add those stages to stages.yaml."
+    # issue 11: learned objection detector, training examples and user labels (E510-E529)
+    E510 = "Cannot read the objection examples file '{path}': {detail}. It needs 'objections' and 'not_objections' sections of examples (text, or text with context)."
+    E511 = "Cannot read the labels file '{path}': {detail}. Give the CSV that `journeymine label` wrote, with columns message_id and is_objection (category optional)."
+    E512 = "The labels file '{path}' names {count} message id(s) that are not in the corpus (rows {rows}). Label messages of the corpus you tag, or run `journeymine label` on it again."
+    E513 = "The labels file '{path}' has {count} is_objection value(s) that are not yes/no/1/0/true/false or blank (rows {rows}). Fix them in the spreadsheet and save it again."
+    E514 = "The labels file '{path}' has {count} unknown categor(ies) ({values}; rows {rows}). Use one of: {choices}, or leave the category blank."
+    E515 = "The labels file '{path}' has no usable labels ({blank} blank row(s)); teaching needs at least one objection and one non-objection, got {pos} and {neg}. Fill the is_objection column (yes/no)."
+    E516 = "Option -n must be a positive number of messages to label, got {value}."
+    E517 = "Nothing to label: the input has no customer messages with text."
 
     # --- reports (E600-E699)
     E600 = "Unknown report '{name}'. Choose one of: {choices}."
@@ -210,4 +219,6 @@ class Warnings(metaclass=_WithCodes):
     W510 = "{share:.0%} of the {n} tagged messages are in stage '{stage}' (of {n_stages} stages): the journey map, funnel and paths will say little. {help}"
     W511 = "Stage '{stage}' is unsure: mean confidence {confidence:.2f} over {n} messages (below {threshold:.2f}). {help}"
     W512 = "What would help: an events file (--events) with visits, bookings or purchases, a converted_at column in the outcomes, or a stages taxonomy of your own (--taxonomy) whose examples sound like your conversations (see docs/stages.md)."
+    # issue 11: labels (W500-W509)
+    W500 = "Labels file '{path}': {count} blank row(s) skipped (no is_objection value)."
     W600 = "{unmatched} of {total} outcome rows name no journey in the tags, and {missing} of {journeys} journeys have no outcome (counted as not converted). Check that the outcomes belong to these tags."
