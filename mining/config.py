@@ -71,6 +71,19 @@ class ReportSettings(_Section):
     attribution: Literal["first", "last", "linear", "position", "markov"] = "linear"
 
 
+class PredictSettings(_Section):
+    """Lead scoring (``journeymine predict``; definitions in docs/predict.md)."""
+
+    horizon_days: float = Field(30.0, gt=0)  # P(convert within this many days of the cut-off)
+    # training snapshots: each closed journey seen at these ages (days after its first message)
+    snapshot_days: list[float] = Field(
+        default_factory=lambda: [1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 14.0, 21.0, 28.0, 42.0])
+    train_share: float = Field(0.7, gt=0, lt=1)  # out-of-time split: oldest share of journeys
+    calibration: Literal["sigmoid", "isotonic"] = "sigmoid"
+    top_reasons: int = Field(3, ge=1)
+    seed: int = 0
+
+
 class Settings(_Section):
     """All settings of a journeymine run."""
 
@@ -79,6 +92,7 @@ class Settings(_Section):
     themes: ThemeSettings = Field(default_factory=ThemeSettings)
     tagging: TaggingSettings = Field(default_factory=TaggingSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    predict: PredictSettings = Field(default_factory=PredictSettings)
 
 
 def format_validation_error(err: ValidationError) -> str:
