@@ -63,6 +63,7 @@ class ReportSettings(_Section):
 
     cold_after_days: float = Field(14.0, gt=0)
     followup_days: float = Field(7.0, gt=0)
+    sequence_days: float = Field(14.0, gt=0)  # sequences report: fixed window from the start
     # follow-up = agent message sent without a customer reply since the previous agent message
     # ("unanswered"), or any agent message ("agent_messages"); see docs/reports.md
     followup_definition: Literal["unanswered", "agent_messages"] = "unanswered"
