@@ -274,3 +274,57 @@ def _reasons(x: pd.Series, contrib: np.ndarray, top: int) -> list[str]:
         out.append(f"{feats.feature_label(x.index[f])} = {shown} "
                    f"({contrib[f] * 100:+.0f} pts)")
     return out
+
+
+LEADS_COLUMNS = SCORE_COLUMNS + ["open_objection", "objection_stage", "suggested_reply",
+                                 "suggested_reply_evidence", "suggested_cadence", "next_action"]
+COLUMNS = LEADS_COLUMNS  # the report's columns (every report module has COLUMNS)
+
+
+def leads_report(
+    tags: pd.DataFrame,
+    outcomes: pd.DataFrame | None,
+    events: pd.DataFrame | None = None,
+    messages: pd.DataFrame | None = None,
+    settings: Any = None,
+    *,
+    as_of: Any = None,
+) -> pd.DataFrame:
+    """The open journeys most worth a call today: scores with their next best action.
+
+    The report form of :func:`predict_leads` (``journeymine report leads``, the HTML playbook):
+    when no model can be fitted (no closed journey, one class only, no timestamps) it returns no
+    rows, and ``attrs["note"]`` says why, instead of failing the whole run.
+
+    Args:
+        tags: The tags table.
+        outcomes: The outcomes table.
+        events: The events table or None.
+        messages: Unused (same signature as every report).
+        settings: ``Settings`` or None.
+        as_of: Scoring time (default: the end of the data).
+
+    Returns:
+        A DataFrame with :data:`LEADS_COLUMNS`, most likely to convert first.
+    """
+    from mining.config import ReportSettings, Settings
+    from mining.errors import JourneymineError
+    from mining.reports.playbook import next_actions
+
+    if isinstance(settings, ReportSettings):
+        settings = Settings(reports=settings)
+    if _data.prepare_tags(tags).empty:
+        return _data.empty_report(LEADS_COLUMNS)
+    try:
+        res = predict_leads(tags, outcomes, events, settings, as_of=as_of)
+    except JourneymineError as err:
+        out = _data.empty_report(LEADS_COLUMNS)
+        out.attrs["note"] = str(err)
+        return out
+    if res.scores.empty:
+        return _data.empty_report(LEADS_COLUMNS)
+    acts = next_actions(tags, outcomes, events, settings, journeys=res.scores["journey_id"],
+                        as_of=as_of)
+    out = res.scores.merge(acts, on="journey_id", how="left")[LEADS_COLUMNS]
+    out.attrs["validation"] = res.meta["validation"]
+    return out
