@@ -81,6 +81,7 @@ class PredictSettings(_Section):
         default_factory=lambda: [1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 14.0, 21.0, 28.0, 42.0])
     train_share: float = Field(0.7, gt=0, lt=1)  # out-of-time split: oldest share of journeys
     calibration: Literal["sigmoid", "isotonic"] = "sigmoid"
+    max_iter: int = Field(150, ge=1)  # boosting iterations
     top_reasons: int = Field(3, ge=1)
     seed: int = 0
 

@@ -139,6 +139,7 @@ def predict_leads(
     rep, cfg = settings.reports, settings.predict
     t, o, ev, j = _prepare(tags, outcomes, events)
     as_of = _data.resolve_as_of(as_of, t, ev, o)
+    t, o, ev, j = _as_known_at(t, o, ev, as_of)
     status = journey_status(j, as_of, rep.cold_after_days)
     vocab = feats.vocabulary(t, ev)
     snaps = training_snapshots(j, status, as_of, cfg.snapshot_days)
@@ -160,8 +161,7 @@ def predict_leads(
     validation = validate_out_of_time(snaps, X, y, j, cfg)
     if validation.get("skipped"):
         log.warning(Warnings.W610.format(detail=validation["skipped"]))
-    final = lm.LeadScorer(calibration=cfg.calibration, random_state=cfg.seed) \
-        .fit(X.to_numpy(), y, groups=snaps["journey_id"].to_numpy())
+    final = _scorer(cfg).fit(X.to_numpy(), y, groups=snaps["journey_id"].to_numpy())
     reference = np.nanmedian(np.where(np.isfinite(X.to_numpy()), X.to_numpy(), np.nan), axis=0)
     typical_value = _typical_value(o, j, status)
     open_ids = j.index[status == "open"]
@@ -179,6 +179,12 @@ def predict_leads(
         "validation": validation,
     }
     return LeadScores(scores=scores, meta=meta, model=final, features=Xo)
+
+
+def _scorer(cfg: Any) -> lm.LeadScorer:
+    """An unfitted :class:`~mining.leads.model.LeadScorer` with the settings' parameters."""
+    return lm.LeadScorer(calibration=cfg.calibration, max_iter=cfg.max_iter,
+                         random_state=cfg.seed)
 
 
 def validate_out_of_time(snaps: pd.DataFrame, X: pd.DataFrame, y: np.ndarray,
@@ -205,8 +211,7 @@ def validate_out_of_time(snaps: pd.DataFrame, X: pd.DataFrame, y: np.ndarray,
         return {"skipped": f"the journeys before and after {split.isoformat()} must each hold "
                            "converted and unconverted snapshots"}
     Xa = X.to_numpy()
-    scorer = lm.LeadScorer(calibration=cfg.calibration, random_state=cfg.seed) \
-        .fit(Xa[train], y[train], groups=snaps["journey_id"].to_numpy()[train])
+    scorer = _scorer(cfg).fit(Xa[train], y[train], groups=snaps["journey_id"].to_numpy()[train])
     p = scorer.predict_proba(Xa[test])[:, 1]
     rec = lm.RecencyBaseline(column=list(X.columns).index("days_since_customer")) \
         .fit(Xa[train], y[train])
@@ -222,6 +227,25 @@ def validate_out_of_time(snaps: pd.DataFrame, X: pd.DataFrame, y: np.ndarray,
         "recency": lm.metrics(y[test], p_rec),
         "calibration": lm.calibration_table(y[test], p),
     }
+
+
+def _as_known_at(t: pd.DataFrame, o: pd.DataFrame, ev: pd.DataFrame, as_of: Any) -> tuple:
+    """The data as it was known at ``as_of``: later messages, events and conversions removed."""
+    t = t[~(t["timestamp"] > as_of).fillna(False).astype(bool)].reset_index(drop=True)
+    ev = ev[~(ev["timestamp"] > as_of).fillna(False).astype(bool)].reset_index(drop=True)
+    o = o.copy()
+    later = (o["converted_at"] > as_of).fillna(False).astype(bool)
+    o.loc[later, "converted"] = False
+    o.loc[later, "converted_at"] = pd_nat()
+    o.loc[later, "value"] = np.nan
+    return t, o, ev, _data.journeys(t, o, ev)
+
+
+def pd_nat() -> Any:
+    """Return pandas.NaT (pandas imported lazily)."""
+    import pandas as pd
+
+    return pd.NaT
 
 
 def _typical_value(o: pd.DataFrame, j: pd.DataFrame, status: pd.Series) -> float | None:

@@ -28,8 +28,8 @@ Definitions (also in docs/reports.md, "Sequences"):
 - ``actionable``: the pattern holds something the business chooses to do (a reply strategy, a
   follow-up, the follow-up count) and otherwise only objections (the situation) and waits: no
   event and no plain customer message, which are the customer's doing. Rows are sorted actionable
-  first, then by q-value, then by lift. Patterns held by exactly the same journeys as a longer
-  pattern are dropped (the longer one says more).
+  first, then by q-value, then by lift. Sequences held by exactly the same journeys as a longer
+  sequence are dropped (the longer one says more).
 """
 
 from __future__ import annotations
@@ -235,11 +235,18 @@ def sequences_report(
     return out
 
 
+def _is_attribute(p: tuple[str, ...]) -> bool:
+    return len(p) == 1 and p[0].startswith(("follow-ups in ", "first channel: "))
+
+
 def _closed(holders: dict) -> list[tuple[str, ...]]:
-    """Drop patterns held by exactly the same journeys as a longer one (keep the longest)."""
+    """Drop sequences held by exactly the same journeys as a longer one (keep the longest).
+
+    Attribute patterns are always kept: they are the summaries a reader looks for.
+    """
     best: dict[tuple[str, ...], tuple[str, ...]] = {}
     for p, ids in holders.items():
-        key = tuple(sorted(ids))
+        key = (p,) if _is_attribute(p) else tuple(sorted(ids))
         if key not in best or (len(p), p) > (len(best[key]), best[key]):
             best[key] = p
     return sorted(best.values())
@@ -260,8 +267,7 @@ def _rows(tested: list, holders: dict, counted: pd.DataFrame, o: pd.DataFrame,
         k = int(conv[ids].sum())
         vals = value[ids]
         vals = vals[~np.isnan(vals)]
-        attr = len(p) == 1 and (p[0].startswith("follow-ups in ") or
-                                p[0].startswith("first channel: "))
+        attr = _is_attribute(p)
         rows.append({
             "pattern": ARROW.join(p), "kind": "attribute" if attr else "sequence",
             "length": len(p), "journeys": len(ids), "conversions": k,
