@@ -2,9 +2,9 @@
 
 :class:`LeadScorer` is a scikit-learn estimator: gradient-boosted trees
 (``HistGradientBoostingClassifier``, missing values handled natively) whose probabilities are
-calibrated on out-of-fold predictions (``CalibratedClassifierCV`` with folds grouped by journey,
-so no journey is both fitted and calibrated on). :class:`RecencyBaseline` scores by the days since
-the last customer message alone (a logistic regression on ``log1p`` of it); the base-rate baseline
+calibrated on out-of-fold predictions (``CalibratedClassifierCV`` with stratified folds grouped
+by journey, so no journey is both fitted and calibrated on). :class:`RecencyBaseline` scores by
+the days since the last customer message alone (a logistic regression on ``log1p`` of it); the base-rate baseline
 is the training conversion rate for everyone.
 
 Metrics: ROC AUC, PR AUC (average precision), Brier score, expected calibration error (ECE: the
@@ -67,7 +67,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         """
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.ensemble import HistGradientBoostingClassifier
-        from sklearn.model_selection import GroupKFold
+        from sklearn.model_selection import StratifiedGroupKFold
         from threadpoolctl import threadpool_limits
 
         X = np.asarray(X, dtype=float)
@@ -78,8 +78,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             max_iter=self.max_iter, learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization, random_state=self.random_state)
-        n_folds = max(2, min(self.n_folds, len(np.unique(groups)), int(np.bincount(y).min())))
-        folds = list(GroupKFold(n_splits=n_folds).split(X, y, groups))
+        n_folds = min(self.n_folds, *(len(np.unique(groups[y == c])) for c in (0, 1)))
+        if n_folds < 2:
+            raise ValueError("LeadScorer needs at least two journeys of each class")
+        folds = list(StratifiedGroupKFold(n_splits=n_folds).split(X, y, groups))
         with threadpool_limits(self.n_threads):
             self.model_ = CalibratedClassifierCV(trees, method=self.calibration, cv=folds) \
                 .fit(X, y)

@@ -157,6 +157,10 @@ def predict_leads(
         raise InputError(Errors.E611.format(
             snapshots=len(y), journeys=snaps["journey_id"].nunique(),
             label="converted" if y[0] else "not converted", horizon=cfg.horizon_days))
+    per_class = [snaps.loc[y == c, "journey_id"].nunique() for c in (1, 0)]
+    if min(per_class) < 2:
+        raise InputError(Errors.E613.format(converted=per_class[0], other=per_class[1],
+                                            horizon=cfg.horizon_days))
     log = logging.getLogger("mining.leads")
     validation = validate_out_of_time(snaps, X, y, j, cfg)
     if validation.get("skipped"):
@@ -207,7 +211,9 @@ def validate_out_of_time(snaps: pd.DataFrame, X: pd.DataFrame, y: np.ndarray,
     split = starts.iloc[min(len(starts) - 1, int(len(starts) * cfg.train_share))]
     train = (start < split).to_numpy()
     test = ~train
-    if len(np.unique(y[train])) < 2 or len(np.unique(y[test])) < 2:
+    jid = snaps["journey_id"].to_numpy()
+    if min(len(np.unique(jid[train & (y == c)])) for c in (0, 1)) < 2 or \
+            len(np.unique(y[test])) < 2:
         return {"skipped": f"the journeys before and after {split.isoformat()} must each hold "
                            "converted and unconverted snapshots"}
     Xa = X.to_numpy()
