@@ -4,8 +4,8 @@
 (``HistGradientBoostingClassifier``, missing values handled natively) whose probabilities are
 calibrated on out-of-fold predictions (``CalibratedClassifierCV`` with stratified folds grouped
 by journey, so no journey is both fitted and calibrated on). :class:`RecencyBaseline` scores by
-the days since the last customer message alone (a logistic regression on ``log1p`` of it); the base-rate baseline
-is the training conversion rate for everyone.
+the days since the last customer message alone (a logistic regression on ``log1p`` of it); the
+base-rate baseline is the training conversion rate for everyone.
 
 Metrics: ROC AUC, PR AUC (average precision), Brier score, expected calibration error (ECE: the
 mean absolute gap between predicted and observed rates over ten equal-width probability bins,
