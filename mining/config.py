@@ -82,6 +82,10 @@ class PredictSettings(_Section):
     train_share: float = Field(0.7, gt=0, lt=1)  # out-of-time split: oldest share of journeys
     calibration: Literal["sigmoid", "isotonic"] = "sigmoid"
     max_iter: int = Field(150, ge=1)  # boosting iterations
+    # stage features (stage reached, last stage): off by default because the stage tagger uses
+    # the outcome (a converted journey's last messages lean to the conversion stage), which
+    # leaks the label into them; see docs/predict.md
+    stage_features: bool = False
     top_reasons: int = Field(3, ge=1)
     seed: int = 0
 

@@ -65,9 +65,12 @@ def vocabulary(tags: pd.DataFrame, events: pd.DataFrame) -> dict[str, list[str]]
     }
 
 
-def feature_names(vocab: dict[str, list[str]]) -> list[str]:
-    """All feature columns for ``vocab``, in a fixed order."""
-    names = list(LABELS)
+STAGE_FEATURES = ("stage_reached", "last_stage")
+
+
+def feature_names(vocab: dict[str, list[str]], stages: bool = True) -> list[str]:
+    """All feature columns for ``vocab`` in a fixed order; no stage features unless ``stages``."""
+    names = [n for n in LABELS if stages or n not in STAGE_FEATURES]
     names += [f"objection:{v}" for v in vocab["objection"]]
     names += [f"reply:{v}" for v in vocab["reply"]]
     names += [f"first_channel:{v}" for v in vocab["channel"]]
@@ -92,6 +95,7 @@ def snapshot_features(
     vocab: dict[str, list[str]],
     *,
     followup_days: float = 7.0,
+    stages: bool = True,
 ) -> pd.DataFrame:
     """Features of every snapshot from the messages and events up to its cut-off.
 
@@ -102,6 +106,7 @@ def snapshot_features(
             identifies the snapshot.
         vocab: From :func:`vocabulary` (fitted on the training data).
         followup_days: Window for the ``followups`` feature (as in the cadence report).
+        stages: Include the stage features (see ``PredictSettings.stage_features``).
 
     Returns:
         A float frame indexed like ``snapshots`` with :func:`feature_names` columns.
@@ -132,7 +137,7 @@ def snapshot_features(
         cut = snaps.set_index("_snap")["cut"]
         ev_days = (cut - last_ev.reindex(cut.index)).dt.total_seconds() / 86400.0
         out["days_since_activity"] = np.fmin(out["days_since_activity"], ev_days)
-    names = feature_names(vocab)
+    names = feature_names(vocab, stages)
     out = out.reindex(columns=names).astype("float64")
     count_cols = [c for c in names if ":" in c or c in (
         "customer_messages", "agent_messages", "customer_messages_7d", "agent_messages_7d",

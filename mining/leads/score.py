@@ -144,7 +144,8 @@ def predict_leads(
     vocab = feats.vocabulary(t, ev)
     snaps = training_snapshots(j, status, as_of, cfg.snapshot_days)
     if len(snaps):
-        X = feats.snapshot_features(t, ev, snaps, vocab, followup_days=rep.followup_days)
+        X = feats.snapshot_features(t, ev, snaps, vocab, followup_days=rep.followup_days,
+                                    stages=cfg.stage_features)
         alive = (X["days_since_activity"] <= rep.cold_after_days).to_numpy()
         snaps, X = snaps[alive].reset_index(drop=True), X[alive].reset_index(drop=True)
     if not len(snaps):
@@ -271,7 +272,8 @@ def _score_open(t: pd.DataFrame, ev: pd.DataFrame, j: pd.DataFrame, open_ids: An
         return _data.empty_report(SCORE_COLUMNS), None
     snaps = pd.DataFrame({"journey_id": list(open_ids), "cut": as_of})
     snaps["cut"] = pd.to_datetime(snaps["cut"], utc=True)
-    X = feats.snapshot_features(t, ev, snaps, vocab, followup_days=settings.reports.followup_days)
+    X = feats.snapshot_features(t, ev, snaps, vocab, followup_days=settings.reports.followup_days,
+                                stages=settings.predict.stage_features)
     p = model.predict_proba(X.to_numpy())[:, 1]
     contrib = lm.local_contributions(model, X.to_numpy(), reference)
     reasons = [_reasons(X.iloc[i], contrib[i], settings.predict.top_reasons)
