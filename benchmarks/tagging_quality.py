@@ -167,9 +167,9 @@ def main() -> None:
 
     import pandas as pd
 
+    from mining import tag as tag_corpus
     from mining.config import Settings
     from mining.io.corpus import load_corpus
-    from mining.tagger import tag_corpus
     from mining.taxonomy import load_taxonomy
 
     labels = SAMPLES / "ground_truth" / "labels.csv"

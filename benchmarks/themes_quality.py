@@ -194,7 +194,7 @@ def run(args: argparse.Namespace) -> None:
                 kw = {k: (v(len(texts)) if callable(v) else v) for k, v in params.items()}
                 try:
                     m = ThemeModel(seed=seed, **kw).fit(
-                        texts, V_focus if use_focus else V_raw, lemmas=lemmas)
+                        texts, vectors=V_focus if use_focus else V_raw, lemmas=lemmas)
                 except ImportError as err:
                     print(f"{name} {vname}: skipped ({err})", file=sys.stderr)
                     break

@@ -25,8 +25,14 @@ class IngestSettings(_Section):
     column_map: dict[str, str] = Field(default_factory=dict)  # canonical name -> input column
     agent_domains: list[str] = Field(default_factory=list)
     agent_addresses: list[str] = Field(default_factory=list)
+    # names of the business in chat-app exports (WhatsApp, Messenger, Telegram): their messages
+    # are agent messages (issue 17)
+    agent_names: list[str] = Field(default_factory=list)
+    # WhatsApp dates: "auto" decides per file from the values; "dmy"/"mdy" force an order
+    date_order: Literal["auto", "dmy", "mdy"] = "auto"
     max_message_chars: int = Field(20_000, gt=0)  # longer messages are rejected (E1xx)
-    redact: bool = True
+    redact: bool = True  # also: e-mail/phone ids become keyed pseudonyms (cust-…)
+    pseudonym_map: bool = False  # write pseudonyms.csv (pseudonym -> original id) into the run
 
 
 class EmbedSettings(_Section):
@@ -40,15 +46,26 @@ class EmbedSettings(_Section):
 
 
 class ThemeSettings(_Section):
-    """ThemeModel defaults: reduce, cluster, represent."""
+    """ThemeModel defaults: reduce, cluster, represent (``ThemeModel``'s own defaults read these).
+
+    ``reducer`` and ``clusterer`` are names registered in :mod:`mining.registry` (``umap``,
+    ``pca``; ``hdbscan``, ``fast_hdbscan``, ``kmeans``); objects can be passed to ``ThemeModel``
+    directly.
+    """
 
     reducer: str = "umap"
     clusterer: str = "hdbscan"
-    min_theme_size: int | None = None  # None: automatic (see docs)
-    n_themes: int | None = None  # a target number of themes; None: automatic
+    min_theme_size: int | None = Field(None, ge=2)  # None: automatic (see docs/themes.md)
+    n_themes: int | None = Field(None, ge=1)  # a target number of themes; None: automatic
     seed: int = 42
-    n_keywords: int = 8
-    n_examples: int = 3
+    n_keywords: int = Field(8, ge=1)
+    n_examples: int = Field(3, ge=0)
+    # smallest cosine similarity to the nearest theme centroid for an item to join that theme
+    threshold: float = Field(0.3, ge=-1.0, le=1.0)
+    merge_similarity: float | None = None  # merge themes this similar after clustering (None: no)
+    n_components: int = Field(5, ge=1)  # dimensions of the reduced space
+    n_neighbors: int = Field(15, ge=2)  # neighbourhood size of the reducer (UMAP)
+    center: bool = False  # subtract the corpus mean before clustering (measured neutral/harmful)
 
 
 class TaggingSettings(_Section):
@@ -56,6 +73,12 @@ class TaggingSettings(_Section):
 
     taxonomy_dir: Path | None = None  # None: the packaged taxonomies/
     objection_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    # cosine similarity between an objection theme's centroid and a category's examples above
+    # which the theme is mapped to that taxonomy category; below it the theme is "discovered"
+    theme_match_similarity: float = Field(0.45, ge=-1.0, le=1.0)
+    # similarity at which an intent or reply strategy qualifies without a cue (real model scale)
+    min_category_similarity: float = Field(0.45, ge=-1.0, le=1.0)
+    min_theme_texts: int = Field(10, ge=3)  # fewest texts of a kind for which themes are fitted
 
 
 class ReportSettings(_Section):
@@ -69,7 +92,6 @@ class ReportSettings(_Section):
     followup_definition: Literal["unanswered", "agent_messages"] = "unanswered"
     min_support: int = Field(10, ge=1)
     confidence: float = Field(0.95, gt=0, lt=1)
-    attribution: Literal["first", "last", "linear", "position", "markov"] = "linear"
 
 
 class PredictSettings(_Section):
@@ -115,6 +137,55 @@ def format_validation_error(err: ValidationError) -> str:
         loc = " -> ".join(str(p) for p in e["loc"]) or "(top)"
         lines.append(f"  {loc}: {e['msg']}")
     return "\n".join(lines)
+
+
+def default(section: str, key: str) -> object:
+    """Return the default of one setting, e.g. ``default("themes", "seed")`` (for CLI help).
+
+    Args:
+        section: Section name (``ingest``, ``embed``, ``themes``, ``tagging``, ``reports``).
+        key: Setting name within the section.
+
+    Returns:
+        The default value.
+    """
+    return getattr(getattr(Settings(), section), key)
+
+
+def read_config_file(path: str | Path) -> Settings:
+    """Read a TOML settings file (``journeymine.toml``) into validated settings.
+
+    The file has one table per section, e.g.::
+
+        [themes]
+        reducer = "pca"
+        seed = 7
+
+        [tagging]
+        objection_threshold = 0.6
+
+    Args:
+        path: The TOML file.
+
+    Returns:
+        The validated settings (defaults for everything the file does not set).
+
+    Raises:
+        InputError: [E100] when the file does not exist, [E007] when it is not valid TOML.
+        ConfigError: [E001] listing every invalid setting with its ``section -> key`` path.
+    """
+    import tomllib
+
+    from mining.errors import InputError
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(Errors.E100.format(path=path))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(Errors.E007.format(path=path, detail=err)) from None
+    return load_settings(data)
 
 
 def load_settings(data: dict | None = None) -> Settings:

@@ -4,23 +4,70 @@ Layout: ``<cache_dir>/embeddings/<identity>/`` holds ``meta.json`` and append-on
 ``shard-<pid>-<random>.npz``, each with ``keys`` (uint8 ``(k, 32)``, sha256 of the UTF-8 text)
 and ``vectors`` (float32 ``(k, dim)``). A shard is written under a temporary name and renamed into
 place, so concurrent runs never read half a shard; shards are read with ``allow_pickle=False``;
-a damaged or vanished shard counts as a miss; more than ``MAX_SHARDS`` shards are merged into
-one. No text is stored, only hashes. ``docs/decisions.md`` explains the choice.
+a vanished shard counts as a miss, and so does a damaged one, which is removed with a warning
+(W201); more than ``MAX_SHARDS`` shards are merged into one. No text is stored, only hashes.
+``docs/decisions.md`` explains the choice.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 CACHE_FORMAT = 1
 MAX_SHARDS = 32  # more shards than this are merged into one on the next write
+
+log = logging.getLogger(__name__)
+
+#: What reading a damaged shard can raise (truncated zip, bad member, wrong shapes or dtypes).
+_DAMAGED = (zipfile.BadZipFile, ValueError, KeyError, EOFError, zlib.error, IndexError)
+
+
+def _load_shard(
+    shard: Path, wanted: Callable[[np.ndarray], bool] | None = None
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Read one shard's ``(keys, vectors)``; None when it vanished or is damaged.
+
+    Args:
+        shard: The ``.npz`` file.
+        wanted: Called with the shard's keys; when it returns False the vectors are not read
+            (``(keys, None)`` is returned).
+
+    A damaged shard (truncated by a crash or a full disk, or not a shard at all) is a cache miss:
+    it is removed with a warning (W201), so later runs neither crash nor warn again.
+    """
+    from mining.errors import Warnings
+
+    try:
+        with np.load(shard, allow_pickle=False) as z:
+            keys = z["keys"]
+            if keys.dtype != np.uint8 or keys.ndim != 2 or keys.shape[1] != 32:
+                raise ValueError("the keys are not 32-byte hashes")
+            if wanted is not None and not wanted(keys):
+                return keys, None
+            vecs = z["vectors"]
+        if vecs.ndim != 2 or len(vecs) != len(keys):
+            raise ValueError("keys and vectors do not match")
+        return keys, vecs
+    except FileNotFoundError:
+        return None  # removed by a concurrent compaction
+    except _DAMAGED as err:
+        detail = " ".join(str(err).split())[:80] or type(err).__name__
+        log.warning(Warnings.W201.format(path=shard, detail=detail))
+        shard.unlink(missing_ok=True)
+        return None
+    except OSError as err:  # unreadable (permissions): a miss, but not ours to delete
+        log.warning(Warnings.W201.format(path=shard, detail=err.strerror or type(err).__name__)
+                    .replace("it was removed and", "it was left in place and"))
+        return None
 
 
 def default_cache_dir() -> Path:
@@ -60,17 +107,17 @@ class VectorCache:
         found = np.zeros(len(keys), dtype=bool)
         out: np.ndarray | None = None
         for shard in self._shards():
-            try:
-                with np.load(shard, allow_pickle=False) as z:
-                    skeys = z["keys"]
-                    rows = [(want[k.tobytes()], j) for j, k in enumerate(skeys)
-                            if k.tobytes() in want]
-                    rows = [(i, j) for i, j in rows if not found[i]]
-                    if not rows:
-                        continue
-                    vecs = z["vectors"]
-            except (OSError, ValueError, KeyError, EOFError, zlib.error):
-                continue  # removed by a concurrent compaction, or damaged: treat as a miss
+            hits: list[tuple[int, int]] = []
+
+            def wanted(skeys: np.ndarray, hits: list = hits) -> bool:
+                hits.extend((want[k.tobytes()], j) for j, k in enumerate(skeys)
+                            if k.tobytes() in want and not found[want[k.tobytes()]])
+                return bool(hits)
+
+            loaded = _load_shard(shard, wanted)
+            if loaded is None or loaded[1] is None:
+                continue
+            vecs, rows = loaded[1], hits
             if out is None:
                 out = np.zeros((len(keys), vecs.shape[1]), dtype=np.float32)
             if vecs.shape[1] != out.shape[1]:
@@ -100,13 +147,12 @@ class VectorCache:
     def _compact(self, shards: list[Path]) -> None:
         keys, vecs, done = [], [], []
         for shard in shards:
-            try:
-                with np.load(shard, allow_pickle=False) as z:
-                    keys.append(z["keys"])
-                    vecs.append(z["vectors"])
-                done.append(shard)
-            except (OSError, ValueError, KeyError, EOFError, zlib.error):
+            loaded = _load_shard(shard)
+            if loaded is None:
                 continue
+            keys.append(loaded[0])
+            vecs.append(loaded[1])
+            done.append(shard)
         if len(done) < 2:
             return
         k = np.concatenate(keys)

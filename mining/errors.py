@@ -68,17 +68,21 @@ class Errors(metaclass=_WithCodes):
     E004 = "Unknown time zone '{tz}'. Use an IANA name such as 'Europe/Berlin' or 'UTC'."
     E005 = "{count} input record(s) were rejected and --strict is set; see {where}."
     E006 = "No input given. Name at least one file or folder."
+    # issue 10: settings files, plug-ins
+    E007 = "Settings file '{path}' is not valid TOML: {detail}. Fix it, or start from the example in docs/architecture.md."
+    E008 = "{slot} must be a registered name or an object with {methods}; got {got}. Register one with @mining.registry.register('{slot}', name)."
+    E009 = "Cannot write or read '{path}': {detail}. Check the path and its permissions, or choose another output folder."
 
     # --- ingestion (E100-E199): file-level errors, then record reject codes
     E100 = "Input path '{path}' does not exist."
-    E101 = "Cannot tell the format of '{path}'. Use .jsonl, .json, .csv, .parquet, .eml, .mbox or a folder of .eml files."
+    E101 = "Cannot tell the format of '{path}'. Use .jsonl, .json, .csv, .parquet, .eml, .mbox, a folder of .eml files, or a WhatsApp chat export (.txt or .zip)."
     E102 = "'{path}' is not valid {fmt}: {detail}"
     E103 = "'{path}' has no header row (a CSV file must start with column names)."
     E104 = "'{path}' is a truncated or corrupt compressed file: {detail}"
     E105 = "'{path}' looks binary, not {fmt}."
     E106 = "'{path}' has no '{field}' column (columns: {columns}). Name the column with --map {field}=COLUMN."
     E107 = "Cannot read '{path}': {detail}"
-    E108 = "'{path}' has no files journeymine can read (.jsonl, .json, .csv, .parquet, .eml, .mbox, optionally .gz)."
+    E108 = "'{path}' has no files journeymine can read (.jsonl, .json, .csv, .parquet, .eml, .mbox, optionally .gz; WhatsApp .txt/.zip)."
     E109 = "Cannot write '{path}': {detail}"
     # record reject codes (E110-E149): the rejects table's `code`; reasons never quote message text
     E110 = "Line is not valid JSON: {detail}."
@@ -94,12 +98,26 @@ class Errors(metaclass=_WithCodes):
     E120 = "Field '{field}' value '{value}' is not a number."
     E121 = "Row has {got} fields but the header has {want}."
     E122 = "Conversation has no 'messages' array."
+    # issue 15 (reliability and privacy hardening): record rejects E123-E149, file errors E155-E159
+    E123 = "Record holds an escaped lone surrogate (such as \\ud800), which is not a character; fix the exporter or remove it."
+    E124 = "A quote opened on this line is never closed; this row is rejected and reading goes on with the next line."
+    E125 = "Field '{field}' holds {kind}, not text."
+    E126 = "Field '{field}' value '{value}' is outside the supported range of years 1900-2200."
+    E156 = "'{path}' is not a complete journeymine run (run.json {detail}); the run that wrote it was interrupted or failed. Run it again."
     # e-mail record reject codes (E150-E169)
     E150 = "Message cannot be parsed as an e-mail: {detail}."
     E151 = "Message has no text body (no text/plain or text/html part{detail})."
     E152 = "Message is empty after removing quoted replies and signatures."
     E153 = "Message body cannot be decoded as text (declared charset '{charset}'); it looks like binary data."
     E154 = "Cannot read e-mail file: {detail}."
+    # product exports: WhatsApp, Meta, Telegram, helpdesks (issue 17; E160-E199)
+    E160 = "'{path}' is not a WhatsApp chat export: {detail}. Export the chat from WhatsApp (chat > More > Export chat) and pass the .txt or the .zip as it is."
+    E161 = "'{path}' is not a readable ZIP archive: {detail}. Pass the .zip WhatsApp made, or the _chat.txt inside it."
+    E162 = "'{path}' holds no WhatsApp chat (.txt) file; it holds: {members}."
+    E163 = "'{path}' looks like a {product} export but cannot be read: {detail}."
+    E164 = "Date '{value}' does not exist when read {order}; pass --date-order {other} if the whole file is {other_name}."
+    E165 = "{what} has no text, media or action to read."
+    E166 = "Ticket or conversation has no id; cannot tell which messages belong together."
 
     # --- text, segmentation, embeddings (E200-E299)
     E200 = "Cannot load the embedding model '{name}': {detail}. Name an installed sentence-transformers model or a local folder (models cannot be downloaded here; set HF_HUB_OFFLINE=0 to allow downloads elsewhere)."
@@ -170,6 +188,9 @@ class Errors(metaclass=_WithCodes):
     E703 = "'{path}' is not a tags table: missing column(s) {missing}."
     E704 = "Format '{fmt}' does not fit the {what} export. Choose one of: {choices}."
     E705 = "No messages left after validation ({count} input record(s) rejected); see {where}."
+    # issue 15 (atomic outputs, pseudonymous ids)
+    E741 = "Cannot move the finished outputs into '{path}': {detail}. The complete run is kept in '{tmp}'."
+    E742 = "Cannot read or create the pseudonymisation key '{path}': {detail}. Set JOURNEYMINE_CACHE to a writable folder."
 
 
 class Warnings(metaclass=_WithCodes):
@@ -177,7 +198,18 @@ class Warnings(metaclass=_WithCodes):
 
     W001 = "{count} input record(s) rejected; they are listed in the rejects table."
     W100 = "'{path}': {count} record(s) rejected."
+    # issue 15 (reliability and privacy hardening)
+    W101 = "{path}: skipped {count} hidden file(s) or folder(s) (names starting with '.'): {shown}"
+    W102 = "{path}: skipped {count} journeymine output folder(s) (they hold a run.json): {shown}"
+    W103 = "{path}: the file holds JSON null, no records."
+    W104 = "--map {field}={column}: this file has no column '{column}'; {fallback}."
+    # product exports (issue 17; W120-W149)
+    W120 = "'{path}': its dates fit both day-first and month-first; read as {order} ({why}). Pass --date-order dmy or mdy if that is wrong."
+    W121 = "'{path}': no --agent-name matches an author and the business could not be detected; every author is taken as a customer ({authors} authors)."
+    W122 = "'{path}': '{name}' taken as the business (agent): {why}. Pass --agent-name to choose."
     W200 = "The spaCy pipeline '{name}' is not installed; using the built-in blank English pipeline."
+    # issue 15: embedding cache integrity
+    W201 = "The embedding cache file '{path}' is damaged ({detail}); it was removed and its texts will be embedded again."
     W600 = "{unmatched} of {total} outcome rows name no journey in the tags, and {missing} of {journeys} journeys have no outcome (counted as not converted). Check that the outcomes belong to these tags."
 
     # --- issue 16 (W610-W619)

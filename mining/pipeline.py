@@ -6,19 +6,17 @@
     result = mining.run(["chats.jsonl", "inbox.mbox"], "out/", events="events.csv")
     result.tags, result.themes, result.reports["funnel"], result.timings
 
-The tagging stage (segment, embed, themes, objections, stages) lives in ``mining.tagger``; the
-reports in ``mining.reports``; this module only orders the stages, times them and writes the
-output folder (see :func:`write_outputs` for its layout).
+The tagging stage (segment, embed, themes, objections, stages) is the list of steps in
+``mining.tagging``; the reports live in ``mining.reports``; this module only orders the stages
+and times them (``mining.progress``); the output folder is written atomically by
+``mining.io.output_dir.write_outputs`` (its layout is there).
 """
 
 from __future__ import annotations
 
-import json
 import platform
-import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from os import PathLike
@@ -26,11 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mining.errors import Errors, InputError
+from mining.io.output_dir import write_outputs  # noqa: F401 - public here since the start
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from mining.config import Settings
+    from mining.progress import Progress
 
 #: Libraries whose versions go into run.json (read from package metadata, never imported).
 VERSIONED = (
@@ -81,31 +81,6 @@ class RunResult:
     out_dir: Path | None = None
     files: list[str] = field(default_factory=list)
     tag_result: Any = None
-
-
-class _Stages:
-    """Times the stages of a run and shows one line per finished stage on stderr."""
-
-    def __init__(self, progress: bool) -> None:
-        self.timings: dict[str, float] = {}
-        self.console = None
-        if progress:
-            from rich.console import Console
-
-            console = Console(stderr=True)
-            self.console = console if console.is_terminal else None
-
-    @contextmanager
-    def stage(self, name: str, what: str) -> Iterator[None]:
-        if self.console is not None:
-            self.console.print(f"[bold]»[/bold] {what}…", highlight=False)
-        t0 = time.perf_counter()
-        yield
-        self.timings[name] = round(time.perf_counter() - t0, 3)
-        if self.console is not None:
-            self.console.print(
-                f"  [green]✓[/green] {name} {self.timings[name]:.1f} s", highlight=False
-            )
 
 
 def _as_paths(inputs: Any) -> list[str] | None:
@@ -173,7 +148,7 @@ def run(
     events: str | PathLike[str] | Sequence[str | PathLike[str]] | None = None,
     outcomes: str | PathLike[str] | Sequence[str | PathLike[str]] | None = None,
     agent_domains: Sequence[str] | None = None,
-    progress: bool = True,
+    progress: bool | Progress = True,
 ) -> RunResult:
     """Run the whole pipeline: ingest (when given paths), tag, report, and write ``out_dir``.
 
@@ -185,10 +160,11 @@ def run(
         model_dir: A ``model/`` folder of an earlier run: new data is tagged against its themes
             so theme ids stay stable. None fits new themes.
         taxonomy_dir: Folder of taxonomy YAML files; None uses the setting or the packaged ones.
-        events: Events file(s), only used when ``corpus`` is paths.
-        outcomes: Outcomes file(s), only used when ``corpus`` is paths.
+        events: Events file(s), only used when ``corpus`` is paths (so are ``outcomes``).
+        outcomes: Outcomes file(s).
         agent_domains: E-mail domains whose senders are agents, only used when ``corpus`` is paths.
-        progress: Show stage lines and progress bars on stderr (only on a terminal).
+        progress: Show progress on stderr (a bool, or a ``mining.progress.Progress`` to share);
+            see ``mining.progress`` for what is shown on a terminal and in a log.
 
     Returns:
         A :class:`RunResult` with tags, themes, reports, rejects, timings (seconds per stage) and
@@ -201,72 +177,52 @@ def run(
         ConfigError: When settings or the taxonomy are invalid.
     """
     from mining.config import Settings
+    from mining.progress import Progress
 
     settings = settings or Settings()
     if model_dir is not None and not Path(model_dir).is_dir():
         raise InputError(Errors.E100.format(path=model_dir))
-    stages = _Stages(progress)
+    stages = Progress.coerce(progress)
     t_start = time.perf_counter()
     started = datetime.now(timezone.utc)
     paths = _as_paths(corpus)
     if paths is not None:
-        from mining.io.corpus import load_corpus
-
         with stages.stage("ingest", f"Reading {len(paths)} input(s)"):
-            corpus = load_corpus(
-                paths,
-                events=events,
-                outcomes=outcomes,
-                agent_domains=list(agent_domains or settings.ingest.agent_domains),
-                settings=settings,
-            )
+            corpus = _ingest(paths, settings, events, outcomes, agent_domains)
     if len(corpus.messages) == 0:
         _no_messages(corpus.rejects, out_dir, settings, paths)
 
-    from mining.tagger import tag_corpus
+    from mining.reports import run_reports
+    from mining.tagging import tag
 
     with stages.stage("tag", "Segmenting, embedding, finding themes and tagging"):
-        tag_result = tag_corpus(
-            corpus,
-            settings=settings,
-            taxonomy_dir=taxonomy_dir,
-            model_dir=model_dir,
-            progress=progress,
-        )
-    for name, secs in (getattr(tag_result, "timings", None) or {}).items():
-        stages.timings[f"tag.{name}"] = round(float(secs), 3)
-
-    from mining.reports import run_reports
-
+        tagged = tag(corpus, settings=settings, taxonomy_dir=taxonomy_dir, model_dir=model_dir,
+                     progress=stages)
+    stages.timings.update({f"tag.{k}": stages.timings.pop(k, v) for k, v in tagged.timings.items()})
     with stages.stage("reports", "Joining outcomes and computing reports"):
-        reports = run_reports(
-            tag_result.tags,
-            corpus.outcomes,
-            corpus.events,
-            messages=corpus.messages,
-            settings=settings,
-        )
-
-    result = RunResult(
-        tags=tag_result.tags,
-        themes=tag_result.themes,
-        reports=dict(reports),
-        rejects=corpus.rejects,
-        messages=corpus.messages,
-        events=corpus.events,
-        outcomes=corpus.outcomes,
-        tag_result=tag_result,
-    )
+        reports = run_reports(tagged.tags, corpus.outcomes, corpus.events,
+                              messages=corpus.messages, settings=settings)
+    result = RunResult(tags=tagged.tags, themes=tagged.themes, reports=dict(reports),
+                       rejects=corpus.rejects, messages=corpus.messages, events=corpus.events,
+                       outcomes=corpus.outcomes, tag_result=tagged)
     result.counts = _counts(result)
     result.timings = stages.timings
-    if out_dir is not None:
+    if out_dir is not None:  # atomic: a staging folder, moved into place, run.json last
         with stages.stage("write", f"Writing outputs to {out_dir}"):
-            write_outputs(result, out_dir, settings=settings, inputs=paths)
-        result.timings["total"] = round(time.perf_counter() - t_start, 3)
-        _write_run_json(result, settings, inputs=paths, started=started)
-    else:
-        result.timings["total"] = round(time.perf_counter() - t_start, 3)
+            write_outputs(result, out_dir, settings=settings, inputs=paths, started=started,
+                          t_start=t_start)
+    result.timings["total"] = round(time.perf_counter() - t_start, 3)
     return result
+
+
+def _ingest(paths: list[str], settings: Settings, events: Any, outcomes: Any,
+            agent_domains: Sequence[str] | None) -> Any:
+    """Read input paths into a corpus with the run's settings (``agent_domains`` override them)."""
+    from mining.io.corpus import load_corpus
+
+    return load_corpus(paths, events=events, outcomes=outcomes,
+                       agent_domains=list(agent_domains or settings.ingest.agent_domains),
+                       settings=settings)
 
 
 def _no_messages(rejects: pd.DataFrame, out_dir: str | PathLike[str] | None,
@@ -278,15 +234,9 @@ def _no_messages(rejects: pd.DataFrame, out_dir: str | PathLike[str] | None,
     """
     where = "the rejects table of mining.load_corpus"
     if out_dir is not None:
-        from mining.io.writers import write_table
+        from mining.io.output_dir import write_rejects_only
 
-        path = Path(out_dir) / "rejects.csv"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_table(rejects, path, "csv", {**_meta(settings, inputs), "table": "rejects"})
-        except OSError as err:
-            raise InputError(Errors.E700.format(path=path, detail=err.strerror or err)) from None
-        where = str(path)
+        where = str(write_rejects_only(rejects, out_dir, _meta(settings, inputs)))
     raise InputError(Errors.E705.format(count=len(rejects), where=where))
 
 
@@ -297,89 +247,6 @@ def _meta(settings: Settings | None, inputs: list[str] | None) -> dict[str, Any]
         "inputs": inputs or [],
         "settings": settings.model_dump(mode="json") if settings is not None else None,
     }
-
-
-def _save_models(tag_result: Any, model_dir: Path) -> None:
-    """Save the fitted models of a tagging result into ``model_dir``."""
-    if hasattr(tag_result, "save_models"):
-        tag_result.save_models(model_dir)
-        return
-    models = getattr(tag_result, "models", None) or {}
-    for name, model in models.items():
-        if hasattr(model, "save"):
-            model.save(model_dir / str(name))
-
-
-def write_outputs(
-    result: RunResult,
-    out_dir: str | PathLike[str],
-    *,
-    settings: Settings | None = None,
-    inputs: list[str] | None = None,
-) -> list[str]:
-    """Write a run's outputs into ``out_dir``.
-
-    Layout: ``tags.csv`` and ``tags.parquet``, ``themes.csv``, ``reports/<name>.csv`` (one per
-    report, with a ``.meta.json`` beside it), ``rejects.csv``, ``model/`` (when the tagging result
-    holds fitted models), ``report.html``. ``run.json`` is written by :func:`run` once timings are
-    complete.
-
-    Args:
-        result: What :func:`run` produced.
-        out_dir: The output folder; created if needed.
-        settings: The settings of the run, recorded beside each report.
-        inputs: Input paths, recorded beside each report.
-
-    Returns:
-        The written paths, relative to ``out_dir`` (also stored in ``result.files``).
-
-    Raises:
-        InputError: [E700] when the folder cannot be created or written.
-    """
-    from mining.io.writers import write_table
-    from mining.reports.html import write_report_html
-
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "reports").mkdir(exist_ok=True)
-    except OSError as err:
-        raise InputError(Errors.E700.format(path=out, detail=err.strerror or err)) from None
-    meta = _meta(settings, inputs)
-    files: list[str] = []
-
-    def _write(df: pd.DataFrame, rel: str, fmt: str, side_file: bool = True, **extra: Any) -> None:
-        try:
-            write_table(df, out / rel, fmt, {**meta, **extra}, side_file=side_file)
-        except OSError as err:
-            raise InputError(
-                Errors.E700.format(path=out / rel, detail=err.strerror or err)
-            ) from None
-        files.append(rel)
-
-    _write(result.tags, "tags.csv", "csv", table="tags")
-    _write(result.tags, "tags.parquet", "parquet", side_file=False, table="tags")
-    _write(result.themes, "themes.csv", "csv", table="themes")
-    _write(result.rejects, "rejects.csv", "csv", table="rejects")
-    for name, df in result.reports.items():
-        _write(df, f"reports/{name}.csv", "csv", report=name)
-    if result.tag_result is not None:
-        _save_models(result.tag_result, out / "model")
-        if (out / "model").is_dir():
-            files.append("model/")
-    write_report_html(
-        out / "report.html",
-        tags=result.tags,
-        themes=result.themes,
-        reports=result.reports,
-        outcomes=result.outcomes,
-        counts=result.counts,
-        about=_about(settings, inputs),
-    )
-    files.append("report.html")
-    result.out_dir = out
-    result.files = files
-    return files
 
 
 def _about(settings: Settings | None, inputs: list[str] | None) -> dict[str, str]:
@@ -398,25 +265,3 @@ def _about(settings: Settings | None, inputs: list[str] | None) -> dict[str, str
         f"{k} {v[k]}" for k in ("journeymine", "python", "plotly") if v[k]
     )
     return about
-
-
-def _write_run_json(
-    result: RunResult, settings: Settings, *, inputs: list[str] | None, started: datetime
-) -> None:
-    out = result.out_dir
-    assert out is not None
-    result.files.append("run.json")
-    doc = {
-        "journeymine_run": 1,
-        "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": sys.argv if Path(sys.argv[0]).name in ("journeymine", "cli.py") else None,
-        "inputs": inputs or [],
-        "versions": _versions(),
-        "platform": platform.platform(),
-        "settings": settings.model_dump(mode="json"),
-        "counts": result.counts,
-        "timings_seconds": result.timings,
-        "files": result.files,
-    }
-    (out / "run.json").write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")

@@ -95,4 +95,4 @@ def themes_real_fit(st_embedder):
     texts, intents = texts_and_labels()
     model = ThemeModel(min_theme_size=5)
     vectors = embed_texts(model.focus(texts), model=st_embedder, progress=False, cache=False)
-    return texts, intents, vectors, model.fit(texts, vectors)
+    return texts, intents, vectors, model.fit(texts, vectors=vectors)

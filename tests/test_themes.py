@@ -41,7 +41,7 @@ def blobs(n_topics: int = 4, per: int = 20, dim: int = 24, noise: float = 0.08, 
 
 def fit(texts, X, **kw):
     kw.setdefault("reducer", "pca")
-    return ThemeModel(**kw).fit(texts, X)
+    return ThemeModel(**kw).fit(texts, vectors=X)
 
 
 def test_themes_fit_finds_separated_topics_and_transform_agrees():
@@ -50,7 +50,7 @@ def test_themes_fit_finds_separated_topics_and_transform_agrees():
     assert len(m.themes_) == 4
     # every topic maps to exactly one theme
     assert all(len(set(m.labels_[y == t])) == 1 for t in range(4))
-    ids, probs = m.transform(texts, X)
+    ids, probs = m.assign(texts, X)
     np.testing.assert_array_equal(ids, m.labels_)
     np.testing.assert_allclose(probs, m.probabilities_)
     assert ((probs > 0) & (probs <= 1)).all()
@@ -77,7 +77,7 @@ def test_themes_save_load_round_trip(tmp_path):
     loaded = ThemeModel.load(tmp_path / "model")
     assert loaded.get_params() == m.get_params()
     assert loaded.themes_.equals(m.themes_)
-    ids, probs = loaded.transform(texts, X)
+    ids, probs = loaded.assign(texts, X)
     np.testing.assert_array_equal(ids, m.labels_)
     np.testing.assert_allclose(probs, m.probabilities_)
     # no training text is stored beyond the themes' examples
@@ -99,9 +99,9 @@ def test_themes_unfitted_model_refuses_to_transform():
 
 def test_themes_too_few_texts_and_mismatched_vectors():
     with pytest.raises(InputError, match=r"\[E302\]"):
-        ThemeModel(reducer="pca").fit(["a b", ""], np.ones((2, 4)))
+        ThemeModel(reducer="pca").fit(["a b", ""], vectors=np.ones((2, 4)))
     with pytest.raises(InputError, match=r"\[E304\]"):
-        ThemeModel(reducer="pca").fit(["a", "b", "c"], np.ones((2, 4)))
+        ThemeModel(reducer="pca").fit(["a", "b", "c"], vectors=np.ones((2, 4)))
 
 
 @pytest.mark.parametrize("target", [2, 3, 6])
@@ -116,10 +116,10 @@ def test_themes_outlier_threshold_leaves_far_items_unassigned():
     rng = np.random.default_rng(3)
     far = rng.normal(size=(1, X.shape[1])).astype(np.float32)
     strict = fit(texts, X, threshold=0.9)
-    ids, probs = strict.transform(["something else entirely"], far)
+    ids, probs = strict.assign(["something else entirely"], far)
     assert ids[0] == -1 and probs[0] == 0.0
     lenient = fit(texts, X, threshold=-1.0)
-    ids, _ = lenient.transform(["something else entirely"], far)
+    ids, _ = lenient.assign(["something else entirely"], far)
     assert ids[0] >= 0
 
 
@@ -128,7 +128,7 @@ def test_themes_empty_texts_are_unassigned():
     texts = ["", *texts[1:]]
     m = fit(texts, X)
     assert m.labels_[0] == -1 and m.probabilities_[0] == 0.0
-    ids, _ = m.transform(["   "], X[:1])
+    ids, _ = m.assign(["   "], X[:1])
     assert ids[0] == -1
 
 
@@ -198,10 +198,10 @@ def test_themes_real_model_recovers_hand_written_intents(themes_real_fit):
     assert assigned.mean() >= 0.9
     ari = adjusted_rand_score(np.asarray(intents)[assigned], model.labels_[assigned])
     assert ari >= 0.6
-    ids, _ = model.transform(texts, vectors)
+    ids, _ = model.assign(texts, vectors)
     np.testing.assert_array_equal(ids, model.labels_)
     # a new message lands in the theme of its intent
-    new_ids, _ = model.transform(["my refund has still not arrived, I want my money back"])
+    new_ids, _ = model.assign(["my refund has still not arrived, I want my money back"])
     refund_theme = np.bincount(model.labels_[np.asarray(intents) == "refund"] + 1).argmax() - 1
     assert new_ids[0] == refund_theme
     labels = " ".join(model.themes_["label"])
@@ -232,8 +232,8 @@ def test_themes_names_never_in_keywords_labels_or_examples():
 def test_themes_author_names_and_emails_are_excluded():
     texts, X, y = blobs()
     texts = [t + (" Priya approved it" if i % 2 else " ask novak") for i, t in enumerate(texts)]
-    m = ThemeModel(reducer="pca").fit(texts, X, authors=["Priya Novak <p.novak@x.example>",
-                                                         "Will Smith"])
+    m = ThemeModel(reducer="pca").fit(texts, vectors=X, authors=["Priya Novak <p.novak@x.example>",
+                                                                 "Will Smith"])
     shown = " ".join(m.themes_["keywords"]).lower() + " " + " ".join(m.themes_["label"]).lower()
     assert "priya" not in shown and "novak" not in shown
     assert "approved" in shown  # the other words of those sentences remain

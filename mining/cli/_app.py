@@ -4,7 +4,7 @@ Exit codes (documented in the README):
 
 - 0: success
 - 1: input records were rejected and ``--strict`` was given
-- 2: usage error, invalid settings or taxonomy, unreadable input
+- 2: usage error, invalid settings or taxonomy, unreadable input, unwritable output
 - 3: unexpected internal error (a bug: please report it)
 """
 
@@ -72,11 +72,17 @@ def handle_errors(func: F) -> F:
             fail(str(err), err.exit_code)
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except OSError as err:  # a file that cannot be written or read: the user can fix it
+            from mining.errors import Errors
+
+            fail(Errors.E009.format(path=err.filename or "?", detail=err.strerror or err), 2)
         except MemoryError:
             fail("out of memory; try a smaller input or a smaller --batch-size", 3)
         except Exception as err:  # noqa: BLE001 - the CLI edge: no traceback with private data
-            if STATE.get("verbose"):
-                raise
+            if STATE.get("verbose"):  # the traceback, but still exit 3 (1 means --strict)
+                import traceback
+
+                traceback.print_exc(file=sys.stderr)
             fail(
                 f"unexpected {type(err).__name__}: {err} "
                 "(run with --verbose for details; please report this)",
@@ -85,54 +91,3 @@ def handle_errors(func: F) -> F:
 
     return wrapper  # type: ignore[return-value]
 
-
-def parse_map(value: str | None) -> dict[str, str]:
-    """Parse ``--map text=body,role=sender_type`` into ``{"text": "body", ...}``."""
-    from mining.errors import ConfigError, Errors
-
-    if not value:
-        return {}
-    out = {}
-    for part in value.split(","):
-        if "=" not in part:
-            raise ConfigError(Errors.E003.format(value=value))
-        k, v = part.split("=", 1)
-        if not k.strip() or not v.strip():
-            raise ConfigError(Errors.E003.format(value=value))
-        out[k.strip()] = v.strip()
-    return out
-
-
-def settings_from_options(
-    *,
-    agent_domains: list[str] | None = None,
-    taxonomy: Any = None,
-    embedder: str | None = None,
-    reducer: str | None = None,
-    redact: bool = True,
-) -> Any:
-    """Build ``Settings`` from the options that ``run`` and ``tag`` share.
-
-    Args:
-        agent_domains: ``--agent-domain`` values.
-        taxonomy: ``--taxonomy`` folder, or None for the packaged taxonomies.
-        embedder: ``--embedder`` name, or None for the default.
-        reducer: ``--reducer`` name, or None for the default.
-        redact: False for ``--no-redact``.
-
-    Returns:
-        The validated ``mining.config.Settings``.
-    """
-    from mining.config import Settings
-
-    settings = Settings()
-    settings.ingest.redact = redact
-    if agent_domains:
-        settings.ingest.agent_domains = list(agent_domains)
-    if taxonomy is not None:
-        settings.tagging.taxonomy_dir = taxonomy
-    if embedder:
-        settings.embed.model = embedder
-    if reducer:
-        settings.themes.reducer = reducer
-    return settings

@@ -8,7 +8,8 @@ from typing import Any
 
 import typer
 
-from mining.cli._app import STATE, app, handle_errors, parse_map
+from mining.cli._app import STATE, app, handle_errors
+from mining.cli._options import parse_map
 
 _HEAD = ("source", "kind", "format", "read", "accepted", "rejected", "reject codes")
 
@@ -88,6 +89,8 @@ def _validate(
     strict: bool,
     rejects_out: Path | None,
     as_json: bool,
+    agent_names: list[str] = (),  # type: ignore[assignment]
+    date_order: str = "auto",
 ) -> None:
     from mining.config import IngestSettings
     from mining.errors import ConfigError, Errors, RejectedDataError
@@ -109,6 +112,8 @@ def _validate(
             redact=redact,
             max_message_chars=limit,
             file_errors="collect",
+            agent_names=agent_names,
+            date_order=date_order,  # type: ignore[arg-type]
         )
     if rejects_out is not None:
         _write_rejects(corpus.rejects, rejects_out)
@@ -151,6 +156,12 @@ def validate(
     agent_address: list[str] = typer.Option(  # noqa: B008
         None, "--agent-address", help="E-mail address of the business side (repeatable)."
     ),
+    agent_name: list[str] = typer.Option(  # noqa: B008
+        None, "--agent-name", help="Your name in WhatsApp/Messenger/Telegram chats (repeatable)."
+    ),
+    date_order: str = typer.Option(
+        "auto", "--date-order", help="WhatsApp dates: auto (decided per file), dmy or mdy."
+    ),
     no_redact: bool = typer.Option(False, "--no-redact", help="Keep PII in clean_text."),
     max_message_chars: int = typer.Option(
         None, "--max-message-chars", help="Reject longer messages (default 20000)."
@@ -165,6 +176,6 @@ def validate(
     _validate(
         list(paths or []), list(events or []), list(outcomes or []), column_map, timezone,
         list(agent_domain or []), list(agent_address or []), not no_redact, max_message_chars,
-        strict, rejects_out, as_json,
+        strict, rejects_out, as_json, agent_names=list(agent_name or []), date_order=date_order,
     )
 

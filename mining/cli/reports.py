@@ -13,6 +13,8 @@ from typing import Any
 import typer
 
 from mining.cli._app import STATE, app, handle_errors
+from mining.cli._options import ConfigOpt, build_settings
+from mining.config import default
 
 report_app = typer.Typer(help="Join tags to outcomes: objections, replies, funnel, channels, "
                               "cadence, paths, sequences, playbook, leads.", no_args_is_help=True)
@@ -70,6 +72,9 @@ def _read_table(path: str, what: str) -> Any:
                 break
     if not p.is_file():
         raise InputError(Errors.E100.format(path=path))
+    from mining.io.output_dir import check_complete
+
+    check_complete(p)  # [E156] a run folder that was never finished
     suffix = "".join(p.suffixes[-2:]).lower() if p.suffix == ".gz" else p.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
@@ -86,20 +91,25 @@ def _read_table(path: str, what: str) -> Any:
     raise InputError(Errors.E602.format(what=what, path=path, detail="unknown file type"))
 
 
-def _read_side(path: str | None, kind: str) -> Any:
-    """Read an outcomes or events file with the ingestion readers; warn about rejects."""
-    if not path:
+def _read_side(paths: list[str] | str | None, kind: str) -> Any:
+    """Read outcomes or events files with the ingestion readers (concatenated); warn on rejects."""
+    if not paths:
         return None
+    import pandas as pd
+
     from mining.errors import Warnings
 
     if kind == "outcomes":
         from mining.io.outcomes import read_outcomes as reader
     else:
         from mining.io.events import read_events as reader
-    res = reader(path)
-    if len(res.rejects) and not STATE.get("quiet"):
-        typer.echo(Warnings.W100.format(path=path, count=len(res.rejects)), err=True)
-    return res.table
+    tables = []
+    for path in [paths] if isinstance(paths, str) else paths:
+        res = reader(path)
+        if len(res.rejects) and not STATE.get("quiet"):
+            typer.echo(Warnings.W100.format(path=path, count=len(res.rejects)), err=True)
+        tables.append(res.table)
+    return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
 
 
 def _read_messages(paths: list[str] | None) -> Any:
@@ -118,14 +128,11 @@ def _read_messages(paths: list[str] | None) -> Any:
 
 def _settings(cold_after: float | None, followup_days: float | None,
               min_support: int | None, confidence: float | None,
-              followups: str | None = None) -> Any:
-    from mining.config import load_settings
-
-    rep = {k: v for k, v in (("cold_after_days", cold_after), ("followup_days", followup_days),
-                             ("min_support", min_support), ("confidence", confidence),
-                             ("followup_definition", followups))
-           if v is not None}
-    return load_settings({"reports": rep})
+              followups: str | None = None, config: Path | None = None) -> Any:
+    """The ``--config`` file's settings (or the defaults) with the report options on top."""
+    return build_settings(config, reports={
+        "cold_after_days": cold_after, "followup_days": followup_days,
+        "min_support": min_support, "confidence": confidence, "followup_definition": followups})
 
 
 def _cell(v: Any, col: str) -> str:
@@ -178,7 +185,7 @@ def _print_table(name: str, df: Any) -> None:
     console.print(table)
 
 
-def _run(name: str, tags: str, outcomes: str | None, events: str | None,
+def _run(name: str, tags: str, outcomes: list[str] | None, events: list[str] | None,
          messages: list[str] | None, output: str | None, fmt: str | None, settings: Any,
          **options: Any) -> None:
     import sys
@@ -239,8 +246,9 @@ def _to_stdout(df: Any, fmt: str, stream: Any) -> None:
 TAGS_OPT = typer.Option(..., "--tags", help="Tags from `journeymine tag` (.parquet/.csv) or its "
                                             "output folder.")
 OUTCOMES_OPT = typer.Option(None, "--outcomes", help="Outcomes file (journey_id, converted, "
-                                                     "converted_at, value).")
-EVENTS_OPT = typer.Option(None, "--events", help="Events file (touchpoints that are not messages).")
+                                                     "converted_at, value; repeatable).")
+EVENTS_OPT = typer.Option(None, "--events", help="Events file (touchpoints that are not messages; "
+                                                 "repeatable).")
 MESSAGES_OPT = typer.Option(None, "--messages", help="Messages for redacted example quotes: a "
                                                      "table with clean_text, or the raw inputs.")
 OUTPUT_OPT = typer.Option(None, "--output", "-o", help="Write to this file (or folder for `all`) "
@@ -248,29 +256,33 @@ OUTPUT_OPT = typer.Option(None, "--output", "-o", help="Write to this file (or f
 FORMAT_OPT = typer.Option(None, "--format", "-f", help="csv, parquet, jsonl or json (default: from "
                                                         "the -o suffix; csv).")
 COLD_OPT = typer.Option(None, "--cold-after", help="Days of silence after which an unconverted "
-                                                   "journey is cold (default 14).")
+                        f"journey is cold (default {default('reports', 'cold_after_days'):g}).")
 FOLLOWUP_OPT = typer.Option(None, "--followup-days", help="Follow-up window in days after the first"
-                                                          " customer message (default 7).")
+                            " customer message (default "
+                            f"{default('reports', 'followup_days'):g}).")
 SUPPORT_OPT = typer.Option(None, "--min-support", help="Rows with fewer journeys/objections are "
-                                                       "marked low_support (default 10).")
+                           f"marked low_support (default {default('reports', 'min_support')}).")
 CONF_OPT = typer.Option(None, "--confidence", help="Confidence level of the intervals (default "
-                                                   "0.95).")
-FOLLOWUPS_OPT = typer.Option(None, "--followups", help="What counts as a follow-up: unanswered "
-                                                      "(default) or agent_messages.")
+                        f"{default('reports', 'confidence')}).")
+FOLLOWUPS_OPT = typer.Option(None, "--followups", help="What counts as a follow-up: unanswered or "
+                             "agent_messages (default "
+                             f"{default('reports', 'followup_definition')}).")
 ASOF_OPT = typer.Option(None, "--as-of", help="Reference time for silence and complete follow-up "
                                               "windows (ISO 8601; default: end of the data).")
 
 
 def _command(name: str, doc: str) -> None:
     def command(
-        tags: str = TAGS_OPT, outcomes: str | None = OUTCOMES_OPT, events: str | None = EVENTS_OPT,
+        tags: str = TAGS_OPT, outcomes: list[str] | None = OUTCOMES_OPT,
+        events: list[str] | None = EVENTS_OPT,
         messages: list[str] | None = MESSAGES_OPT, output: str | None = OUTPUT_OPT,
         fmt: str | None = FORMAT_OPT, cold_after: float | None = COLD_OPT,
         followup_days: float | None = FOLLOWUP_OPT, min_support: int | None = SUPPORT_OPT,
         confidence: float | None = CONF_OPT, followups: str | None = FOLLOWUPS_OPT,
-        as_of: str | None = ASOF_OPT,
+        as_of: str | None = ASOF_OPT, config: ConfigOpt = None,
     ) -> None:
-        settings = _settings(cold_after, followup_days, min_support, confidence, followups)
+        settings = _settings(cold_after, followup_days, min_support, confidence, followups,
+                             config)
         _run(name, tags, outcomes, events, messages, output, fmt, settings, as_of=_as_of(as_of))
 
     command.__doc__ = doc

@@ -7,66 +7,50 @@ from typing import Annotated
 
 import typer
 
-from mining.cli._app import STATE, app, handle_errors, settings_from_options
+from mining.cli._app import STATE
+from mining.cli._options import InputOptions, InputsArg, OutOpt, input_command
 
 
-@app.command("tag")
-@handle_errors
+@input_command("tag")
 def tag_command(
-    inputs: Annotated[
-        list[Path],
-        typer.Argument(help="Message files or folders: chat JSONL/CSV/Parquet/JSON, .eml, .mbox."),
-    ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if needed).")],
-    events: Annotated[Path | None, typer.Option("--events", help="Events file.")] = None,
-    outcomes: Annotated[Path | None, typer.Option("--outcomes", help="Outcomes file.")] = None,
-    taxonomy: Annotated[
-        Path | None,
-        typer.Option("--taxonomy", help="Folder of taxonomy YAML files (default: packaged)."),
-    ] = None,
-    agent_domain: Annotated[
-        list[str] | None,
-        typer.Option("--agent-domain", help="E-mail domain of your staff (repeatable)."),
-    ] = None,
-    embedder: Annotated[
-        str | None,
-        typer.Option("--embedder", help="Embedding model name or folder, or 'hash' (fast)."),
-    ] = None,
-    reducer: Annotated[
-        str | None, typer.Option("--reducer", help="Reducer for themes: umap (default) or pca.")
-    ] = None,
-    model: Annotated[
-        Path | None,
-        typer.Option("--model", help="Folder of saved models: load them instead of fitting."),
-    ] = None,
+    inputs: InputsArg,
+    out: OutOpt,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Folder of saved models: load them instead of fitting.")] = None,
+    opts: InputOptions | None = None,
 ) -> None:
     """Write OUT/tags.csv and OUT/tags.parquet: one row per message (docs/tags-schema.md).
 
     Prints the path of tags.csv on stdout.
     """
     from mining.errors import Errors, InputError
-    from mining.io.corpus import load_corpus
+    from mining.io.output_dir import abandon, begin, mark_complete, publish
     from mining.io.writers import write_table
-    from mining.tagger import tag_corpus
+    from mining.tagging import tag
 
-    settings = settings_from_options(agent_domains=agent_domain, taxonomy=taxonomy,
-                                     embedder=embedder, reducer=reducer)
+    settings = opts.settings()
     if model is not None and not model.is_dir():
         raise InputError(Errors.E100.format(path=model))
-    corpus = load_corpus([str(p) for p in inputs], events=events, outcomes=outcomes,
-                         agent_domains=list(agent_domain or []), settings=settings)
+    corpus = opts.corpus(inputs, settings)
     if len(corpus.messages) == 0:
         raise InputError(Errors.E503)
-    result = tag_corpus(corpus, settings=settings, taxonomy_dir=taxonomy, model_dir=model,
-                        progress=bool(STATE.get("progress", True)))
-    meta = {"table": "tags", "inputs": [str(p) for p in inputs]}
+    result = tag(corpus, settings=settings, model_dir=model,
+                 progress=bool(STATE.get("progress", True)))
+    meta = {"table": "tags", "inputs": [str(p) for p in inputs],
+            "settings": settings.model_dump(mode="json")}
+    stage = begin(out)  # written beside OUT, moved in only when complete
     try:
-        csv_path = write_table(result.tags, out / "tags.csv", "csv", meta)
-        write_table(result.tags, out / "tags.parquet", "parquet", side_file=False)
+        write_table(result.tags, stage / "tags.csv", "csv", meta)
+        write_table(result.tags, stage / "tags.parquet", "parquet", side_file=False)
         if len(result.themes):
-            write_table(result.themes, out / "themes.csv", "csv", {"table": "themes"})
+            write_table(result.themes, stage / "themes.csv", "csv", {"table": "themes"})
+        mark_complete(stage, command="tag", inputs=meta["inputs"])  # run.json, moved in last
+        publish(stage, out)
     except OSError as err:
         raise InputError(Errors.E700.format(path=out, detail=err.strerror or err)) from None
+    finally:
+        abandon(stage)
+    csv_path = out / "tags.csv"
     if not STATE.get("quiet"):
         t = result.tags
         n_obj = int(t["is_objection"].fillna(False).astype(bool).sum())

@@ -12,46 +12,44 @@ Output folder (a contract other tools read):
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from mining.cli._app import STATE, app, handle_errors
+from mining.cli._app import STATE
+from mining.cli._options import InputOptions, input_command
+from mining.config import default
 
 
-@app.command("themes")
-@handle_errors
+@input_command("themes")
 def themes_command(
-    inputs: list[Path] = typer.Argument(  # noqa: B008
-        ..., help="Message tables, chat exports, e-mail or folders."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder."),  # noqa: B008
-    kind: str = typer.Option("intent", "--kind", help="intent, objection or reply."),
-    text_column: str | None = typer.Option(
-        None, "--text-column", help="Read plain tables: the column holding the text."),
-    id_column: str | None = typer.Option(
-        None, "--id-column", help="With --text-column: the id column (default: row number)."),
-    min_theme_size: int | None = typer.Option(
-        None, "--min-theme-size", min=2, help="Smallest theme (default: automatic)."),
-    n_themes: int | None = typer.Option(
-        None, "--themes", min=1, help="Target number of themes (default: automatic)."),
-    seed: int = typer.Option(42, "--seed", help="Random seed."),
-    embedder: str | None = typer.Option(
-        None, "--embedder", help="Embedding model name or folder (default: all-MiniLM-L6-v2)."),
-    reducer: str = typer.Option("umap", "--reducer", help="umap (default) or pca (faster)."),
-    model_dir: Path | None = typer.Option(  # noqa: B008
-        None, "--model", help="Assign to the themes of a saved model instead of fitting."),
-    agent_domain: list[str] = typer.Option(  # noqa: B008
-        None, "--agent-domain", help="E-mail domain of your side (repeatable; e-mail inputs)."),
-    no_redact: bool = typer.Option(False, "--no-redact", help="Do not redact personal data."),
+    inputs: Annotated[list[Path], typer.Argument(
+        help="Message tables, chat exports, e-mail or folders.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    kind: Annotated[str, typer.Option("--kind", help="intent, objection or reply.")] = "intent",
+    text_column: Annotated[str | None, typer.Option(
+        "--text-column", help="Read plain tables: the column holding the text.")] = None,
+    id_column: Annotated[str | None, typer.Option(
+        "--id-column", help="With --text-column: the id column (default: row number).")] = None,
+    min_theme_size: Annotated[int | None, typer.Option(
+        "--min-theme-size", min=2, help="Smallest theme (default: automatic).")] = None,
+    n_themes: Annotated[int | None, typer.Option(
+        "--themes", min=1, help="Target number of themes (default: automatic).")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help=f"Random seed (default {default('themes', 'seed')}).")] = None,
+    model_dir: Annotated[Path | None, typer.Option(
+        "--model", help="Assign to the themes of a saved model instead of fitting.")] = None,
+    opts: InputOptions | None = None,
 ) -> None:
     """Find themes in customer messages, or assign messages to saved themes (--model)."""
     from mining.themes.run import print_themes, run_themes
 
+    settings = opts.settings(
+        themes={"min_theme_size": min_theme_size, "n_themes": n_themes, "seed": seed})
     result = run_themes(
-        inputs, out, kind=kind, text_column=text_column, id_column=id_column,
-        min_theme_size=min_theme_size, n_themes=n_themes, seed=seed, embedder=embedder,
-        reducer=reducer,
-        model_dir=model_dir, redact=not no_redact, progress=bool(STATE.get("progress")),
-        agent_domains=agent_domain or (),
+        inputs, out, kind=kind, text_column=text_column, id_column=id_column, settings=settings,
+        model_dir=model_dir, progress=bool(STATE.get("progress")), events=opts.events,
+        outcomes=opts.outcomes,
     )
     if not STATE.get("quiet"):
         print_themes(result)

@@ -34,7 +34,13 @@ from mining.io.fields import (
     resolve_columns,
     resolve_timezone,
 )
-from mining.io.records import Records, _type_name, has_bad_bytes, in_record_order, read_records
+from mining.io.records import (
+    Records,
+    _type_name,
+    in_record_order,
+    read_records,
+    record_problem,
+)
 from mining.io.tables import MessageBuilder
 
 if TYPE_CHECKING:
@@ -90,6 +96,13 @@ def chat_from_document(path: str, doc: Any, settings: IngestSettings) -> ReadRes
     n_read = 0
     empty = 0
     for ci, conv in enumerate(convs, start=1):
+        problem = record_problem(
+            {k: v for k, v in conv.items() if k != "messages"} if isinstance(conv, dict) else conv
+        )
+        if problem is not None:  # the conversation's metadata is unusable: one rejected record
+            rejects.append((path, str(ci), *problem))
+            n_read += 1
+            continue
         if not isinstance(conv, dict):
             rejects.append((path, str(ci), "E118", Errors.E118.format(kind=_type_name(conv))))
             n_read += 1
@@ -121,8 +134,8 @@ def chat_from_document(path: str, doc: Any, settings: IngestSettings) -> ReadRes
             n_read += 1
             if not isinstance(m, dict):
                 rejects.append((path, label, "E118", Errors.E118.format(kind=_type_name(m))))
-            elif has_bad_bytes(m):
-                rejects.append((path, label, "E115", Errors.E115))
+            elif (problem := record_problem(m)) is not None:
+                rejects.append((path, label, *problem))
             else:
                 builder.add(label, m)
         builder_rows.extend(builder.rows)

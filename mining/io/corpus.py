@@ -126,11 +126,12 @@ def _ingest_settings(settings: Settings | IngestSettings | None, overrides: dict
     base = getattr(settings, "ingest", settings)
     data = base.model_dump() if base is not None else {}
     defaults = {"column_map": None, "timezone": "UTC", "agent_domains": (), "agent_addresses": (),
-                "redact": True, "max_message_chars": 20_000}
+                "redact": True, "max_message_chars": 20_000, "agent_names": (),
+                "date_order": "auto"}
     for key, value in overrides.items():
         if key == "column_map":
             value = dict(value or {})
-        elif key in ("agent_domains", "agent_addresses"):
+        elif key in ("agent_domains", "agent_addresses", "agent_names"):
             value = list(value or ())
         if base is None or value not in (defaults[key], {}, []):
             data[key] = value
@@ -241,14 +242,18 @@ def load_corpus(
     max_message_chars: int = 20_000,
     settings: Settings | IngestSettings | None = None,
     file_errors: Literal["raise", "collect"] = "raise",
+    agent_names: Iterable[str] = (),
+    date_order: Literal["auto", "dmy", "mdy"] = "auto",
 ) -> Corpus:
     """Read message files and folders (and optional events and outcomes) into a :class:`Corpus`.
 
     Args:
         paths: Message tables (``.jsonl``, ``.json``, ``.csv``, ``.tsv``, ``.parquet``, each
-            optionally ``.gz``), chat exports (``.json``), e-mail (``.eml``, ``.mbox``) or folders
-            of them. Table files in a folder that hold events (an ``event_type`` column) or
-            outcomes (a ``converted`` column) instead of messages are read as such.
+            optionally ``.gz``), chat exports (``.json``), e-mail (``.eml``, ``.mbox``), product
+            exports (WhatsApp ``.txt``/``.zip``, Messenger/Instagram, Telegram, Zendesk,
+            Intercom, Freshdesk, HubSpot JSON; see :mod:`mining.io.sources`) or folders of them.
+            Table files in a folder that hold events (an ``event_type`` column) or outcomes (a
+            ``converted`` column) instead of messages are read as such.
         events: Events file(s).
         outcomes: Outcomes file(s).
         column_map: Canonical field -> input column, e.g. ``{"text": "body"}``.
@@ -261,6 +266,9 @@ def load_corpus(
             override it where they differ from their defaults.
         file_errors: ``"raise"`` stops at the first file that cannot be read at all;
             ``"collect"`` lists such files in ``corpus.file_errors`` and reads the others.
+        agent_names: Names of the business in chat-app exports (WhatsApp, Messenger, Telegram):
+            their messages are agent messages.
+        date_order: WhatsApp dates: ``"auto"`` (decided per file), ``"dmy"`` or ``"mdy"``.
 
     Returns:
         The corpus. ``corpus.reconciles()`` is True: every record read is accepted or rejected.
@@ -273,7 +281,8 @@ def load_corpus(
     ingest = _ingest_settings(settings, {
         "column_map": column_map, "timezone": timezone, "agent_domains": agent_domains,
         "agent_addresses": agent_addresses, "redact": redact,
-        "max_message_chars": max_message_chars,
+        "max_message_chars": max_message_chars, "agent_names": agent_names,
+        "date_order": date_order,
     })
     resolve_timezone(ingest.timezone)
     check_column_map(ingest.column_map)
@@ -334,7 +343,7 @@ def corpus_from_frames(
     """
     from mining.io.events import events_from_records
     from mining.io.outcomes import outcomes_from_records
-    from mining.io.records import Records
+    from mining.io.records import Records, record_problem
     from mining.io.tables import messages_from_records
 
     ingest = _ingest_settings(settings, {
@@ -350,7 +359,12 @@ def corpus_from_frames(
             continue
         records = Records(f"<{name}>", "dataframe", columns=[str(c) for c in frame.columns])
         rows = frame.rename(columns=str).to_dict("records")
-        records.items = [(str(i), rec) for i, rec in enumerate(rows, start=1)]
+        for i, rec in enumerate(rows, start=1):
+            problem = record_problem(rec)
+            if problem is None:
+                records.items.append((str(i), rec))
+            else:
+                records.rejects.append((records.path, str(i), *problem))
         res = build(records, ingest)
         res.fmt = "dataframe"
         results.append(res)
@@ -381,8 +395,9 @@ def assemble(
     reject_frames = []
     for rid, res in enumerate(results):
         notes.extend(res.notes)
-        tables[res.kind].append(res.table.assign(_rid=rid))
-        reject_frames.append(res.rejects.assign(_rid=rid))
+        table, rejected = _private(res, ingest.redact)
+        tables[res.kind].append(table.assign(_rid=rid))
+        reject_frames.append(rejected.assign(_rid=rid))
 
     msgs = pd.concat(tables["messages"], ignore_index=True) if tables["messages"] else None
     corpus_rejects: list[tuple[int, str, str, str, str]] = []
@@ -449,6 +464,17 @@ def assemble(
         bad = [r["source"] for r in rows if r["read"] != r["accepted"] + r["rejected"]]
         corpus.notes.append(f"counts do not reconcile for: {', '.join(bad)} (please report this)")
     return corpus
+
+
+def _private(res: ReadResult, redact: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A reader's table and rejects with e-mail/phone ids pseudonymised and reasons redacted."""
+    if not redact:
+        return res.table, res.rejects
+    from mining.text.pseudonyms import pseudonymize_frame
+    from mining.text.redact import redact as redact_text
+
+    reasons = res.rejects["reason"].map(redact_text, na_action="ignore")
+    return pseudonymize_frame(res.table), res.rejects.assign(reason=reasons)
 
 
 def _empty(table: str) -> pd.DataFrame:

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mining.errors import Errors, InputError
+from mining.errors import Errors, InputError, Warnings
 from mining.io.base import ReadResult
 from mining.io.fields import ALIASES
 from mining.io.records import EMAIL_SUFFIXES, read_records, table_format
+from mining.io.sources import is_text_export, read_json_export, read_text_export
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -36,7 +37,7 @@ def plan_inputs(
         ``"auto"`` (a table file: messages, or events/outcomes recognised by their columns),
         ``"found"`` (the same, found in a folder: events and outcomes also need ``event`` or
         ``outcome``/``conversion`` in the file name, and a table that is none of them is
-        skipped),
+        skipped), ``"export"`` (a WhatsApp chat, ``.txt`` or ``.zip``),
         ``"events"`` or ``"outcomes"``.
 
     Raises:
@@ -56,13 +57,13 @@ def plan_inputs(
                 mail.append(p)
             elif table_format(p) is not None:
                 plan.append((p, "auto"))
+            elif is_text_export(p):  # a WhatsApp chat (.txt, .zip)
+                plan.append((p, "export"))
             else:
                 raise InputError(Errors.E101.format(path=p))
             continue
-        files = sorted(
-            f for f in p.rglob("*")
-            if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-        )
+        files, skipped_notes = folder_files(p)
+        notes.extend(skipped_notes)
         found = False
         skipped: list[str] = []
         if any(f.suffix.lower() == ".eml" for f in files):
@@ -77,6 +78,8 @@ def plan_inputs(
                 mail.append(f)
             elif table_format(f) is not None:
                 plan.append((f, "found"))
+            elif is_text_export(f):
+                plan.append((f, "export"))
             elif f.suffix.lower() != ".eml":
                 skipped.append(str(f.relative_to(p)))
                 continue
@@ -94,6 +97,43 @@ def plan_inputs(
                 raise InputError(Errors.E101.format(path=p))
             plan.append((p, kind))
     return plan, notes
+
+
+def folder_files(folder: Path) -> tuple[list[Path], list[str]]:
+    """The files of an input folder, searched recursively, and notes on what was left out.
+
+    Hidden files and folders (names starting with ``.``) and journeymine output folders (a
+    ``run.json`` of a run inside, which would otherwise be read back as input) are skipped, each
+    kind with a note (W101, W102).
+    """
+    files: list[Path] = []
+    hidden: list[str] = []
+    outputs = sorted(
+        r.parent for r in folder.rglob("run.json") if r.is_file() and _is_run_json(r)
+    )
+    for f in sorted(folder.rglob("*")):
+        rel = f.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts):
+            if rel.name.startswith(".") and not any(x.startswith(".") for x in rel.parts[:-1]):
+                hidden.append(str(rel))  # name each hidden entry once, not its contents
+            continue
+        if f.is_file() and not any(o == f.parent or o in f.parents for o in outputs):
+            files.append(f)
+    notes = []
+    for code, names in ((Warnings.W101, hidden),
+                        (Warnings.W102, [str(o.relative_to(folder)) for o in outputs])):
+        if names:
+            shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+            notes.append(code.format(path=folder, count=len(names), shown=shown))
+    return files, notes
+
+
+def _is_run_json(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return b'"journeymine_run"' in fh.read(4096)
+    except OSError:
+        return False
 
 
 def _is_mbox_or_eml(path: Path) -> bool:
@@ -144,7 +184,13 @@ def read_input(path: Any, kind: str, settings: IngestSettings) -> ReadResult | N
         res = read_email(path, settings)
         res.kind, res.fmt = "messages", res.fmt or "email"
         return res
+    if kind == "export":
+        return read_text_export(path, settings)
     records = read_records(path)
+    if kind in ("auto", "found", "messages"):  # product exports (Meta, Telegram, helpdesks)
+        exported = read_json_export(records, settings)
+        if exported is not None:
+            return exported
     if kind == "events":
         return events_from_records(records, settings)
     if kind == "outcomes":

@@ -192,7 +192,9 @@ def write_xes(
     head_xml = ET.tostring(head, encoding="unicode")
     opening = head_xml[: -len("</log>")]  # the log element and its header, left open
     attr_cols = [c for c in log.columns if c != CASE]
-    with out.open("w", encoding="utf-8", newline="\n") as fh:
+    from mining.io.writers import atomic_path
+
+    with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         fh.write(opening + "\n")
         for case, grp in log.groupby(CASE, sort=False, dropna=True):

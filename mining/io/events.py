@@ -23,6 +23,7 @@ from mining.io.fields import (
     resolve_columns,
     resolve_timezone,
     show,
+    timestamp_reject,
 )
 from mining.io.records import Records, in_record_order, read_records
 
@@ -80,9 +81,8 @@ def events_from_records(records: Records, settings: IngestSettings) -> ReadResul
             continue
         try:
             ts = parse_timestamp(get("timestamp"), tz)
-        except (ValueError, TypeError, OverflowError, OSError):
-            f = mapping["timestamp"]
-            reject("E112", Errors.E112.format(field=f, value=show(get("timestamp"))))
+        except (ValueError, TypeError, OverflowError, OSError) as err:
+            reject(*timestamp_reject(mapping["timestamp"], get("timestamp"), err))
             continue
         try:
             value = parse_number(get("value"))
@@ -137,7 +137,7 @@ def keyed_result(
         rejects=reject_frame(in_record_order(rejects)),
         n_read=records.n_read,
         source=records.path,
-        notes=[f"{records.path}: {n}" for n in notes],
+        notes=[f"{records.path}: {n}" for n in notes] + records.notes,
         kind=kind,
         fmt=records.fmt,
     )
@@ -158,4 +158,10 @@ def read_events(path: str | Path, settings: IngestSettings | None = None) -> Rea
     """
     from mining.config import IngestSettings
 
-    return events_from_records(read_records(path), settings or IngestSettings())
+    settings = settings or IngestSettings()
+    res = events_from_records(read_records(path), settings)
+    if settings.redact:  # the same keyed pseudonyms as the corpus, so they join the tags
+        from mining.text.pseudonyms import pseudonymize_frame
+
+        res.table = pseudonymize_frame(res.table)
+    return res

@@ -37,15 +37,18 @@ def read_tags(path: str | PathLike[str]) -> pd.DataFrame:
         The tags with the columns and dtypes of ``mining.schema.TAGS``.
 
     Raises:
-        InputError: [E100] when missing, [E702] when unreadable, [E703] when it lacks tag columns.
+        InputError: [E100] when missing, [E702] when unreadable, [E703] when it lacks tag columns,
+            [E156] when it belongs to a run folder whose ``run.json`` does not say complete.
     """
     import pandas as pd
 
     from mining import schema
+    from mining.io.output_dir import check_complete
 
     p = Path(path)
     if not p.is_file():
         raise InputError(Errors.E100.format(path=p))
+    check_complete(p)  # [E156] the run that wrote it was interrupted
     try:
         if p.suffix == ".parquet":
             df = pd.read_parquet(p)

@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime, timezone
 from typing import Any
 
-from mining.errors import ConfigError, Errors
+from mining.errors import ConfigError, Errors, Warnings
 
 #: Canonical fields of each input table (see ``mining.schema``), in the order they are documented.
 MESSAGE_FIELDS = (
@@ -124,6 +124,23 @@ def show(value: Any, limit: int = 40) -> str:
     return s
 
 
+class TimestampRangeError(ValueError):
+    """A valid timestamp outside the supported years 1900-2200 (rejected as E126, not E112)."""
+
+
+def timestamp_reject(field: str, value: Any, err: Exception) -> tuple[str, str]:
+    """The reject ``(code, reason)`` for a timestamp that :func:`parse_timestamp` refused.
+
+    Args:
+        field: The input column the value came from.
+        value: The raw value (shown only when short, see :func:`show`).
+        err: What :func:`parse_timestamp` raised.
+    """
+    if isinstance(err, TimestampRangeError):
+        return "E126", Errors.E126.format(field=field, value=show(value))
+    return "E112", Errors.E112.format(field=field, value=show(value))
+
+
 def parse_timestamp(value: Any, tz: Any) -> datetime | None:
     """Parse an ISO 8601 timestamp (or epoch seconds/milliseconds) to UTC.
 
@@ -139,7 +156,8 @@ def parse_timestamp(value: Any, tz: Any) -> datetime | None:
         A timezone-aware UTC ``datetime``, or ``None`` when the value is blank.
 
     Raises:
-        ValueError: When the value is not a timestamp (or lies outside the years 1900-2200).
+        ValueError: When the value is not a timestamp; :class:`TimestampRangeError` when it lies
+            outside the years 1900-2200.
     """
     if is_blank(value):
         return None
@@ -151,7 +169,12 @@ def parse_timestamp(value: Any, tz: Any) -> datetime | None:
         dt = datetime(value.year, value.month, value.day)
     elif isinstance(value, (int, float)):
         secs = float(value) / 1000.0 if abs(value) > 1e11 else float(value)
-        dt = datetime.fromtimestamp(secs, tz=timezone.utc)
+        try:
+            dt = datetime.fromtimestamp(secs, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            if math.isnan(secs):
+                raise ValueError("not a timestamp") from None
+            raise TimestampRangeError("year out of range") from None
     else:
         s = str(value).strip()
         if _EPOCH.match(s):  # 9+ digits: epoch seconds or milliseconds, as exported by many tools
@@ -160,11 +183,13 @@ def parse_timestamp(value: Any, tz: Any) -> datetime | None:
             raise ValueError("not ISO 8601")
         s = _UTC_SUFFIX.sub("+00:00", s)
         dt = datetime.fromisoformat(s)
+    if not 1900 <= dt.year <= 2200:  # checked before the zone shift, which overflows at 1 and 9999
+        raise TimestampRangeError("year out of range")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
     dt = dt.astimezone(timezone.utc)
     if not 1900 <= dt.year <= 2200:
-        raise ValueError("year out of range")
+        raise TimestampRangeError("year out of range")
     return dt
 
 
@@ -287,11 +312,14 @@ def resolve_columns(
     used: set[str] = set()
     out: dict[str, str] = {}
     notes: list[str] = []
+    missing: list[str] = []
     for f in fields:  # explicit mappings first, so an alias never steals a mapped column
         col = column_map.get(f)
         if col is not None and col in present:
             out[f] = col
             used.add(col)
+        elif col is not None:
+            missing.append(f)
     for f in fields:  # then canonical names (a column may feed two fields: journey_id=conv...)
         if f not in out and f in lower:
             out[f] = lower[f]
@@ -306,4 +334,8 @@ def resolve_columns(
                 used.add(col)
                 notes.append(f"column '{col}' read as {f}")
                 break
+    for f in missing:  # a --map naming a column this file lacks is said, never ignored silently
+        fallback = f"column '{out[f]}' is read as {f}" if f in out else f"no column is read as {f}"
+        notes.append(Warnings.W104.format(field=f, column=show(column_map[f], 30),
+                                          fallback=fallback))
     return out, notes

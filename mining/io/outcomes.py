@@ -27,6 +27,7 @@ from mining.io.fields import (
     resolve_columns,
     resolve_timezone,
     show,
+    timestamp_reject,
 )
 from mining.io.records import Records, read_records
 
@@ -79,9 +80,8 @@ def outcomes_from_records(records: Records, settings: IngestSettings) -> ReadRes
             continue
         try:
             at = parse_timestamp(get("converted_at"), tz)
-        except (ValueError, TypeError, OverflowError, OSError):
-            f = mapping["converted_at"]
-            reject("E112", Errors.E112.format(field=f, value=show(get("converted_at"))))
+        except (ValueError, TypeError, OverflowError, OSError) as err:
+            reject(*timestamp_reject(mapping["converted_at"], get("converted_at"), err))
             continue
         try:
             value = parse_number(get("value"))
@@ -120,4 +120,10 @@ def read_outcomes(path: str | Path, settings: IngestSettings | None = None) -> R
     """
     from mining.config import IngestSettings
 
-    return outcomes_from_records(read_records(path), settings or IngestSettings())
+    settings = settings or IngestSettings()
+    res = outcomes_from_records(read_records(path), settings)
+    if settings.redact:  # the same keyed pseudonyms as the corpus, so they join the tags
+        from mining.text.pseudonyms import pseudonymize_frame
+
+        res.table = pseudonymize_frame(res.table)
+    return res

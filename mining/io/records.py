@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mining.errors import Errors, InputError
+from mining.errors import Errors, InputError, Warnings
 from mining.io.fields import ALIASES, ALL_FIELDS
 
 #: Extension (without .gz) -> format name.
@@ -28,6 +28,10 @@ TABLE_FORMATS = {
 EMAIL_SUFFIXES = (".eml", ".mbox", ".mbx")
 _FMT_NAMES = {"jsonl": "JSON Lines", "json": "JSON", "csv": "CSV", "parquet": "Parquet"}
 _BAD_BYTES = re.compile("[\udc80-\udcff]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Records nested deeper than this are rejected (E110): deeper data is never a message, and
+#: Python's own recursion limit would otherwise stop the whole run.
+MAX_DEPTH = 64
 _KNOWN_NAMES = set(ALL_FIELDS) | {a for names in ALIASES.values() for a in names}
 _NUMBERISH = re.compile(r"^[-+]?[$€£]?\d[\d,]*(\.\d+)?%?$")
 
@@ -44,6 +48,7 @@ class Records:
         columns: Every key seen, in first-seen order.
         rejects: ``(source, record, code, reason)`` for records that could not be read.
         doc: For JSON, the parsed document when it is not an array of objects (a chat export).
+        notes: Remarks for the user (never message text), e.g. a file that holds JSON null.
     """
 
     path: str
@@ -52,6 +57,7 @@ class Records:
     columns: list[str] = field(default_factory=list)
     rejects: list[tuple[str, str, str, str]] = field(default_factory=list)
     doc: Any = None
+    notes: list[str] = field(default_factory=list)
     _seen: set = field(default_factory=set, repr=False)
 
     @property
@@ -131,15 +137,72 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", errors="surrogateescape")
 
 
+def _strings(value: Any) -> Any:
+    """Every string (keys and values) in a decoded value, without recursion."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            yield v
+        elif isinstance(v, dict):
+            stack.extend(k for k in v if isinstance(k, str))
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+
+
 def has_bad_bytes(value: Any) -> bool:
     """True when a decoded value (recursively) holds bytes that were not valid UTF-8."""
-    if isinstance(value, str):
-        return bool(_BAD_BYTES.search(value))
-    if isinstance(value, dict):
-        return any(has_bad_bytes(k) or has_bad_bytes(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_bad_bytes(v) for v in value)
-    return False
+    return any(_BAD_BYTES.search(s) for s in _strings(value))
+
+
+def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deeply lists and objects nest in ``value`` (0 for a scalar), counted up to ``limit + 1``.
+
+    Iterative, so a value nested thousands of levels deep cannot overflow the stack.
+    """
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, (dict, list, tuple)):
+            d += 1
+            deepest = max(deepest, d)
+            if deepest > limit:
+                return deepest
+            stack.extend((x, d) for x in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
+class _TooDeep:
+    """Stands for an array element that is nested too deeply to parse (rejected as E110)."""
+
+    reason = Errors.E110.format(detail=f"nested more than {MAX_DEPTH} levels deep")
+
+
+def record_problem(value: Any) -> tuple[str, str] | None:
+    """Why a decoded record cannot be used, as ``(code, reason)``, or None when it can.
+
+    E110 nested deeper than :data:`MAX_DEPTH`, E115 bytes that were not UTF-8, E123 an escaped
+    lone surrogate (valid JSON, but not a character: it cannot be written out again).
+    """
+    if isinstance(value, _TooDeep):
+        return "E110", value.reason
+    if nesting_depth(value) > MAX_DEPTH:
+        return "E110", Errors.E110.format(detail=f"nested more than {MAX_DEPTH} levels deep")
+    strings = list(_strings(value))
+    if any(_BAD_BYTES.search(s) for s in strings):
+        return "E115", Errors.E115
+    if any(_LONE_SURROGATE.search(s) for s in strings):
+        return "E123", Errors.E123
+    return None
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` that reports nesting beyond Python's recursion limit as a decode error."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError(f"nested more than {MAX_DEPTH} levels deep", text, 0) from None
 
 
 def _add_columns(out: Records, rec: dict) -> None:
@@ -150,7 +213,8 @@ def _add_columns(out: Records, rec: dict) -> None:
 
 
 def _type_name(value: Any) -> str:
-    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+    return {list: "an array", dict: "an object", str: "a string", bool: "a boolean",
+            type(None): "null"}.get(
         type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
     )
 
@@ -166,13 +230,17 @@ def read_jsonl(path: Path, text: str) -> Records:
             out.rejects.append((str(path), label, "E115", Errors.E115))
             continue
         try:
-            rec = json.loads(line)
+            rec = _loads(line)
         except json.JSONDecodeError as err:
             reason = Errors.E110.format(detail=f"{err.msg} at column {err.colno}")
             out.rejects.append((str(path), label, "E110", reason))
             continue
         if not isinstance(rec, dict):
             out.rejects.append((str(path), label, "E118", Errors.E118.format(kind=_type_name(rec))))
+            continue
+        problem = record_problem(rec)
+        if problem is not None:
+            out.rejects.append((str(path), label, *problem))
             continue
         _add_columns(out, rec)
         out.items.append((label, rec))
@@ -188,22 +256,85 @@ def read_json(path: Path, text: str) -> Records:
     out = Records(str(path), "json")
     try:
         doc = json.loads(text)
+    except RecursionError:  # one record nested too deeply: read the array element by element
+        doc = _array_items(path, text)
     except json.JSONDecodeError as err:
         detail = f"{err.msg} at line {err.lineno} column {err.colno}"
         raise InputError(Errors.E102.format(path=path, fmt="JSON", detail=detail)) from None
+    if doc is None:
+        out.notes.append(Warnings.W103.format(path=path))
+        return out
     if not isinstance(doc, list) or any(isinstance(x, dict) and "messages" in x for x in doc[:50]):
         out.doc = doc
         return out
     for i, rec in enumerate(doc, start=1):
         label = str(i)
-        if not isinstance(rec, dict):
+        problem = record_problem(rec) if isinstance(rec, (dict, _TooDeep)) else None
+        if isinstance(rec, _TooDeep):
+            out.rejects.append((str(path), label, "E110", rec.reason))
+        elif not isinstance(rec, dict):
             out.rejects.append((str(path), label, "E118", Errors.E118.format(kind=_type_name(rec))))
-        elif has_bad_bytes(rec):
-            out.rejects.append((str(path), label, "E115", Errors.E115))
+        elif problem is not None:
+            out.rejects.append((str(path), label, *problem))
         else:
             _add_columns(out, rec)
             out.items.append((label, rec))
     return out
+
+
+def _value_end(text: str, i: int) -> int:
+    """The index just past the JSON value starting at ``text[i]`` (brackets and strings only)."""
+    depth, in_str, esc = 0, False, False
+    for j in range(i, len(text)):
+        ch = text[j]
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        elif depth == 0 and ch in ",]":
+            return j
+    return len(text)
+
+
+def _array_items(path: Path, text: str) -> list[Any]:
+    """Parse a top-level JSON array element by element; too-deep ones become :class:`_TooDeep`.
+
+    Raises:
+        InputError: [E102] when the document is not an array or an element is not valid JSON.
+    """
+    body = text.strip()
+    if not body.startswith("["):
+        detail = f"the document is nested more than {MAX_DEPTH} levels deep"
+        raise InputError(Errors.E102.format(path=path, fmt="JSON", detail=detail))
+    items: list[Any] = []
+    i, n = 1, len(body)
+    while i < n:
+        while i < n and body[i] in " \t\r\n,":
+            i += 1
+        if i >= n or body[i] == "]":
+            break
+        end = _value_end(body, i)
+        try:
+            items.append(_loads(body[i:end]))
+        except json.JSONDecodeError as err:
+            if "nested" not in err.msg:
+                detail = f"{err.msg} in element {len(items) + 1}"
+                raise InputError(Errors.E102.format(path=path, fmt="JSON", detail=detail)) from None
+            items.append(_TooDeep())
+        i = end
+    return items
 
 
 def _sniff_delimiter(first_line: str, path: Path) -> str:
@@ -246,7 +377,8 @@ def read_csv(path: Path, text: str) -> Records:
     if not text.strip():
         return out
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line, path))
+    delimiter = _sniff_delimiter(first_line, path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
         while not any(h.strip() for h in header):
@@ -263,29 +395,60 @@ def read_csv(path: Path, text: str) -> Records:
         detail = f"the header names column '{repeated[0][:40]}' more than once"
         raise InputError(Errors.E102.format(path=path, fmt="CSV", detail=detail))
     out.columns = list(header)
-    line = reader.line_num
+    lines = io.StringIO(text, newline="").readlines()  # the physical lines the reader counts
+    start = reader.line_num
+    while start is not None:  # once more after each row whose quote never closes
+        start = _csv_rows(out, lines, start, header, delimiter)
+    return out
+
+
+def _csv_rows(out: Records, lines: list[str], start: int, header: list[str], delimiter: str
+              ) -> int | None:
+    """Read CSV rows from line ``start`` (0-based) on into ``out``.
+
+    Returns:
+        None when the end was reached; otherwise the line to go on from, after a row whose
+        quote opens and never closes (E124) and would otherwise swallow every following row.
+
+    Raises:
+        InputError: [E102] when the quoting is broken beyond one row.
+    """
+    path = out.path
+    reader = csv.reader(iter(lines[start:]), delimiter=delimiter)
+    line = start
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            break
+            return None
         except csv.Error as err:
-            raise InputError(
-                Errors.E102.format(path=path, fmt="CSV", detail=f"{err} (line {reader.line_num})")
-            ) from None
-        label, line = str(line + 1), reader.line_num
+            detail = f"{err} (line {start + reader.line_num})"
+            raise InputError(Errors.E102.format(path=path, fmt="CSV", detail=detail)) from None
+        first, line = line, start + reader.line_num
+        label = str(first + 1)
+        if line == len(lines) and line - first > 1 and _unclosed(lines[first:], delimiter):
+            out.rejects.append((path, label, "E124", Errors.E124))
+            return first + 1
         if not row or not any(c.strip() for c in row):
             continue
         if len(row) != len(header):
             out.rejects.append(
-                (str(path), label, "E121", Errors.E121.format(got=len(row), want=len(header)))
+                (path, label, "E121", Errors.E121.format(got=len(row), want=len(header)))
             )
         elif has_bad_bytes(row):
-            out.rejects.append((str(path), label, "E115", Errors.E115))
+            out.rejects.append((path, label, "E115", Errors.E115))
         else:
             rec = {h: (v if v.strip() else None) for h, v in zip(header, row, strict=True)}
             out.items.append((label, rec))
-    return out
+
+
+def _unclosed(lines: list[str], delimiter: str) -> bool:
+    """True when the first row of ``lines`` opens a quote that no later line closes."""
+    try:
+        next(csv.reader(iter(lines), delimiter=delimiter, strict=True), None)
+    except csv.Error as err:
+        return "end of data" in str(err)
+    return False
 
 
 def read_parquet(path: Path, data: bytes) -> Records:

@@ -31,8 +31,9 @@ from mining.io.fields import (
     resolve_columns,
     resolve_timezone,
     show,
+    timestamp_reject,
 )
-from mining.io.records import Records, in_record_order, read_records
+from mining.io.records import Records, _type_name, in_record_order, read_records
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,6 +84,10 @@ class MessageBuilder:
         if text is None or (not isinstance(text, str) and is_blank(text)):
             self._reject(label, "E111", Errors.E111.format(field="text"))
             return False
+        if isinstance(text, (list, tuple, dict, bool)) or type(text).__name__ == "ndarray":
+            kind = _type_name(text) if not isinstance(text, tuple) else "an array"
+            self._reject(label, "E125", Errors.E125.format(field=key, kind=kind))
+            return False
         if self._has("role"):
             raw_role = self._get(rec, "role")
             if is_blank(raw_role):
@@ -97,9 +102,9 @@ class MessageBuilder:
         raw_ts = self._get(rec, "timestamp")
         try:
             ts = parse_timestamp(raw_ts, self.tz)
-        except (ValueError, TypeError, OverflowError, OSError):
+        except (ValueError, TypeError, OverflowError, OSError) as err:
             field = self.mapping.get("timestamp", "timestamp")
-            self._reject(label, "E112", Errors.E112.format(field=field, value=show(raw_ts)))
+            self._reject(label, *timestamp_reject(field, raw_ts, err))
             return False
         conv = as_str(self._get(rec, "conversation_id"))
         if conv is None and self._has("conversation_id"):
@@ -168,7 +173,7 @@ def messages_from_records(
         rejects=reject_frame(in_record_order(records.rejects + builder.rejects)),
         n_read=records.n_read,
         source=records.path,
-        notes=[f"{records.path}: {n}" for n in notes],
+        notes=[f"{records.path}: {n}" for n in notes] + records.notes,
         kind="messages",
         fmt=fmt or records.fmt,
     )

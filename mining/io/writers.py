@@ -22,7 +22,10 @@ as needed by the standard ``csv`` rules. Datetimes are ISO 8601 with offset.
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +37,9 @@ FORMATS = ("csv", "parquet", "jsonl", "json")
 
 #: Characters that make a spreadsheet cell a formula (OWASP), plus line feed for good measure.
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+#: Invisible characters a spreadsheet may skip before a formula trigger (BOM, zero-width, bidi).
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u200e\u200f\u2060\u202a\u202b\u202c\u202d\u202e\u00a0 "
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
@@ -48,7 +54,10 @@ def neutralise_cell(value: Any) -> Any:
         The value, with a leading ``'`` when it is a string that starts with a formula trigger
         and is not a plain number.
     """
-    if isinstance(value, str) and value.startswith(TRIGGERS) and not _NUMBER.fullmatch(value):
+    if not isinstance(value, str):
+        return value
+    bare = value.lstrip(_INVISIBLE)  # a BOM or zero-width space before "=" still makes a formula
+    if bare.startswith(TRIGGERS) and not _NUMBER.fullmatch(bare):
         return "'" + value
     return value
 
@@ -77,6 +86,22 @@ def _cell_for_csv(value: Any) -> Any:
     if isinstance(value, (list, tuple, dict)):
         value = json.dumps(value, ensure_ascii=False, default=str)
     return neutralise_cell(value)
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it onto ``path`` only when the block succeeds.
+
+    A reader never sees half a file, an interrupted write leaves the old file (or none), and a
+    symbolic link at ``path`` is replaced by the new regular file, never written through.
+    """
+    p = Path(path)
+    tmp = p.with_name(f".tmp-{os.getpid()}-{os.urandom(4).hex()}-{p.name}")  # same suffix
+    try:
+        yield tmp
+        os.replace(tmp, p)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def infer_format(path: str | Path) -> str:
@@ -125,15 +150,16 @@ def write_table(
         raise ConfigError(Errors.E603.format(fmt=fmt, choices=", ".join(FORMATS)))
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        csv_safe(_iso_dates(df)).to_csv(p, index=False, encoding="utf-8-sig" if bom else "utf-8",
-                                        lineterminator="\n")
-    elif fmt == "parquet":
-        _for_parquet(df).to_parquet(p, index=False)
-    elif fmt == "jsonl":
-        _iso_dates(df).to_json(p, orient="records", lines=True, force_ascii=False)
-    else:
-        _iso_dates(df).to_json(p, orient="records", force_ascii=False, indent=1)
+    with atomic_path(p) as tmp:  # never half a file, never through a link
+        if fmt == "csv":
+            csv_safe(_iso_dates(df)).to_csv(tmp, index=False, lineterminator="\n",
+                                            encoding="utf-8-sig" if bom else "utf-8")
+        elif fmt == "parquet":
+            _for_parquet(df).to_parquet(tmp, index=False)
+        elif fmt == "jsonl":
+            _iso_dates(df).to_json(tmp, orient="records", lines=True, force_ascii=False)
+        else:
+            _iso_dates(df).to_json(tmp, orient="records", force_ascii=False, indent=1)
     if side_file:
         meta = {
             "file": p.name,
@@ -145,8 +171,9 @@ def write_table(
             **{k: v for k, v in (df.attrs or {}).items() if _jsonable(v)},
             **(metadata or {}),
         }
-        meta_path(p).write_text(json.dumps(meta, indent=2, default=str, ensure_ascii=False) + "\n",
-                                encoding="utf-8")
+        with atomic_path(meta_path(p)) as tmp:
+            tmp.write_text(json.dumps(meta, indent=2, default=str, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
     return p
 
 

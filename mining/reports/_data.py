@@ -309,6 +309,8 @@ def resolve_as_of(as_of: Any, tags: pd.DataFrame, events: pd.DataFrame | None,
 def quotes(messages: pd.DataFrame | None, max_chars: int = 160) -> dict[str, str] | None:
     """Map ``message_id`` to its redacted ``clean_text`` (never the raw ``text``), shortened.
 
+    Personal names found anywhere in ``messages`` are replaced by ``<NAME>``.
+
     Args:
         messages: A messages table with ``message_id`` and ``clean_text``, or None.
         max_chars: Longer quotes are cut at a word boundary and end with an ellipsis.
@@ -326,7 +328,9 @@ def quotes(messages: pd.DataFrame | None, max_chars: int = 160) -> dict[str, str
         if len(t) > max_chars:
             t = t[: max_chars - 1].rsplit(" ", 1)[0] + "…"
         out[mid] = t
-    return out
+    from mining.text.redact import redact_quotes
+
+    return redact_quotes(out, messages)  # personal names too, not only authors
 
 
 def pick_examples(ids: list[str], texts: dict[str, str] | None, n: int = 2) -> list[str]:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
+from typing import Any
 
 PLACEHOLDERS = ("<EMAIL>", "<URL>", "<IBAN>", "<CARD>", "<PHONE>")
 
@@ -36,9 +38,11 @@ _BARE_HINT = re.compile(r"\.[a-z]{2,}/", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?)]}'\""
 
 # --- e-mail -----------------------------------------------------------------------------------
+# Internationalised addresses too: any letters or digits in the local part and the domain labels
+# (zoë.example, 例子.广告, müller.de); the top-level domain is letters or punycode (xn--…).
 _EMAIL = re.compile(
-    r"(?<![\w.+-])(?:mailto:)?[A-Za-z0-9][A-Za-z0-9._%+'-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
-    r"[A-Za-z]{2,24}(?![\w-])",
+    r"(?<![\w.+-])(?:mailto:)?[^\W_][\w.%+'-]*@(?:[^\W_](?:[\w-]*[^\W_])?\.)+"
+    r"(?:[^\W\d_]{2,24}|xn--[a-z0-9-]{2,59})(?![\w-])",
     re.IGNORECASE,
 )
 
@@ -72,13 +76,18 @@ _PHONE = re.compile(
 )
 _DATE_LIKE = re.compile(
     r"""
+    (?<!\d)(?:
     \d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}          # 2026-01-05
     | \d{1,2}[\-/.]\d{1,2}[\-/.]\d{2,4}       # 05.01.2026, 1/5/26
     | (?:19|20)\d{2}\s?[\-/]\s?(?:19|20)?\d{2} # 2019-2023, 2019/20
     | \d{1,3}(?:\.\d{1,3}){3}                 # IP address
+    )(?!\d)                                    # whole numbers only: not the "23-45-67" of a phone
     """,
     re.VERBOSE,
 )
+# Nine digits grouped 3-3-3 by spaces: a Spanish or similar mobile/landline ("612 345 678"),
+# not an amount (amounts with a currency or unit beside them are excluded before this is asked).
+_NINE_DIGITS_333 = re.compile(r"[6-9]\d{2} \d{3} \d{3}")
 _THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:([ .,'])\d{3})(?:\1\d{3})*")
 _CURRENCY_BEFORE = re.compile(
     r"(?:[$€£¥₹]|\b(?:usd|eur|gbp|chf|aud|cad|inr|jpy|sek|nok|dkk|pln|rs|price|cost|costs|total)\b)"
@@ -184,6 +193,16 @@ def _sub_ibans(text: str, counts: Counter) -> str:
     return _IBAN.sub(repl, text)
 
 
+def _card_shaped(raw: str, digits: str, before: str) -> bool:
+    """Cards never follow "+" nor start with 0, and are grouped 4-4-4-4(-3) or 4-6-5 (Amex)."""
+    if before == "+" or digits[:1] == "0":
+        return False
+    groups = [len(g) for g in re.split(r"[ \-]", raw) if g]
+    if len(groups) == 1:
+        return True
+    return groups[:-1] == [4] * (len(groups) - 1) and 1 <= groups[-1] <= 4 or groups[:2] == [4, 6]
+
+
 def _sub_cards(text: str, counts: Counter) -> str:
     def repl(m: re.Match) -> str:
         raw = m.group(0)
@@ -191,6 +210,8 @@ def _sub_cards(text: str, counts: Counter) -> str:
             return raw  # the tail of an IBAN that failed its checksum: not a card
         digits = re.sub(r"\D", "", raw)
         seps = set(re.findall(r"[ \-]", raw))
+        if not _card_shaped(raw, digits, text[m.start() - 1:m.start()]):
+            return raw  # an international phone ("+86 138 …", "0049 30 …") that passes Luhn
         if 13 <= len(digits) <= 19 and len(seps) <= 1 and digits.strip("0") and _luhn_ok(digits):
             counts["<CARD>"] += 1
             return "<CARD>"
@@ -205,6 +226,8 @@ def _looks_like_phone(cand: str, before: str, after: str) -> bool:
         return False
     core = cand.strip()
     international = core.startswith("+") or core.startswith("00")
+    if core.startswith("00") and digits < 10:
+        return False  # "00" + country code + number is 10+ digits; "00123456" is an id
     if _DATE_LIKE.search(core):
         return False
     if "  " in core.replace("\t", " ") or re.search(r"[.\-/][.\-/ ]|[ ][.\-/]", core):
@@ -214,7 +237,7 @@ def _looks_like_phone(cand: str, before: str, after: str) -> bool:
             return False
         if _ID_BEFORE.search(before):
             return False
-        if _THOUSANDS.fullmatch(core):
+        if _THOUSANDS.fullmatch(core) and not _NINE_DIGITS_333.fullmatch(core):
             return False  # 1 299 000, 12.500.000, 1,299,000
         if core.count(".") == 1 or core.count("/") > 1:
             return False  # a decimal number or a path-like token
@@ -296,3 +319,96 @@ def redaction_counts(text: str) -> dict[str, int]:
     """
     counts = _redact(text or "")[1]
     return {p: counts.get(p, 0) for p in PLACEHOLDERS}
+
+
+# --- personal names (issue 15) ------------------------------------------------------------------
+NAME_PLACEHOLDER = "<NAME>"
+_names_memo: dict[int, tuple[Any, tuple[frozenset[str], frozenset[str]], int]] = {}
+
+
+def corpus_person_names(messages: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """The personal names of a messages table: ``(names, vocatives)``, for :func:`redact_names`.
+
+    Names come from authors, greetings, sign-offs, self-introductions, titles, vocatives and rare
+    capitalised words (``mining.themes.names`` and ``mining.text.person_names``), read from the
+    raw ``text`` (greetings and signatures carry names) and ``clean_text``. The result is
+    remembered for the same table, so several reports share one pass.
+
+    Args:
+        messages: A DataFrame with ``text`` and/or ``clean_text`` (and optionally ``author``).
+    """
+    import weakref
+
+    from mining.themes.names import author_words, find_names
+
+    key = id(messages)
+    if key in _names_memo and _names_memo[key][0]() is messages and \
+            _names_memo[key][2] == len(messages):
+        return _names_memo[key][1]
+    col = "text" if "text" in messages.columns else "clean_text"  # text holds every name
+    texts = [t for t in messages[col].tolist() if isinstance(t, str) and t] \
+        if col in messages.columns else []
+    authors = messages["author"].dropna().astype(str).unique().tolist() \
+        if "author" in messages.columns else []
+    names = find_names(texts, authors)
+    found = (names, author_words(authors, names))
+    _names_memo.clear()  # one table at a time: never hold many corpora's names
+    _names_memo[key] = (weakref.ref(messages), found, len(messages))
+    return found
+
+
+def redact_names(text: str, names: Iterable[str] | None = None,
+                 vocatives: Iterable[str] = ()) -> str:
+    """Replace personal names in ``text`` with ``<NAME>``.
+
+    Args:
+        text: Any text.
+        names: Lowercase name tokens (from :func:`corpus_person_names`); None finds the names in
+            this text alone (self-introductions, titles, greetings, rare capitalised words).
+        vocatives: Author words that are also common words, masked only where they address
+            someone ("Will, happy to help").
+
+    Returns:
+        The text with names replaced.
+    """
+    from mining.text.person_names import names_in_text
+    from mining.themes.names import find_names, mask_names
+
+    if not text:
+        return text
+    if names is None:
+        names = names_in_text(text) | find_names([text])
+    return mask_names(text, names, vocatives)
+
+
+def redact_quotes(quotes: dict[str, str], messages: Any) -> dict[str, str]:
+    """Replace personal names in example quotes (``message_id -> quote``) of a report.
+
+    Args:
+        quotes: The quotes, already PII-redacted ``clean_text``.
+        messages: The messages table they were taken from (names are found in all of it).
+    """
+    from mining.text.person_names import mask_in_context
+    from mining.themes.names import mask_names
+
+    if not quotes:
+        return quotes
+    names, vocatives = corpus_person_names(messages)
+    out = {}
+    for k, v in quotes.items():  # word by word: one set lookup per word, not one big pattern
+        v = _NAME_TOKEN.sub(lambda m: _mask_word(m.group(0), names), v)
+        out[k] = mask_in_context(mask_names(v, (), vocatives), NAME_PLACEHOLDER)
+    return out
+
+
+_NAME_TOKEN = re.compile(r"(?<!\w)[^\W\d_]+(?:['’-][^\W\d_]+)*(?!\w)")
+
+
+def _mask_word(word: str, names: frozenset[str]) -> str:
+    """``<NAME>`` for a name; for "Dana's" or "Jean-Luc" the name parts only."""
+    if word.lower() in names:
+        return NAME_PLACEHOLDER
+    parts = re.split(r"(['’-])", word)
+    if len(parts) == 1:
+        return word
+    return "".join(NAME_PLACEHOLDER if p.lower() in names else p for p in parts)

@@ -2,26 +2,37 @@
 
 Usage::
 
-    from mining.themes import ThemeModel
-    model = ThemeModel(kind="intent").fit(texts)              # embeds with the default model
+    import mining
+    model = mining.ThemeModel(kind="intent").fit(texts)       # embeds with the default model
+    model = mining.ThemeModel().fit(texts, vectors=vectors)   # or with your own vectors
     model.themes_                                             # mining.schema.THEMES table
-    ids, probs = model.transform(new_texts)                   # no re-clustering
-    model.save("out/model"); model = ThemeModel.load("out/model")
+    model.predict(new_texts)                                  # theme id per text (-1: none)
+    model.predict_proba(new_texts)                            # (n, n_themes) membership
+    model.transform(new_texts)                                # (n, n_themes) cosine similarity
+    ids, probs = model.assign(new_texts)                      # predict + chosen probability
+    model.save("out/model"); model = mining.ThemeModel.load("out/model")
+
+It is a scikit-learn estimator (``BaseEstimator``): ``get_params``/``set_params``/``clone`` work,
+defaults come from ``mining.config.ThemeSettings``, and ``reducer``/``clusterer`` take a
+registered name or an object (see :mod:`mining.registry`).
 
 The algorithm, its defaults and their measurements are in ``docs/themes.md``.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
+import mining.themes.cluster as _cl
+from mining.config import ThemeSettings
 from mining.errors import ConfigError, Errors, InputError, NotFittedError
-from mining.themes import cluster as _cl
 from mining.themes.focus import focus_texts
 from mining.themes.names import author_words, find_names, mask_names
 from mining.themes.represent import (
@@ -37,27 +48,29 @@ if TYPE_CHECKING:
 
 KINDS = ("intent", "objection", "reply")
 FORMAT = 1
+#: The defaults of every parameter (one source: ``mining.config.ThemeSettings``).
+_DEFAULTS = ThemeSettings()
 #: Smallest cosine similarity between an item's embedding and the nearest theme centroid (the
 #: normalised mean of the members' embeddings) for the item to join that theme; below it the
 #: item stays unassigned (-1). With MiniLM unrelated sentences score ~0.1-0.2, theme members
 #: mostly 0.67-0.97.
-DEFAULT_THRESHOLD = 0.3
+DEFAULT_THRESHOLD = _DEFAULTS.threshold
 #: Themes whose centroids are at least this similar are merged after clustering (None: never).
-DEFAULT_MERGE_SIMILARITY: float | None = None
+DEFAULT_MERGE_SIMILARITY: float | None = _DEFAULTS.merge_similarity
 _MIN_ITEMS = 3
-_PARAMS = ("kind", "reducer", "clusterer", "min_theme_size", "n_themes", "seed", "n_keywords",
-           "n_examples", "threshold", "merge_similarity", "n_components", "n_neighbors",
-           "center", "embedder")
 
 
-class ThemeModel:
+class ThemeModel(BaseEstimator):
     """Find themes in texts and assign new texts to them.
 
     Args:
         kind: ``"intent"``, ``"objection"`` or ``"reply"`` (stored in the themes table; see
             ``mining.themes.focus`` for the per-kind unit choice).
-        reducer: Reducer name from ``mining.reduce.REDUCERS`` (``"umap"`` or ``"pca"``).
-        clusterer: Clusterer name from ``mining.themes.cluster.CLUSTERERS``.
+        reducer: A reducer name registered in :mod:`mining.registry` (``"umap"``, ``"pca"``) or
+            an object with ``fit_transform`` (used as given; cloned first when it is a
+            scikit-learn estimator).
+        clusterer: A clusterer name registered in :mod:`mining.registry` (``"hdbscan"``, ...) or
+            an object with ``fit_predict`` (or ``fit`` setting ``labels_``).
         min_theme_size: Smallest theme; None chooses it from the data size
             (:func:`mining.themes.cluster.auto_min_size`).
         n_themes: Target number of themes; None lets the data decide. More themes are merged
@@ -72,17 +85,22 @@ class ThemeModel:
         center: Subtract the corpus mean vector before clustering and assignment (removes the
             direction every text of the corpus shares). Off by default: measured neutral to
             harmful (``docs/themes.md``).
-        embedder: Embedder name used when ``fit``/``transform`` get no vectors; None uses the
-            default of ``mining.config.EmbedSettings``.
+        embedder: Embedder name (or object with ``encode``) used when ``fit``/``transform`` get
+            no vectors; None uses the default of ``mining.config.EmbedSettings``.
+
+    Every default is the matching field of ``mining.config.ThemeSettings``.
     """
 
-    def __init__(self, kind: str = "intent", reducer: str = "umap", clusterer: str = "hdbscan",
-                 min_theme_size: int | None = None, n_themes: int | None = None, seed: int = 42,
-                 n_keywords: int = 8, n_examples: int = 3,
+    def __init__(self, kind: str = "intent", reducer: Any = _DEFAULTS.reducer,
+                 clusterer: Any = _DEFAULTS.clusterer,
+                 min_theme_size: int | None = _DEFAULTS.min_theme_size,
+                 n_themes: int | None = _DEFAULTS.n_themes, seed: int = _DEFAULTS.seed,
+                 n_keywords: int = _DEFAULTS.n_keywords, n_examples: int = _DEFAULTS.n_examples,
                  threshold: float = DEFAULT_THRESHOLD,
                  merge_similarity: float | None = DEFAULT_MERGE_SIMILARITY,
-                 n_components: int = 5, n_neighbors: int = 15, center: bool = False,
-                 embedder: str | None = None) -> None:
+                 n_components: int = _DEFAULTS.n_components,
+                 n_neighbors: int = _DEFAULTS.n_neighbors, center: bool = _DEFAULTS.center,
+                 embedder: Any = None) -> None:
         self.kind = kind
         self.reducer = reducer
         self.clusterer = clusterer
@@ -100,16 +118,37 @@ class ThemeModel:
 
     # ------------------------------------------------------------------ parameters
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Return the constructor parameters (scikit-learn convention)."""
-        return {p: getattr(self, p) for p in _PARAMS}
+    @classmethod
+    def from_settings(cls, settings: ThemeSettings | None = None, **overrides: Any) -> ThemeModel:
+        """Build a model from ``ThemeSettings`` (None: the defaults), with ``overrides`` on top.
+
+        Args:
+            settings: The ``themes`` section of ``mining.config.Settings``.
+            **overrides: Parameters that replace the settings (``kind``, ``embedder``, a
+                ``reducer`` or ``clusterer`` object, ...); None values are ignored for
+                ``reducer`` and ``clusterer``.
+
+        Returns:
+            An unfitted model.
+        """
+        params = (settings or ThemeSettings()).model_dump()
+        params.update({k: v for k, v in overrides.items()
+                       if v is not None or k not in ("reducer", "clusterer")})
+        return cls(**{k: v for k, v in params.items() if k in _PARAMS})
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """True after ``fit`` or ``load`` (read by ``sklearn.utils.validation.check_is_fitted``)."""
+        return hasattr(self, "centroids_")
 
     def _check_params(self) -> None:
+        from mining.registry import is_object
+
         problems = []
         if self.kind not in KINDS:
             raise ConfigError(Errors.E002.format(kind="theme kind", name=self.kind,
                                                  choices=", ".join(KINDS)))
-        if self.clusterer not in _cl.CLUSTERERS:
+        is_object("reducer", self.reducer)
+        if not is_object("clusterer", self.clusterer) and self.clusterer not in _cl.CLUSTERERS:
             raise ConfigError(Errors.E002.format(kind="clusterer", name=self.clusterer,
                                                  choices=", ".join(sorted(_cl.CLUSTERERS))))
         if self.min_theme_size is not None and int(self.min_theme_size) < 2:
@@ -152,15 +191,17 @@ class ThemeModel:
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, texts_or_units: Any, vectors: Any = None,
-            lemmas: Sequence[Sequence[str]] | None = None, *,
+    def fit(self, X: Any, y: Any = None, *, vectors: Any = None,
+            lemmas: Sequence[Sequence[str]] | None = None,
             authors: Iterable[str] | None = None) -> ThemeModel:
         """Learn themes from texts and their embeddings.
 
         Args:
-            texts_or_units: Texts, or a DataFrame with a ``text`` (units) or ``clean_text``
-                column. Empty texts are never clustered and stay unassigned.
-            vectors: float array ``(n, dim)``, one row per text, embedded from
+            X: Texts, or a DataFrame with a ``text`` (units) or ``clean_text`` column. Empty
+                texts are never clustered and stay unassigned.
+            y: Ignored (scikit-learn convention; themes are unsupervised). A 2-D array here is
+                taken as ``vectors`` with a ``DeprecationWarning`` (the former signature).
+            vectors: Fit parameter: float array ``(n, dim)``, one row per text, embedded from
                 :meth:`focus` of the texts; None embeds them with ``embedder``.
             lemmas: Lemmas per text for keywords (stop words removed); None computes them from
                 the focus texts with ``mining.text.segment.lemmatize``.
@@ -181,10 +222,15 @@ class ThemeModel:
                 texts do not match.
         """
         self._check_params()
-        if authors is None and hasattr(texts_or_units, "columns") \
-                and "author" in texts_or_units.columns:
-            authors = texts_or_units["author"].dropna().astype(str).unique().tolist()
-        texts = self._texts_of(texts_or_units)
+        if y is not None and vectors is None and np.ndim(y) == 2:  # the old fit(texts, vectors)
+            import warnings
+
+            warnings.warn("ThemeModel.fit(X, vectors): pass the embeddings as vectors=; y is "
+                          "ignored in a future version", DeprecationWarning, stacklevel=2)
+            vectors = y
+        if authors is None and hasattr(X, "columns") and "author" in X.columns:
+            authors = X["author"].dropna().astype(str).unique().tolist()
+        texts = self._texts_of(X)
         X = self._vectors(texts, vectors)
         ok = np.array([bool(t.strip()) for t in texts], dtype=bool)
         if ok.sum() < _MIN_ITEMS:
@@ -219,21 +265,38 @@ class ThemeModel:
                                        author_words(authors or (), names))
         return self
 
-    def _cluster(self, X: np.ndarray) -> np.ndarray:
+    def _reducer(self) -> Any:
+        """The reducer to fit: made from its registered name, or (a clone of) the object."""
+        from mining.registry import is_object
+
+        if is_object("reducer", self.reducer):
+            return clone(self.reducer) if hasattr(self.reducer, "get_params") else self.reducer
         from mining.reduce import make_reducer
 
+        return make_reducer(self.reducer, n_components=self.n_components, seed=self.seed,
+                            n_neighbors=self.n_neighbors)
+
+    def _run_clusterer(self, Z: np.ndarray, size: int) -> np.ndarray:
+        """Cluster reduced vectors with the named clusterer or the given object."""
+        from mining.registry import is_object
+
+        if not is_object("clusterer", self.clusterer):
+            return _cl.run_clusterer(self.clusterer, Z, size, self.seed)
+        est = clone(self.clusterer) if hasattr(self.clusterer, "get_params") else self.clusterer
+        labels = est.fit_predict(Z) if hasattr(est, "fit_predict") else est.fit(Z).labels_
+        return _cl.relabel(np.asarray(labels, dtype=np.int64))
+
+    def _cluster(self, X: np.ndarray) -> np.ndarray:
         n = len(X)
         size = int(self.min_theme_size) if self.min_theme_size else _cl.auto_min_size(n)
         size = max(2, min(size, n))
-        red = make_reducer(self.reducer, n_components=self.n_components, seed=self.seed,
-                           n_neighbors=self.n_neighbors)
-        Z = red.fit_transform(X)
-        labels = _cl.run_clusterer(self.clusterer, Z, size, self.seed)
-        if self.n_themes:
+        Z = np.asarray(self._reducer().fit_transform(X))
+        labels = self._run_clusterer(Z, size)
+        if self.n_themes and isinstance(self.clusterer, str):
             target = int(self.n_themes)
             while labels.max() + 1 < target and size > 2:  # too few: smaller themes
                 size = max(2, int(size * 0.7))
-                labels = _cl.run_clusterer(self.clusterer, Z, size, self.seed)
+                labels = self._run_clusterer(Z, size)
         if labels.max() < 0:  # nothing dense enough: one theme of everything
             labels = np.zeros(n, dtype=np.int64)
         if self.merge_similarity is not None:
@@ -275,17 +338,81 @@ class ThemeModel:
     # ------------------------------------------------------------------ transform
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "centroids_"):
+        if not self.__sklearn_is_fitted__():
             raise NotFittedError(Errors.E300.format(name="ThemeModel"))
 
-    def transform(self, texts: Any, vectors: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    def _centered(self, X: Any, vectors: Any) -> tuple[list[str], np.ndarray]:
+        """Texts and their centred unit vectors, checked against the fitted width."""
+        self._check_fitted()
+        texts = self._texts_of(X)
+        if not texts:
+            return texts, np.zeros((0, int(self.n_features_in_)), dtype=np.float32)
+        V = self._vectors(texts, vectors)
+        if V.shape[1] != self.n_features_in_:
+            raise InputError(Errors.E305.format(got=V.shape[1], want=self.n_features_in_))
+        return texts, _cl.unit(V - self.mean_).astype(np.float32)
+
+    def transform(self, X: Any, vectors: Any = None) -> np.ndarray:
+        """Cosine similarity of each text to each theme centroid.
+
+        Args:
+            X: Texts (or a DataFrame as for :meth:`fit`).
+            vectors: Their vectors; None embeds them with ``embedder``.
+
+        Returns:
+            float64 ``(n_texts, n_themes)``; rows of empty texts are 0.
+
+        Raises:
+            NotFittedError: [E300] before ``fit`` or ``load``.
+        """
+        return self._similarity(*self._centered(X, vectors))
+
+    def _similarity(self, texts: list[str], V: np.ndarray) -> np.ndarray:
+        S = np.asarray(V, dtype=np.float64) @ np.asarray(self.centroids_, dtype=np.float64).T
+        S[[not t.strip() for t in texts]] = 0.0
+        return S
+
+    def predict(self, X: Any, vectors: Any = None) -> np.ndarray:
+        """Theme id per text: the nearest centroid within ``threshold``, else -1.
+
+        Args:
+            X: Texts (or a DataFrame as for :meth:`fit`).
+            vectors: Their vectors; None embeds them with ``embedder``.
+
+        Returns:
+            int64 ``(n_texts,)``.
+        """
+        return self.assign(X, vectors)[0]
+
+    def predict_proba(self, X: Any, vectors: Any = None, temperature: float = 0.05
+                      ) -> np.ndarray:
+        """Soft membership of each text in each theme (softmax of the similarities).
+
+        Args:
+            X: Texts (or a DataFrame as for :meth:`fit`).
+            vectors: Their vectors; None embeds them with ``embedder``.
+            temperature: Softmax temperature (the one :meth:`assign` uses).
+
+        Returns:
+            float64 ``(n_texts, n_themes)``, rows summing to 1 (0 for empty texts).
+        """
+        texts, V = self._centered(X, vectors)
+        S = self._similarity(texts, V)
+        if S.shape[1] == 0:
+            return S
+        E = np.exp((S - S.max(axis=1, keepdims=True)) / temperature)
+        P = E / E.sum(axis=1, keepdims=True)
+        P[[not t.strip() for t in texts]] = 0.0
+        return P
+
+    def assign(self, X: Any, vectors: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """Assign texts to the learned themes, without re-clustering.
 
         On the training texts and vectors this returns exactly ``labels_`` and
         ``probabilities_``: both use nearest-centroid assignment with the outlier threshold.
 
         Args:
-            texts: Texts (or a DataFrame as for :meth:`fit`).
+            X: Texts (or a DataFrame as for :meth:`fit`).
             vectors: Their vectors (embedded from :meth:`focus` of the texts); None embeds them
                 with ``embedder``.
 
@@ -296,27 +423,23 @@ class ThemeModel:
         Raises:
             NotFittedError: [E300] before ``fit`` or ``load``.
         """
-        self._check_fitted()
-        texts = self._texts_of(texts)
+        texts, Xc = self._centered(X, vectors)
         if not texts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        X = self._vectors(texts, vectors)
-        if X.shape[1] != self.n_features_in_:
-            raise InputError(Errors.E305.format(got=X.shape[1], want=self.n_features_in_))
-        Xc = _cl.unit(X - self.mean_).astype(np.float32)
         labels, prob = _cl.assign(Xc, self.centroids_, self.threshold)
         empty = np.array([not t.strip() for t in texts], dtype=bool)
         labels[empty] = -1
         prob[empty] = 0.0
         return labels, prob
 
-    def fit_transform(
-        self, texts_or_units: Any, vectors: Any = None,
-        lemmas: Sequence[Sequence[str]] | None = None, *, authors: Iterable[str] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Fit, then return ``(labels_, probabilities_)``."""
-        self.fit(texts_or_units, vectors, lemmas, authors=authors)
-        return self.labels_, self.probabilities_
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
+        """Fit (``fit_params`` as for :meth:`fit`), then return :meth:`transform` of ``X``."""
+        self.fit(X, y, **fit_params)
+        return self.transform(X, fit_params.get("vectors"))
+
+    def fit_predict(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
+        """Fit (``fit_params`` as for :meth:`fit`), then return ``labels_``."""
+        return self.fit(X, y, **fit_params).labels_
 
     def label_of(self, theme_ids: Sequence[int]) -> list[str]:
         """Return the theme label of each id (empty string for -1)."""
@@ -347,7 +470,11 @@ class ThemeModel:
         from mining.persist import write_model_files
 
         self._check_fitted()
-        config = {"params": self.get_params(),
+        from mining.registry import name_of
+
+        params = self.get_params(deep=False)
+        params.update({k: name_of(params[k]) for k in ("reducer", "clusterer", "embedder")})
+        config = {"params": params,
                   "fitted": {"min_theme_size_": int(self.min_theme_size_),
                              "n_features_in_": int(self.n_features_in_)}}
         folder = write_model_files(folder, "ThemeModel", config, format=FORMAT,
@@ -395,6 +522,16 @@ class ThemeModel:
             raise InputError(Errors.E301.format(path=folder, missing=f"valid content ({err})")) \
                 from None
         return model
+
+
+_PARAMS = tuple(p for p in inspect.signature(ThemeModel.__init__).parameters if p != "self")
+
+
+def clone(estimator: Any) -> Any:
+    """``sklearn.base.clone`` (imported here, where it is needed)."""
+    from sklearn.base import clone as _clone
+
+    return _clone(estimator)
 
 
 def _THEME_COLUMNS() -> tuple[str, ...]:  # noqa: N802 - reads like the constant it returns

@@ -22,7 +22,8 @@ name ("Hi Jordan", "Thanks, Sam"): without care a theme of thank-you notes is la
    ("Marta Nowak" once "Marta" is known).
 
 Capitalised words that are not common words are *not* all treated as names, because product
-and company names ("NetSuite", "Xero") are what many themes are about. The word lists are
+and company names ("NetSuite", "Xero") are what many themes are about; only rare ones are, with
+self-introductions, titles and vocatives (``mining.text.person_names``). The word lists are
 generic English written for this project.
 """
 
@@ -178,6 +179,9 @@ def find_names(texts: Sequence[str], authors: Iterable[str] = ()) -> frozenset[s
             tok = word.lower()
             if word[:1].isupper() and len(tok) >= 2 and tok not in vocab and not low[tok]:
                 names.add(tok)
+    from mining.text.person_names import corpus_names  # self-introductions, titles, rare words
+
+    names |= corpus_names(texts, low, names)
     if names:  # surnames next to a known first name ("Marta Nowak")
         pair = re.compile(r"\b(" + _WORD + r")\s+(" + _WORD + r")")
         for t in texts:
@@ -224,4 +228,6 @@ def mask_names(text: str, names: Iterable[str], vocatives: Iterable[str] = ()) -
         greet = "|".join(re.escape(w) for w in ADDRESS_WORDS if " " not in w)
         pattern = re.compile(r"(^|(?i:\b(?:" + greet + r"))[,!]?\s+)(?:" + words + r")(?=\s*[,!])")
         text = pattern.sub(lambda m: m.group(1) + NAME_PLACEHOLDER, text)
-    return text
+    from mining.text.person_names import mask_in_context  # "Mr Brown", "my name is Grace"
+
+    return mask_in_context(text, NAME_PLACEHOLDER)

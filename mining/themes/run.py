@@ -1,6 +1,7 @@
 """Read inputs, fit or apply a ``ThemeModel``, write ``themes.csv``/``assignments.csv``.
 
-This is what ``journeymine themes`` does, callable from Python::
+This is what ``journeymine themes`` does, callable from Python; it reads the inputs and runs the
+tagging steps of :mod:`mining.tagging` for one theme kind::
 
     from mining.themes.run import run_themes
     res = run_themes(["tickets.csv"], "out/", text_column="body", id_column="ticket_id")
@@ -24,6 +25,9 @@ from mining.errors import ConfigError, Errors, InputError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mining.config import Settings
+    from mining.progress import Progress
+    from mining.tagging.context import TagContext
     from mining.themes.model import ThemeModel
 
 log = logging.getLogger("mining")
@@ -134,22 +138,27 @@ def _id_str(v: Any) -> str:
     return str(v)
 
 
-def read_corpus_rows(paths: Sequence[Path], kind: str, *, redact: bool = True,
-                     agent_domains: Sequence[str] = ()) -> tuple[pd.DataFrame, list[str]]:
+def read_corpus_rows(paths: Sequence[Path], kind: str, *, settings: Settings | None = None,
+                     events: Sequence[str | Path] | None = None,
+                     outcomes: Sequence[str | Path] | None = None,
+                     ) -> tuple[pd.DataFrame, list[str]]:
     """Read any supported input with ``mining.io.corpus.load_corpus``; keep the kind's role.
 
     Args:
         paths: Inputs as for ``load_corpus``.
         kind: Theme kind: ``intent``/``objection`` keep customer messages, ``reply`` agent ones.
-        redact: Redact personal data.
-        agent_domains: E-mail domains of the business side (their senders are agents).
+        settings: Settings whose ``ingest`` section says how to read (redaction, agent domains,
+            column map, time zone); None uses the defaults.
+        events: Events files.
+        outcomes: Outcomes files.
 
     Returns:
         ``(rows, notes)`` with ``message_id``, ``text`` (``clean_text``) and ``note``.
     """
     from mining.io.corpus import load_corpus
 
-    corpus = load_corpus(list(paths), redact=redact, agent_domains=agent_domains)
+    corpus = load_corpus(list(paths), events=list(events or []) or None,
+                         outcomes=list(outcomes or []) or None, settings=settings)
     msgs = corpus.messages
     role = _ROLE_OF_KIND[kind]
     keep = msgs["role"].eq(role).fillna(False).to_numpy(dtype=bool)
@@ -178,17 +187,17 @@ def run_themes(
     kind: str = "intent",
     text_column: str | None = None,
     id_column: str | None = None,
-    min_theme_size: int | None = None,
-    n_themes: int | None = None,
-    seed: int = 42,
-    embedder: str | None = None,
-    reducer: str = "umap",
+    settings: Settings | None = None,
     model_dir: str | Path | None = None,
-    redact: bool = True,
-    progress: bool = True,
-    agent_domains: Sequence[str] = (),
+    progress: bool | Progress = True,
+    events: Sequence[str | Path] | None = None,
+    outcomes: Sequence[str | Path] | None = None,
 ) -> ThemesRun:
     """Find themes in the inputs (or assign them to a saved model's themes) and write the outputs.
+
+    Runs the tagging steps of :mod:`mining.tagging` for one kind: objection themes are found in
+    the sentence units the objection detector accepts (as in ``journeymine run``), intent and
+    reply themes in whole messages of the kind's role.
 
     Args:
         inputs: Files or folders.
@@ -196,19 +205,17 @@ def run_themes(
         kind: ``intent``, ``objection`` or ``reply``.
         text_column: Read plain tables, text from this column (otherwise ``load_corpus``).
         id_column: With ``text_column``: the id column (default: row numbers).
-        min_theme_size: Smallest theme (None: automatic).
-        n_themes: Target number of themes (None: automatic).
-        seed: Random seed.
-        embedder: Embedding model (None: the default, or the saved model's).
-        reducer: ``"umap"`` or ``"pca"``.
-        model_dir: A saved model: assign instead of fitting.
-        redact: Redact personal data in texts and examples.
-        progress: Progress bars on stderr.
-        agent_domains: Without ``text_column``: e-mail domains of the business side.
+        settings: Settings (``themes`` for the model, ``ingest`` for reading, ``embed``); None
+            uses the defaults.
+        model_dir: A saved ``ThemeModel``: assign instead of fitting.
+        progress: Progress on stderr (bool or ``mining.progress.Progress``).
+        events: Without ``text_column``: events files (read with the corpus).
+        outcomes: Without ``text_column``: outcomes files (read with the corpus).
 
     Returns:
         The themes, the assignments, the model and notes.
     """
+    from mining.config import Settings
     from mining.themes.model import KINDS, ThemeModel
 
     if kind not in KINDS:
@@ -219,31 +226,20 @@ def run_themes(
     paths = [Path(p) for p in inputs]
     if not paths:
         raise ConfigError(Errors.E006)
+    settings = settings or Settings()
     model = ThemeModel.load(model_dir) if model_dir else None
-    if model is not None:
-        kind = model.kind
-        if embedder:
-            model.embedder = embedder
+    kind = model.kind if model is not None else kind
+    redact = settings.ingest.redact
     if text_column:
         rows, notes = read_table_rows(paths, text_column, id_column, redact=redact)
     else:
-        rows, notes = read_corpus_rows(paths, kind, redact=redact, agent_domains=agent_domains)
-    ok = rows["note"].eq("").to_numpy(dtype=bool) | rows["note"].str.startswith(
-        "duplicate message_id").fillna(False).to_numpy(dtype=bool)
-    ok &= rows["text"].str.strip().ne("").fillna(False).to_numpy(dtype=bool)
-    texts = rows["text"].tolist()
-    authors = list(rows.attrs.get("authors", []))
-    if model is None:
-        model = ThemeModel(kind=kind, min_theme_size=min_theme_size, n_themes=n_themes,
-                           seed=seed, embedder=embedder, reducer=reducer)
-    if kind == "objection":
-        theme_ids, probs, unit_notes = _per_unit(model, rows, ok, fit=model_dir is None,
-                                                 progress=progress, authors=authors)
-        rows = rows.assign(note=[n or u for n, u in zip(rows["note"].fillna("").tolist(),
-                                                        unit_notes, strict=True)])
-    else:
-        theme_ids, probs = _per_message(model, texts, ok, fit=model_dir is None,
-                                        progress=progress, authors=authors)
+        rows, notes = read_corpus_rows(paths, kind, settings=settings, events=events,
+                                       outcomes=outcomes)
+    ctx = _context(rows, kind, settings, model, progress)
+    theme_ids, probs, unit_notes = _theme_messages(ctx, kind, rows)
+    rows = rows.assign(note=[n or u for n, u in zip(rows["note"].fillna("").tolist(),
+                                                    unit_notes, strict=True)])
+    model = ctx.models[f"themes_{kind}"]
     assignments = _assignments(rows, theme_ids, probs, model)
     themes = _themes_table(model, theme_ids)
     out = Path(out_dir)
@@ -258,77 +254,79 @@ def run_themes(
                      notes=notes)
 
 
-def _embed(model: ThemeModel, texts: list[str], progress: bool) -> Any:
-    from mining.embed import embed_texts
+def _context(rows: pd.DataFrame, kind: str, settings: Settings, model: ThemeModel | None,
+             progress: bool | Progress) -> TagContext:
+    """A tagging context whose "journeys" are the rows that can be themed."""
+    from types import SimpleNamespace
 
-    return embed_texts(model.focus(texts), model=model.embedder, progress=progress)
+    from mining.tagging import make_context
 
-
-def _per_message(model: ThemeModel, texts: list[str], ok: Any, *, fit: bool,
-                 progress: bool, authors: Sequence[str] = ()) -> tuple[Any, Any]:
-    import numpy as np
-
-    idx = np.flatnonzero(ok)
-    sub = [texts[i] for i in idx]
-    theme_ids = np.full(len(texts), -1, dtype=np.int64)
-    probs = np.zeros(len(texts), dtype=np.float64)
-    vectors = _embed(model, sub, progress) if sub else None
-    if fit:
-        model.fit(sub, vectors, authors=authors)
-        ids, p = model.labels_, model.probabilities_
-    else:
-        ids, p = model.transform(sub, vectors) if sub else (theme_ids[:0], probs[:0])
-    theme_ids[idx] = ids
-    probs[idx] = p
-    return theme_ids, probs
+    ok = rows["note"].eq("").to_numpy(dtype=bool) | rows["note"].str.startswith(
+        "duplicate message_id").fillna(False).to_numpy(dtype=bool)
+    ok &= rows["text"].str.strip().ne("").fillna(False).to_numpy(dtype=bool)
+    role = _ROLE_OF_KIND[kind]
+    frame = pd_frame({"message_id": [str(i) for i in range(len(rows))],
+                      "clean_text": rows["text"].fillna("").tolist(), "role": role})[ok]
+    embedder = settings.embed.model if model is None or not model.embedder else model.embedder
+    ctx = make_context(SimpleNamespace(messages=frame), settings=settings, embedder=embedder,
+                       progress=progress)
+    ctx.journeys = frame.reset_index(drop=True)
+    ctx.authors = list(rows.attrs.get("authors", []))
+    if model is not None:
+        ctx.theme_models[kind] = model
+    return ctx
 
 
-def _per_unit(model: ThemeModel, rows: pd.DataFrame, ok: Any, *, fit: bool,
-              progress: bool, authors: Sequence[str] = ()) -> tuple[Any, Any, list[str]]:
-    """Objection themes are found per sentence unit that the objection detector accepts.
+def _message_units(ctx: TagContext) -> TagContext:
+    """One unit per message (intent and reply themes are found in whole messages)."""
+    j = ctx.journeys
+    ctx.units = pd_frame({"unit_id": j["message_id"] + ":0", "message_id": j["message_id"],
+                          "text": j["clean_text"]})
+    ctx.unit_roles = j["role"].to_numpy()
+    return ctx
 
-    Units come from ``mining.text.segment``; ``mining.objections.ObjectionDetector`` (fitted
-    from the packaged taxonomy) keeps those it calls objections. A message takes the theme of its
-    most probable unit; a message without an objection unit is unassigned with a note.
+
+def _theme_messages(ctx: TagContext, kind: str, rows: pd.DataFrame
+                    ) -> tuple[Any, Any, list[str]]:
+    """Run the tagging steps for ``kind``; a message takes the theme of its most probable unit.
+
+    Raises:
+        InputError: [E302] when fitting and no unit can be themed.
     """
     import numpy as np
-    import pandas as pd
 
-    from mining.embed import embed_texts
-    from mining.objections import ObjectionDetector
-    from mining.text.segment import segment
+    from mining.tagging import run_steps
+    from mining.tagging.steps import detect_objections, embed_units, segment_units
+    from mining.tagging.themes import fit_or_assign_themes, theme_kind, theme_rows
 
+    ctx.fit_themes = False  # the themes step only adds the theme column; theme_kind fits
+    steps = ((segment_units, "Splitting messages into sentences"),
+             (embed_units, "Embedding sentences"),
+             (detect_objections, "Detecting objections")) if kind == "objection" else \
+        ((_message_units, "Taking one unit per message"),)
+    ctx = run_steps(ctx, (*steps, (fit_or_assign_themes, "Preparing themes")))
     n = len(rows)
-    theme_ids = np.full(n, -1, dtype=np.int64)
-    probs = np.zeros(n, dtype=np.float64)
-    notes = [""] * n
-    keyed = pd.DataFrame({"message_id": [str(i) for i in range(n)],
-                          "clean_text": rows["text"].fillna("").tolist()})
-    units = segment(keyed[ok])
-    if not units.empty:
-        texts = units["text"].astype(str).tolist()
-        detector = ObjectionDetector(embedder=model.embedder).fit(progress=progress)
-        raw = embed_texts(texts, model=model.embedder, progress=progress)
-        units = units[detector.predict_proba(texts, raw) >= detector.threshold]
-    for i in np.flatnonzero(ok):
-        notes[i] = "no objection found"
-    if units.empty:
-        if fit:
-            raise InputError(Errors.E302.format(need=3, got=0))
-        return theme_ids, probs, notes
-    texts = units["text"].astype(str).tolist()
-    vectors = _embed(model, texts, progress)
-    if fit:
-        model.fit(texts, vectors, authors=authors)
-        ids, p = model.labels_, model.probabilities_
-    else:
-        ids, p = model.transform(texts, vectors)
-    owner = units["message_id"].astype(int).to_numpy()
+    theme_ids, probs = np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.float64)
+    notes = ["no objection found" if kind == "objection" else ""] * n
+    units = theme_rows(ctx, kind) if kind == "objection" else np.arange(len(ctx.units))
+    fitted = kind in ctx.theme_models
+    if len(units) < 3 and not fitted:
+        raise InputError(Errors.E302.format(need=3, got=len(units)))
+    with ctx.progress.stage("themes", f"Finding {kind} themes ({len(units):,} units)"):
+        ids, p = theme_kind(ctx, kind, units, min_texts=0)
+    owner = ctx.units["message_id"].iloc[units].astype(int).to_numpy()
     for o, t, q in zip(owner, ids, p, strict=True):
         notes[o] = ""
         if t >= 0 and q > probs[o]:
             theme_ids[o], probs[o] = t, q
     return theme_ids, probs, notes
+
+
+def pd_frame(data: dict[str, Any]) -> pd.DataFrame:
+    """A ``pandas.DataFrame`` of strings (pandas imported lazily)."""
+    import pandas as pd
+
+    return pd.DataFrame(data).astype("string")
 
 
 def _assignments(rows: pd.DataFrame, theme_ids: Any, probs: Any,

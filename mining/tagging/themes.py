@@ -1,0 +1,142 @@
+"""The themes step: fit (or load) one ``ThemeModel`` per kind and label each unit's theme.
+
+Kinds and the units they are found in: ``objection`` (customer units the detector accepts),
+``intent`` (the other customer units), ``reply`` (agent units). Objection themes are mapped to
+the nearest taxonomy category (or kept as discovered). ``journeymine themes`` runs the same
+function for a single kind (:func:`theme_kind`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mining.tagging.context import TagContext
+
+#: Theme kinds in the order they are fitted.
+KINDS = ("objection", "intent", "reply")
+
+
+def theme_rows(ctx: TagContext, kind: str) -> np.ndarray:
+    """Positions of the units a kind's themes are found in."""
+    roles = ctx.unit_roles
+    if kind == "objection":
+        return np.flatnonzero(ctx.unit_is_objection)
+    if kind == "intent":
+        return np.flatnonzero((roles == "customer") & ~ctx.unit_is_objection)
+    return np.flatnonzero(roles == "agent")
+
+
+def fit_or_assign_themes(ctx: TagContext) -> TagContext:
+    """Fit or load objection, intent and reply themes; set ``units["theme"]`` to the label."""
+    import pandas as pd
+
+    ctx.units["theme"] = pd.Series(pd.NA, index=ctx.units.index, dtype="string")
+    for kind in KINDS if ctx.fit_themes else ():
+        theme_kind(ctx, kind, theme_rows(ctx, kind))
+    return ctx
+
+
+def theme_kind(ctx: TagContext, kind: str, rows: np.ndarray,
+               min_texts: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fit or load the ``kind`` themes of the units at ``rows``; record model, table and labels.
+
+    Args:
+        ctx: The context (``units`` with a ``theme`` column, ``unit_vectors``, ``models``).
+        kind: Theme kind.
+        rows: Unit positions to theme.
+        min_texts: Fewest units to fit themes on; None uses ``settings.tagging.min_theme_texts``.
+
+    Returns:
+        ``(theme_ids, probabilities)`` of the units at ``rows`` (-1 and 0.0: none), or None when
+        there are too few units.
+    """
+    import pandas as pd
+
+    from mining.schema import conform
+
+    texts = ctx.units["text"].iloc[rows].tolist()
+    if len(texts) < (ctx.settings.tagging.min_theme_texts if min_texts is None else min_texts):
+        return None
+    model, ids, probs = _fit_or_load(ctx, kind, texts)
+    table = conform(model.themes_, "themes")
+    if kind == "objection" and "objections" in ctx.models and len(table):
+        table = map_objection_themes(table, ids, ctx.unit_vectors[rows], ctx.models["objections"],
+                                     ctx.settings.tagging.theme_match_similarity)
+    label = dict(zip(table["theme_id"].astype("Int64").tolist(), table["label"].tolist(),
+                     strict=True))
+    ctx.units.loc[ctx.units.index[rows], "theme"] = [label.get(int(t), pd.NA) if t >= 0
+                                                     else pd.NA for t in ids]
+    ctx.theme_frames.append(table)
+    ctx.models[f"themes_{kind}"] = model
+    return ids, probs
+
+
+def _model(ctx: TagContext, kind: str) -> tuple[Any, bool]:
+    """A kind's ThemeModel: given, loaded from ``model_dir``, or built from settings (unfitted)."""
+    from mining.themes import ThemeModel
+
+    if kind in ctx.theme_models:
+        return ctx.theme_models[kind], True
+    folder = ctx.saved(f"themes_{kind}")
+    if folder is not None:
+        return ThemeModel.load(folder), True
+    embedder = ctx.embedder if isinstance(ctx.embedder, str) else None
+    return ThemeModel.from_settings(ctx.settings.themes, kind=kind, embedder=embedder,
+                                    **ctx.plugins), False
+
+
+def _fit_or_load(ctx: TagContext, kind: str, texts: list[str]
+                 ) -> tuple[Any, np.ndarray, np.ndarray]:
+    """A kind's fitted ThemeModel and each text's theme id and membership probability."""
+    from mining.embed import embed_texts
+
+    model, fitted = _model(ctx, kind)
+    vectors = embed_texts(model.focus(texts), model=ctx.embedder, settings=ctx.settings,
+                          progress=bool(ctx.progress))
+    verb = "Assigning" if fitted else "Finding"
+    # the embedding bar above has stopped: only one live display on stderr at a time
+    with ctx.progress.status(f"{verb} {kind} themes ({len(texts):,} units)…"):
+        if fitted:
+            ids, probs = model.assign(texts, vectors=vectors)
+            return model, np.asarray(ids, dtype=np.int64), probs
+        model.fit(texts, vectors=vectors, authors=ctx.authors)  # names stay out of keywords
+    return model, np.asarray(model.labels_, dtype=np.int64), model.probabilities_
+
+
+def map_objection_themes(themes: pd.DataFrame, ids: np.ndarray, vectors: np.ndarray,
+                         detector: Any, min_similarity: float) -> pd.DataFrame:
+    """Map each objection theme to the nearest taxonomy category, or keep it as discovered.
+
+    Args:
+        themes: The objection themes table.
+        ids: Theme id per unit.
+        vectors: The units' vectors, row-aligned with ``ids``.
+        detector: The fitted objection detector (``prototypes_``, ``categories_``, ``top_k``).
+        min_similarity: Centroid-to-category similarity needed for a mapping.
+
+    Returns:
+        A copy of ``themes`` with ``taxonomy_category`` set (NA: discovered).
+    """
+    import pandas as pd
+
+    themes = themes.copy()
+    categories: list[Any] = []
+    for tid in themes["theme_id"].astype("Int64").tolist():
+        rows = np.flatnonzero(ids == tid)
+        if tid is None or tid is np.nan or len(rows) == 0:
+            categories.append(pd.NA)
+            continue
+        centroid = vectors[rows].mean(axis=0, keepdims=True)
+        centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+        sim, _ = detector.prototypes_.scores(centroid, top_k=detector.top_k)
+        best = int(np.argmax(sim[0]))
+        categories.append(detector.categories_[best] if sim[0, best] >= min_similarity
+                          else pd.NA)
+    themes["taxonomy_category"] = categories
+    themes["taxonomy_category"] = themes["taxonomy_category"].astype("string")
+    return themes

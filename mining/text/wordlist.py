@@ -1,0 +1,50 @@
+"""Words written mostly in lower case: a capitalised one of them is rarely a personal name.
+
+``mining/text/data/lower_words.txt.gz`` lists the lower-case words of spaCy's English lexeme
+probability table (``spacy-lookups-data``, MIT) that are at least as probable in lower case as
+capitalised and not rare (log-probability above ``-17.5``): "urgent", "happy", "grace", "brown"
+are in it; "john", "juniper", "emeka", "xero" are not. Reading the full table takes seconds and
+hundreds of megabytes, so the list is derived once and shipped; rebuild it with
+``python -m mining.text.wordlist``.
+"""
+
+from __future__ import annotations
+
+import gzip
+from functools import lru_cache
+from pathlib import Path
+
+PATH = Path(__file__).with_name("data") / "lower_words.txt.gz"
+MIN_LOGPROB = -17.5
+
+
+@lru_cache(maxsize=1)
+def lower_words() -> frozenset[str]:
+    """The shipped list (empty when the file is missing)."""
+    try:
+        with gzip.open(PATH, "rt", encoding="utf-8") as fh:
+            return frozenset(line.strip() for line in fh if line.strip())
+    except OSError:
+        return frozenset()
+
+
+def build(path: Path = PATH) -> int:
+    """Derive the list from ``spacy-lookups-data`` and write it to ``path``; returns its size."""
+    import json
+
+    import spacy_lookups_data
+
+    table = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
+    with gzip.open(table, "rt", encoding="utf-8") as fh:
+        prob = json.load(fh)
+    words = sorted(w for w, p in prob.items()
+                   if w.isalpha() and w.islower() and p > MIN_LOGPROB
+                   and p >= prob.get(w.capitalize(), -99.0))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(path, "wb", mtime=0) as fh:  # reproducible bytes
+        fh.write(("\n".join(words) + "\n").encode("utf-8"))
+    return len(words)
+
+
+if __name__ == "__main__":
+    print(build())

@@ -1,0 +1,46 @@
+"""mining.progress: one helper for progress and timings (terminal, log lines, off)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from mining.progress import Progress
+
+
+def test_progress_off_records_timings_and_prints_nothing(capsys):
+    progress = Progress.off()
+    with progress.stage("embed", "Embedding 3 units"), progress.task("Embedding", 3) as task:
+        task.advance(3)
+    assert set(progress.timings) == {"embed"} and progress.timings["embed"] >= 0
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_log_mode_logs_stage_start_end_and_task_lines(caplog):
+    progress = Progress(terminal=False, interval=0.0)
+    with caplog.at_level(logging.INFO, logger="mining.progress"):
+        with progress.stage("themes", "Finding themes (10 units)"):
+            with progress.task("Embedding", total=10) as task:
+                task.advance(4)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0] == "start themes: Finding themes (10 units)"
+    assert lines[-1].startswith("done themes in ")
+    assert any(line.startswith("Embedding: 4/10 (") and "s left" in line for line in lines)
+
+
+def test_progress_log_mode_rate_limits_task_lines(caplog):
+    progress = Progress(terminal=False, interval=3600.0)
+    with caplog.at_level(logging.INFO, logger="mining.progress"):
+        with progress.task("Embedding", total=1000) as task:
+            for _ in range(100):
+                task.advance(10)
+    assert caplog.records == []  # nothing within the interval
+
+
+def test_progress_terminal_mode_shows_stage_and_time(capsys, monkeypatch):
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    progress = Progress(terminal=True)
+    with progress.stage("stages", "Tagging stages"), progress.task("Embedding", 2) as task:
+        task.advance(2)
+    err = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", capsys.readouterr().err)
+    assert "✓ stages" in err and "Tagging stages" in err and progress.mode == "terminal"

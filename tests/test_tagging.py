@@ -1,0 +1,90 @@
+"""mining.tagging: the named steps, model reuse with another taxonomy (E502), config files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _handmade import write_mini_corpus
+from typer.testing import CliRunner
+
+from mining.config import Settings
+from mining.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    import mining
+
+    data = write_mini_corpus(tmp_path_factory.mktemp("tagging"), n_journeys=12)
+    return data, mining.load_corpus([data["chats"]])
+
+
+def _fast() -> Settings:
+    settings = Settings()
+    settings.embed.model = "hash"
+    settings.themes.reducer = "pca"
+    return settings
+
+
+def test_tagging_steps_are_named_short_functions_in_data_order():
+    import inspect
+
+    from mining.tagging import STEPS, tag
+
+    names = [step.__name__ for step, _ in STEPS]
+    assert names[0] == "build_journeys" and names[-1] == "assemble_tags"
+    assert names.index("embed_units") < names.index("detect_objections") \
+        < names.index("fit_or_assign_themes") < names.index("tag_stages")
+    assert len(inspect.getsource(tag).splitlines()) < 40
+
+
+def test_tagging_saved_detector_with_other_taxonomy_raises_e502(mini, hash_detector, tmp_path):
+    from mining.tagging import tag
+
+    _, corpus = mini
+    hash_detector.save(tmp_path / "model" / "objections")
+    first = hash_detector.taxonomy_.names[0]
+    taxonomy = tmp_path / "tax"
+    taxonomy.mkdir()
+    (taxonomy / "objections.yaml").write_text(
+        f"kind: objections\nextends: base\nremove: [{first}]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[E502\]") as err:
+        tag(corpus, settings=_fast(), taxonomy_dir=taxonomy, model_dir=tmp_path / "model",
+            progress=False, themes=False)
+    assert first in str(err.value) and "objections" in str(err.value)
+
+
+def test_tagging_config_file_drives_run(mini, tmp_path):
+    from mining.cli import app
+
+    data, _ = mini
+    config = tmp_path / "journeymine.toml"
+    config.write_text('[embed]\nmodel = "hash"\n\n[themes]\nreducer = "pca"\nseed = 7\n\n'
+                      '[tagging]\nobjection_threshold = 0.8\n\n[reports]\ncold_after_days = 9\n',
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["--no-progress", "run", str(data["chats"]), "--outcomes",
+                                   str(data["outcomes"]), "--config", str(config), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    settings = json.loads((out / "run.json").read_text())["settings"]
+    assert settings["embed"]["model"] == "hash" and settings["themes"]["reducer"] == "pca"
+    assert settings["themes"]["seed"] == 7 and settings["tagging"]["objection_threshold"] == 0.8
+    assert settings["reports"]["cold_after_days"] == 9
+    model = json.loads((out / "model" / "objections" / "config.json").read_text())
+    assert model["params"]["threshold"] == 0.8
+
+
+def test_tagging_config_file_errors_are_numbered(tmp_path):
+    from mining.cli import app
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[themes]\nseed = 'x'\nunknown = 1\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["run", str(tmp_path), "--config", str(bad), "-o",
+                                   str(tmp_path / "o")])
+    assert res.exit_code == 2 and "[E001]" in res.output
+    assert "themes -> seed" in res.output and "themes -> unknown" in res.output
+    bad.write_text("[themes\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["run", str(tmp_path), "--config", str(bad), "-o",
+                                   str(tmp_path / "o")])
+    assert res.exit_code == 2 and "[E007]" in res.output
