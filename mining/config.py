@@ -92,11 +92,30 @@ class ReportSettings(_Section):
 
     cold_after_days: float = Field(14.0, gt=0)
     followup_days: float = Field(7.0, gt=0)
+    sequence_days: float = Field(14.0, gt=0)  # sequences report: fixed window from the start
     # follow-up = agent message sent without a customer reply since the previous agent message
     # ("unanswered"), or any agent message ("agent_messages"); see docs/reports.md
     followup_definition: Literal["unanswered", "agent_messages"] = "unanswered"
     min_support: int = Field(10, ge=1)
     confidence: float = Field(0.95, gt=0, lt=1)
+
+
+class PredictSettings(_Section):
+    """Lead scoring (``journeymine predict``; definitions in docs/predict.md)."""
+
+    horizon_days: float = Field(30.0, gt=0)  # P(convert within this many days of the cut-off)
+    # training snapshots: each closed journey seen at these ages (days after its first message)
+    snapshot_days: list[float] = Field(
+        default_factory=lambda: [1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 14.0, 21.0, 28.0, 42.0])
+    train_share: float = Field(0.7, gt=0, lt=1)  # out-of-time split: oldest share of journeys
+    calibration: Literal["sigmoid", "isotonic"] = "sigmoid"
+    max_iter: int = Field(150, ge=1)  # boosting iterations
+    # stage features (stage reached, last stage): off by default because the stage tagger uses
+    # the outcome (a converted journey's last messages lean to the conversion stage), which
+    # leaks the label into them; see docs/predict.md
+    stage_features: bool = False
+    top_reasons: int = Field(3, ge=1)
+    seed: int = 0
 
 
 class Settings(_Section):
@@ -107,6 +126,7 @@ class Settings(_Section):
     themes: ThemeSettings = Field(default_factory=ThemeSettings)
     tagging: TaggingSettings = Field(default_factory=TaggingSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    predict: PredictSettings = Field(default_factory=PredictSettings)
 
 
 def format_validation_error(err: ValidationError) -> str:

@@ -186,6 +186,12 @@ class Errors(metaclass=_WithCodes):
     E603 = "Unknown output format '{fmt}'. Choose one of: {choices}."
     E604 = "Option {option} must be {expected}, got '{value}'."
 
+    # --- issue 16: sequences, lead scoring, playbook (E610-E639)
+    E610 = "No closed journey to learn from: {detail}. Lead scoring learns from journeys that converted (outcomes with converted=true and converted_at) or went cold (no message or event for cold_after_days = {cold} days before the end of the data); pass the outcomes file with --outcomes, or lower --cold-after."
+    E611 = "Cannot learn who converts: all {snapshots} training snapshots of {journeys} closed journeys are '{label}' within {horizon} days. Lead scoring needs journeys that converted and journeys that did not; check the outcomes file (converted, converted_at) or change --horizon."
+    E612 = "The tags have no message with a timestamp; lead scoring and sequence mining need message times."
+    E613 = "Too few closed journeys to learn from: {converted} converted within {horizon} days of a snapshot and {other} did not; lead scoring needs at least two journeys of each."
+
     # --- run, exports, HTML (E700-E799)
     E700 = "Output folder '{path}' cannot be written: {detail}"
     E701 = "The sample data folder sample_transcripts/ was not found (looked in: {places}). The demo needs a source checkout: git clone the project and run `make demo` there, or run `journeymine run` on your own files."
@@ -222,3 +228,7 @@ class Warnings(metaclass=_WithCodes):
     # issue 11: labels (W500-W509)
     W500 = "Labels file '{path}': {count} blank row(s) skipped (no is_objection value)."
     W600 = "{unmatched} of {total} outcome rows name no journey in the tags, and {missing} of {journeys} journeys have no outcome (counted as not converted). Check that the outcomes belong to these tags."
+
+    # --- issue 16 (W610-W619)
+    W610 = "Out-of-time validation skipped: {detail}. The scores are still written, but their quality is not measured; add older closed journeys."
+    W611 = "No open journey to score at {as_of}: every journey converted or has been silent for {cold} days or more. Nothing to rank today; the model's validation is still reported."

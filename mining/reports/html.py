@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mining.reports import html_charts as charts
+from mining.reports.html_playbook import playbook_section
 from mining.reports.journey_views import (
     intents_by_stage,
     journey_outcomes,
@@ -330,6 +331,7 @@ def build_report_html(
             )
             inline_js = False
         body.append("</section>")
+    body.append(playbook_section(reports))  # issue 16: rules and open leads
     body.append(
         '<section><h2>Top themes</h2><p class="why">The largest themes of each kind with their '
         "keywords and typical messages (personal data redacted); open a theme to see the finer "
