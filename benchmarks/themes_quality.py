@@ -43,7 +43,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data"
+#: The shared data folder; ``JOURNEYMINE_BENCH_DATA`` overrides it (e.g. from a git worktree).
+DATA = Path(os.environ.get("JOURNEYMINE_BENCH_DATA", ROOT.parent / "shared" / "data"))
 RESULTS = ROOT / "benchmarks" / "results"
 
 DATASETS = {
@@ -110,28 +111,99 @@ def score(y: np.ndarray, pred: np.ndarray) -> dict:
 
 
 def kmeans_silhouette(V: np.ndarray, seed: int) -> np.ndarray:
+    """k-means (k-means++, 3 inits) with k chosen by cosine silhouette over 5..min(150, n/5).
+
+    Coarse to fine: every 5th k first, then every k within 4 of the best (38 fits instead of
+    146 for banking77; the chosen k is the same wherever the silhouette curve is unimodal).
+    """
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
-    best = (-2.0, None)
-    for k in range(5, min(150, len(V) // 5) + 1):
-        lab = KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(V)
-        s = silhouette_score(V, lab, metric="cosine")
-        if s > best[0]:
-            best = (s, lab)
-    return best[1]
+    hi = min(150, len(V) // 5)
+    scores: dict[int, tuple[float, np.ndarray]] = {}
+
+    def fit(k: int) -> None:
+        if k not in scores and 5 <= k <= hi:
+            lab = KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(V)
+            scores[k] = (float(silhouette_score(V, lab, metric="cosine")), lab)
+
+    for k in range(5, hi + 1, 5):
+        fit(k)
+    best = max(scores, key=lambda k: scores[k][0])
+    for k in range(best - 4, best + 5):
+        fit(k)
+    return scores[max(scores, key=lambda k: scores[k][0])][1]
 
 
-def bertopic_labels(texts: list[str], V: np.ndarray, seed: int) -> np.ndarray | None:
-    try:
-        from bertopic import BERTopic
-        from umap import UMAP
-    except ImportError:
-        return None
-    umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine",
-                      random_state=seed)  # BERTopic's default UMAP, seeded
-    topics, _ = BERTopic(umap_model=umap_model).fit_transform(texts, embeddings=V)
-    return np.asarray(topics)
+def bertopic_style(V: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """BERTopic's default clustering on the same embeddings, without the bertopic package.
+
+    UMAP (15 neighbours, 5 components, ``min_dist=0``, cosine, seeded) then HDBSCAN
+    (``min_cluster_size=10``, Euclidean, excess of mass): BERTopic 0.17's defaults.
+
+    Returns:
+        ``(labels with outliers -1, labels with every outlier moved to the topic whose mean
+        embedding is most similar)``: the latter is BERTopic's
+        ``reduce_outliers(strategy="embeddings")``.
+    """
+    import warnings
+
+    import hdbscan
+    import umap
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        Z = umap.UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine",
+                      random_state=seed).fit_transform(V)
+    lab = hdbscan.HDBSCAN(min_cluster_size=10, metric="euclidean",
+                          cluster_selection_method="eom").fit_predict(Z).astype(np.int64)
+    full = lab.copy()
+    if (lab >= 0).any() and (lab < 0).any():
+        U = V / np.linalg.norm(V, axis=1, keepdims=True)
+        C = np.stack([U[lab == t].mean(0) for t in range(lab.max() + 1)])
+        C /= np.linalg.norm(C, axis=1, keepdims=True)
+        out = lab < 0
+        full[out] = (U[out] @ C.T).argmax(1)
+    return lab, full
+
+
+def kmeans_refined(model: object, V: np.ndarray, seed: int, iters: int = 10) -> np.ndarray:
+    """Lever: spherical k-means in the full embedding space, started from the themes' centroids
+    (k and the start from UMAP + HDBSCAN; every item assigned)."""
+    from mining.themes.cluster import canonical, centroids
+
+    X = canonical(V)
+    C = np.asarray(model.centroids_, dtype=np.float32)
+    lab = (X @ C.T).argmax(1)
+    for _ in range(iters):
+        C = centroids(X, lab)
+        new = (X @ C.T).argmax(1)
+        if np.array_equal(new, lab):
+            break
+        lab = new
+    return lab
+
+
+def kmeans_full_space(model: object, V: np.ndarray, seed: int) -> np.ndarray:
+    """Lever: k-means (3 inits) in the full embedding space with k = the number of themes that
+    UMAP + HDBSCAN found (HDBSCAN as the k estimator)."""
+    from sklearn.cluster import KMeans
+
+    from mining.themes.cluster import canonical
+
+    k = max(2, len(model.centroids_))
+    return KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(canonical(V))
+
+
+def label_centroid_rate(model: object, labels: list[str]) -> float:
+    """Share of themes whose label embedding is closer to their own centroid than to any
+    other theme's (cosine)."""
+    from mining.embed import embed_texts
+    from mining.themes.cluster import canonical
+
+    L = canonical(embed_texts(labels, progress=False))
+    C = np.asarray(model.centroids_, dtype=np.float32)
+    return round(float(((L @ C.T).argmax(1) == np.arange(len(C))).mean()), 4)
 
 
 def mean_scores(runs: list[dict]) -> dict:
@@ -152,6 +224,10 @@ def main() -> None:
     ap.add_argument("--reuse-baselines", action="store_true",
                     help="copy baseline rows from the previous results file when the seeds match")
     ap.add_argument("--datasets", nargs="+", default=list(DATASETS))
+    ap.add_argument("--results", default="themes_quality",
+                    help="results file name in benchmarks/results/ (without extension)")
+    ap.add_argument("--sample", type=int, default=1000,
+                    help="also fit on a sample of this many items and assign the rest")
     args = ap.parse_args()
     from threadpoolctl import threadpool_limits
 
@@ -160,22 +236,102 @@ def main() -> None:
         run(args)
 
 
-def run(args: argparse.Namespace) -> None:
+def _timed(fn: object, *a: object, **kw: object) -> tuple[object, float]:
+    t = time.perf_counter()
+    out = fn(*a, **kw)
+    return out, time.perf_counter() - t
 
+
+def _add(entry: dict, name: str, runs: list[dict], secs: list[float]) -> None:
+    if runs:
+        entry["methods"][name] = {**mean_scores(runs),
+                                  "seconds": round(statistics.fmean(secs), 1) if secs else None}
+        print(entry["name"], name, entry["methods"][name], flush=True)
+
+
+def run_journeymine(entry: dict, texts: list[str], y: np.ndarray, V: np.ndarray, lemmas: list,
+                    seeds: list[int], sample: int) -> None:
+    """The defaults, the levers measured on the same fit, and the fit on a capped sample."""
+    from mining.themes import ThemeModel
+    from mining.themes.represent import short_label
+
+    rows: dict[str, list[dict]] = {}
+    secs: dict[str, list[float]] = {}
+    for seed in seeds:
+        m, sec = _timed(ThemeModel(seed=seed).fit, texts, vectors=V, lemmas=lemmas)
+        parents = m.themes_["parent_theme_id"].astype(int).to_numpy()
+        coarse = np.where(m.labels_ >= 0, parents[np.maximum(m.labels_, 0)], -1)
+        found = {
+            "journeymine: default": (m.labels_, sec),
+            "lever: HDBSCAN outliers not assigned (cluster labels)": (m.cluster_labels_, None),
+            "lever: spherical k-means refinement in full space from the theme centroids":
+                (kmeans_refined(m, V, seed), None),
+            "lever: k-means in full space, k = number of HDBSCAN themes":
+                _timed(kmeans_full_space, m, V, seed),
+            "journeymine: coarse level (parent themes)": (coarse, None),
+        }
+        if len(texts) > sample:
+            ms, sec_s = _timed(ThemeModel(seed=seed, fit_sample_max=sample).fit, texts,
+                               vectors=V, lemmas=lemmas)
+            found[f"journeymine: fitted on a sample of {sample:,}, rest assigned"] = \
+                (ms.labels_, sec_s)
+        for name, (lab, sec_i) in found.items():
+            rows.setdefault(name, []).append(score(y, np.asarray(lab)))
+            if sec_i is not None:
+                secs.setdefault(name, []).append(sec_i)
+        if seed == seeds[0]:
+            kw_labels = [short_label(k.split(", ")) or "?" for k in m.themes_["keywords"]]
+            entry["labels"] = {
+                "label_own_centroid_rate": label_centroid_rate(m, m.themes_["label"].tolist()),
+                "keyword_label_own_centroid_rate": label_centroid_rate(m, kw_labels),
+                "n_themes": len(m.themes_), "n_coarse": len(m.coarse_themes_),
+                "duplicates": int(m.themes_["label"].str.lower().duplicated().sum()),
+                "seed": seed}
+            print(entry["name"], entry["labels"], flush=True)
+    for name, r in rows.items():
+        _add(entry, name, r, secs.get(name, []))
+
+
+def run_baselines(entry: dict, texts: list[str], y: np.ndarray, V: np.ndarray,
+                  seeds: list[int], previous: dict) -> None:
+    """k-means + silhouette and BERTopic-style clustering on the same embeddings."""
+    names = ("kmeans+silhouette", "bertopic-style (defaults, outliers -1)",
+             "bertopic-style + reduce_outliers (embeddings)")
+    runs: dict[str, list[dict]] = {n: [] for n in names}
+    secs: dict[str, list[float]] = {n: [] for n in names}
+    for name in previous:  # --reuse-baselines: rows of the previous run, same seeds
+        entry["methods"][name] = {**previous[name], "reused": True}
+        print(entry["name"], name, "(reused)", previous[name], flush=True)
+    for seed in seeds:
+        if names[0] not in previous:
+            lab, sec = _timed(kmeans_silhouette, V, seed)
+            runs[names[0]].append(score(y, lab))
+            secs[names[0]].append(sec)
+        if names[1] not in previous or names[2] not in previous:
+            (lab, lab_all), sec = _timed(bertopic_style, V, seed)
+            for name, la in ((names[1], lab), (names[2], lab_all)):
+                runs[name].append(score(y, la))
+                secs[name].append(sec)
+    for name in names:
+        if name not in previous:
+            _add(entry, name, runs[name], secs[name])
+
+
+def run(args: argparse.Namespace) -> None:
+    """Embed each data set once, then run journeymine, its levers and the baselines."""
     from mining.embed import embed_texts
     from mining.text.segment import lemmatize
-    from mining.themes import ThemeModel
     from mining.themes.focus import focus_texts
 
     results: dict = {"command": " ".join([Path(sys.executable).name, *sys.argv]),
                      "seeds": args.seeds, "python": platform.python_version(),
                      "embedder": "all-MiniLM-L6-v2", "datasets": {}}
-    variants = VARIANTS if args.ablation else {"default": VARIANTS["default"]}
     previous: dict = {}
-    if args.reuse_baselines and (RESULTS / "themes_quality.json").is_file():
-        old = json.loads((RESULTS / "themes_quality.json").read_text())
+    if args.reuse_baselines and (RESULTS / f"{args.results}.json").is_file():
+        old = json.loads((RESULTS / f"{args.results}.json").read_text())
         if old.get("seeds") == args.seeds:
-            previous = old["datasets"]
+            previous = {n: {k: v for k, v in e["methods"].items() if not k.startswith(
+                ("journeymine", "lever"))} for n, e in old["datasets"].items()}
     for name in args.datasets:
         data = load(name)
         if data is None:
@@ -183,56 +339,44 @@ def run(args: argparse.Namespace) -> None:
             continue
         texts, y = data
         focused = focus_texts(texts)
-        V_raw = embed_texts(texts, progress=False)
         V_focus = embed_texts(focused, progress=False)
         lemmas = lemmatize(focused)
-        entry: dict = {"n": len(texts), "n_intents": int(len(set(y.tolist()))), "methods": {}}
-        for vname, (params, use_focus, which) in variants.items():
-            runs, secs = [], []
-            for seed in args.seeds:
-                t = time.perf_counter()
-                kw = {k: (v(len(texts)) if callable(v) else v) for k, v in params.items()}
-                try:
-                    m = ThemeModel(seed=seed, **kw).fit(
-                        texts, vectors=V_focus if use_focus else V_raw, lemmas=lemmas)
-                except ImportError as err:
-                    print(f"{name} {vname}: skipped ({err})", file=sys.stderr)
-                    break
-                secs.append(time.perf_counter() - t)
-                runs.append(score(y, m.labels_ if which == "labels" else m.cluster_labels_))
-            if runs:
-                entry["methods"][f"journeymine: {vname}"] = {
-                    **mean_scores(runs), "seconds": round(statistics.fmean(secs), 1)}
-                print(name, vname, entry["methods"][f"journeymine: {vname}"], flush=True)
+        entry: dict = {"name": name, "n": len(texts), "n_intents": int(len(set(y.tolist()))),
+                       "methods": {}}
+        run_journeymine(entry, texts, y, V_focus, lemmas, args.seeds, args.sample)
+        if args.ablation:
+            run_ablation(entry, texts, y, V_focus, embed_texts(texts, progress=False), lemmas,
+                         args.seeds)
         if not args.no_baselines:
-            for bname in ("kmeans+silhouette", "bertopic (defaults)"):
-                if bname in previous.get(name, {}).get("methods", {}):
-                    entry["methods"][bname] = previous[name]["methods"][bname]
-                    print(name, bname, "(reused)", entry["methods"][bname], flush=True)
-                    continue
-                runs, secs = [], []
-                for seed in args.seeds:
-                    t = time.perf_counter()
-                    lab = kmeans_silhouette(V_raw, seed) if bname.startswith("kmeans") else \
-                        bertopic_labels(texts, V_raw, seed)
-                    if lab is None:
-                        print(f"{name} {bname}: not installed, skipped", file=sys.stderr)
-                        break
-                    secs.append(time.perf_counter() - t)
-                    runs.append(score(y, lab))
-                if runs:
-                    entry["methods"][bname] = {**mean_scores(runs),
-                                               "seconds": round(statistics.fmean(secs), 1)}
-                    print(name, bname, entry["methods"][bname], flush=True)
+            run_baselines(entry, texts, y, embed_texts(texts, progress=False), args.seeds,
+                          previous.get(name, {}))
         results["datasets"][name] = entry
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "themes_quality.json").write_text(json.dumps(results, indent=2))
-    md_path = RESULTS / "themes_quality.md"
+    (RESULTS / f"{args.results}.json").write_text(json.dumps(results, indent=2))
+    md_path = RESULTS / f"{args.results}.md"
     old_md = md_path.read_text() if md_path.is_file() else ""
     # the hand-kept section on experiments run by separate scripts survives a re-run
     kept = old_md[old_md.index(EXPERIMENTS_HEADING):] if EXPERIMENTS_HEADING in old_md else ""
     md_path.write_text(render_md(results) + ("\n" + kept if kept else ""))
     print(render_md(results))
+
+
+def run_ablation(entry: dict, texts: list[str], y: np.ndarray, V_focus: np.ndarray,
+                 V_raw: np.ndarray, lemmas: list, seeds: list[int]) -> None:
+    """The parameter variants of :data:`VARIANTS` (``--ablation``)."""
+    from mining.themes import ThemeModel
+
+    for vname, (params, use_focus, which) in VARIANTS.items():
+        if vname == "default":
+            continue
+        runs, secs = [], []
+        for seed in seeds:
+            kw = {k: (v(len(texts)) if callable(v) else v) for k, v in params.items()}
+            m, sec = _timed(ThemeModel(seed=seed, **kw).fit, texts,
+                            vectors=V_focus if use_focus else V_raw, lemmas=lemmas)
+            secs.append(sec)
+            runs.append(score(y, m.labels_ if which == "labels" else m.cluster_labels_))
+        _add(entry, f"journeymine: {vname}", runs, secs)
 
 
 #: Heading of the section of ``themes_quality.md`` kept across re-runs (experiments of
@@ -254,8 +398,18 @@ def render_md(results: dict) -> str:
             def cell(k: str, r: dict = r) -> str:
                 sd = r.get(k + "_sd")
                 return f"{r[k]:.3f}" + (f" ± {sd:.3f}" if sd is not None else "")
-            lines.append(f"| {mname} | {cell('acc')} | {cell('nmi')} | {cell('ari')} | "
-                         f"{r['n_clusters']:.0f} | {r['unassigned']:.0f} | {r['seconds']} |")
+            shown = mname + (" (reused from the previous run)" if r.get("reused") else "")
+            lines.append(f"| {shown} | {cell('acc')} | {cell('nmi')} | {cell('ari')} | "
+                         f"{r['n_clusters']:.0f} | {r['unassigned']:.0f} | "
+                         f"{r['seconds'] if r.get('seconds') is not None else '–'} |")
+        lab = entry.get("labels")
+        if lab:
+            lines += ["", f"Labels (seed {lab['seed']}): {lab['n_themes']} themes, "
+                      f"{lab['n_coarse']} coarse themes, {lab['duplicates']} duplicate labels; "
+                      f"label closer to its own theme centroid than to any other (MiniLM cosine): "
+                      f"**{lab['label_own_centroid_rate']:.1%}** of readable labels, "
+                      f"{lab['keyword_label_own_centroid_rate']:.1%} of keyword labels "
+                      "(\"kw1 / kw2 / kw3\", as before)."]
         lines.append("")
     return "\n".join(lines)
 

@@ -69,6 +69,11 @@ class ThemeSettings(_Section):
     n_components: int = Field(5, ge=1)  # dimensions of the reduced space
     n_neighbors: int = Field(15, ge=2)  # neighbourhood size of the reducer (UMAP)
     center: bool = False  # subtract the corpus mean before clustering (measured neutral/harmful)
+    # fit on at most this many items (seeded sample, distinct texts first) and assign the rest
+    # to the nearest theme; None: cluster everything (docs/themes.md, "Fit on a sample")
+    fit_sample_max: int | None = Field(20_000, ge=100)
+    # largest number of coarse themes per kind (parent_theme_id; docs/themes.md, "Two levels")
+    coarse_max_themes: int = Field(25, ge=1)
 
 
 class TaggingSettings(_Section):
@@ -82,6 +87,7 @@ class TaggingSettings(_Section):
     # similarity at which an intent or reply strategy qualifies without a cue (real model scale)
     min_category_similarity: float = Field(0.45, ge=-1.0, le=1.0)
     min_theme_texts: int = Field(10, ge=3)  # fewest texts of a kind for which themes are fitted
+    labels: Path | None = None  # a filled-in `journeymine label` CSV: teach the detector (#11)
 
 
 class ReportSettings(_Section):
@@ -89,6 +95,7 @@ class ReportSettings(_Section):
 
     cold_after_days: float = Field(14.0, gt=0)
     followup_days: float = Field(7.0, gt=0)
+    sequence_days: float = Field(14.0, gt=0)  # sequences report: fixed window from the start
     # follow-up = agent message sent without a customer reply since the previous agent message
     # ("unanswered"), or any agent message ("agent_messages"); see docs/reports.md
     followup_definition: Literal["unanswered", "agent_messages"] = "unanswered"
@@ -105,6 +112,24 @@ class ScaleSettings(_Section):
     connect_timeout: float = Field(60.0, gt=0)  # seconds to reach the scheduler
 
 
+class PredictSettings(_Section):
+    """Lead scoring (``journeymine predict``; definitions in docs/predict.md)."""
+
+    horizon_days: float = Field(30.0, gt=0)  # P(convert within this many days of the cut-off)
+    # training snapshots: each closed journey seen at these ages (days after its first message)
+    snapshot_days: list[float] = Field(
+        default_factory=lambda: [1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 14.0, 21.0, 28.0, 42.0])
+    train_share: float = Field(0.7, gt=0, lt=1)  # out-of-time split: oldest share of journeys
+    calibration: Literal["sigmoid", "isotonic"] = "sigmoid"
+    max_iter: int = Field(150, ge=1)  # boosting iterations
+    # stage features (stage reached, last stage): off by default because the stage tagger uses
+    # the outcome (a converted journey's last messages lean to the conversion stage), which
+    # leaks the label into them; see docs/predict.md
+    stage_features: bool = False
+    top_reasons: int = Field(3, ge=1)
+    seed: int = 0
+
+
 class Settings(_Section):
     """All settings of a journeymine run."""
 
@@ -114,6 +139,7 @@ class Settings(_Section):
     tagging: TaggingSettings = Field(default_factory=TaggingSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
     scale: ScaleSettings = Field(default_factory=ScaleSettings)
+    predict: PredictSettings = Field(default_factory=PredictSettings)
 
 
 def format_validation_error(err: ValidationError) -> str:

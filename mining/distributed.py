@@ -227,30 +227,37 @@ class DistributedModel:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.__dict__["model"], name)
 
-    def transform(self, data: Any, vectors: np.ndarray) -> pd.DataFrame:
-        """The wrapped model's ``transform``, block by block on the workers, concatenated."""
+    def transform(self, data: Any, vectors: np.ndarray, **kwargs: Any) -> pd.DataFrame:
+        """The wrapped model's ``transform``, block by block on the workers, concatenated.
+
+        Keyword arguments that are per-row lists (e.g. the detector's ``context``) are cut with
+        the rows; others go to every block as they are.
+        """
         import pandas as pd
 
         if len(data) == 0:
-            return self.model.transform(data, vectors)
+            return self.model.transform(data, vectors, **kwargs)
         if self._shipped is None:
             [self._shipped] = self.client.scatter([self.model], broadcast=True, hash=False)
         if self.by_journey:
             blocks = journey_blocks(data, self.n_blocks)
-            parts = [(data.iloc[b], vectors[b]) for b in blocks]
         else:
             edges = np.linspace(0, len(data), min(self.n_blocks, len(data)) + 1).astype(int)
-            parts = [(list(data[a:b]), vectors[a:b])
-                     for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
-        futures = self.client.map(_transform_on_worker, [p[0] for p in parts],
-                                  [p[1] for p in parts], model=self._shipped, pure=False)
-        what = f"{type(self.model).__name__} on the workers ({len(parts)} blocks)"
+            blocks = [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+        rows = {k for k, v in kwargs.items()
+                if isinstance(v, (list, tuple)) and len(v) == len(data)}
+        futures = [self.client.submit(
+            _transform_on_worker, data.iloc[b] if self.by_journey else list(data[b]), vectors[b],
+            model=self._shipped, pure=False,
+            **{k: (list(v[b]) if k in rows else v) for k, v in kwargs.items()})
+            for b in blocks]
+        what = f"{type(self.model).__name__} on the workers ({len(blocks)} blocks)"
         out = pd.concat(gather_in_order(futures, self.progress, what))
         return out if self.by_journey else out.reset_index(drop=True)
 
 
-def _transform_on_worker(data: Any, vectors: np.ndarray, model: Any) -> Any:
-    return model.transform(data, vectors)
+def _transform_on_worker(data: Any, vectors: np.ndarray, model: Any, **kwargs: Any) -> Any:
+    return model.transform(data, vectors, **kwargs)
 
 
 # --------------------------------------------------------------------------- steps

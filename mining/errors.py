@@ -171,6 +171,17 @@ class Errors(metaclass=_WithCodes):
     E502 = "The saved {name} in '{path}' was made with taxonomy categories {saved}, but the taxonomy now has {current}. Refit, or use the taxonomy it was saved with."
     E503 = "Nothing to tag: the corpus has no messages."
     E504 = "{name} needs {what}, got {got}."
+    # issue 12: journey stages
+    E530 = "Stage label(s) {names} are not stages of the taxonomy ({choices}). Label messages with the taxonomy's stage names, or add those stages to stages.yaml."
+    # issue 11: learned objection detector, training examples and user labels (E510-E529)
+    E510 = "Cannot read the objection examples file '{path}': {detail}. It needs 'objections' and 'not_objections' sections of examples (text, or text with context)."
+    E511 = "Cannot read the labels file '{path}': {detail}. Give the CSV that `journeymine label` wrote, with columns message_id and is_objection (category optional)."
+    E512 = "The labels file '{path}' names {count} message id(s) that are not in the corpus (rows {rows}). Label messages of the corpus you tag, or run `journeymine label` on it again."
+    E513 = "The labels file '{path}' has {count} is_objection value(s) that are not yes/no/1/0/true/false or blank (rows {rows}). Fix them in the spreadsheet and save it again."
+    E514 = "The labels file '{path}' has {count} unknown categor(ies) ({values}; rows {rows}). Use one of: {choices}, or leave the category blank."
+    E515 = "The labels file '{path}' has no usable labels ({blank} blank row(s)); teaching needs at least one objection and one non-objection, got {pos} and {neg}. Fill the is_objection column (yes/no)."
+    E516 = "Option -n must be a positive number of messages to label, got {value}."
+    E517 = "Nothing to label: the input has no customer messages with text."
 
     # --- reports (E600-E699)
     E600 = "Unknown report '{name}'. Choose one of: {choices}."
@@ -178,6 +189,12 @@ class Errors(metaclass=_WithCodes):
     E602 = "Cannot read {what} file '{path}': {detail}. Use .csv, .parquet, .jsonl or .json."
     E603 = "Unknown output format '{fmt}'. Choose one of: {choices}."
     E604 = "Option {option} must be {expected}, got '{value}'."
+
+    # --- issue 16: sequences, lead scoring, playbook (E610-E639)
+    E610 = "No closed journey to learn from: {detail}. Lead scoring learns from journeys that converted (outcomes with converted=true and converted_at) or went cold (no message or event for cold_after_days = {cold} days before the end of the data); pass the outcomes file with --outcomes, or lower --cold-after."
+    E611 = "Cannot learn who converts: all {snapshots} training snapshots of {journeys} closed journeys are '{label}' within {horizon} days. Lead scoring needs journeys that converted and journeys that did not; check the outcomes file (converted, converted_at) or change --horizon."
+    E612 = "The tags have no message with a timestamp; lead scoring and sequence mining need message times."
+    E613 = "Too few closed journeys to learn from: {converted} converted within {horizon} days of a snapshot and {other} did not; lead scoring needs at least two journeys of each."
 
     # --- run, exports, HTML (E700-E799)
     E700 = "Output folder '{path}' cannot be written: {detail}"
@@ -208,6 +225,16 @@ class Warnings(metaclass=_WithCodes):
     W200 = "The spaCy pipeline '{name}' is not installed; using the built-in blank English pipeline."
     # issue 15: embedding cache integrity
     W201 = "The embedding cache file '{path}' is damaged ({detail}); it was removed and its texts will be embedded again."
+    # issue 12: journey stages
+    W510 = "{share:.0%} of the {n} tagged messages are in stage '{stage}' (of {n_stages} stages): the journey map, funnel and paths will say little. {help}"
+    W511 = "Stage '{stage}' is unsure: mean confidence {confidence:.2f} over {n} messages (below {threshold:.2f}). {help}"
+    W512 = "What would help: an events file (--events) with visits, bookings or purchases, a converted_at column in the outcomes, or a stages taxonomy of your own (--taxonomy) whose examples sound like your conversations (see docs/stages.md)."
+    # issue 11: labels (W500-W509)
+    W500 = "Labels file '{path}': {count} blank row(s) skipped (no is_objection value)."
     # scale (issue 14: W210-W219)
     W210 = "The embedding model '{name}' runs on torch instead of int8 ONNX Runtime ({detail}); it works, only slower."
     W600 = "{unmatched} of {total} outcome rows name no journey in the tags, and {missing} of {journeys} journeys have no outcome (counted as not converted). Check that the outcomes belong to these tags."
+
+    # --- issue 16 (W610-W619)
+    W610 = "Out-of-time validation skipped: {detail}. The scores are still written, but their quality is not measured; add older closed journeys."
+    W611 = "No open journey to score at {as_of}: every journey converted or has been silent for {cold} days or more. Nothing to rank today; the model's validation is still reported."

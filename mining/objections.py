@@ -1,301 +1,469 @@
-"""Objection detection: cue matches + similarity to taxonomy examples -> calibrated probability.
+"""Objection detection: a calibrated classifier over embedding, stance, dialogue context and cues.
 
-Each customer unit (sentence) gets six features:
+An objection is resistance to what the business proposed: a reason not to go ahead (price,
+timing, trust, need, authority, a competitor, ...), a deferral ("let me think about it"), a
+counter-offer in a negotiation, or a refusal. Topic words are not objections: "your price is
+fair" is agreement.
 
-``cue``
-    1 when a cue of any objection category matches and is neither negated nor cancelled
-    ("too expensive" counts, "not too expensive" and "the price isn't an issue" do not).
-``negated_cue``
-    1 when no cue counts but a cue was negated or a cancel pattern matched ("money isn't really
-    the problem").
-``similarity``
-    the best category score: mean cosine of the ``top_k`` nearest examples of a category.
-``margin``
-    ``similarity`` minus the same score against the taxonomy's non-objection utterances
-    (``negative_examples`` in objections.yaml, the examples of intents.yaml and the pre-conversion
-    examples of stages.yaml).
-``semantic``
-    the logit of a class-balanced logistic regression on the sentence embedding, trained to
-    tell the objection examples from the non-objection utterances.
-``question``
-    1 when the sentence asks for something (a question: a question mark, or a question opener
-    such as "how", "can", "is" when casual chat drops the mark; or a request: "please ...",
-    "let's ...") and no objection cue counts. Asking for information or an action is not an
-    objection unless the sentence also states a concern ("why is it so expensive?", "how do I
-    know my data is safe?" carry cues); its weight is learned like the others and can only
-    lower the probability.
+Each customer text (a sentence unit, or a whole message) becomes one feature row:
 
-The objection probability is a logistic combination ``sigmoid(w . features + b)``. Its seven
-numbers are fitted in :meth:`ObjectionDetector.fit` from the taxonomy alone: its objection
-examples are the positives, the non-objection utterances the negatives; similarities are
-computed leave-one-out (an example is never compared with itself) and the semantic logit
-out-of-fold (5-fold), so the probability is calibrated on held-out taxonomy examples. Weights
-are constrained to the sign that makes sense (a counted cue, a higher similarity or semantic
-logit never lower the probability; a negated cue never raises it), so the probability is
-monotone in the evidence. A sentence embedding barely sees negation ("money isn't the problem"
-sits next to price objections), so for a negated or cancelled concern ``margin`` and
-``semantic`` can only count against it, and the ``negated_cue`` weight is at most
-:data:`NEGATION_WEIGHT`.
+- the sentence embedding (all-MiniLM-L6-v2 by default);
+- stance and dialogue-context flags from :mod:`mining.stance` (refusing, hesitating, doubting,
+  stating a constraint, counter-offering versus agreeing, praising, committing, thanking; a
+  question; negations; an amount of money; whether the agent turn it answers named a price,
+  made a proposal or asked for something);
+- cue evidence from the taxonomy (:class:`mining.cues.CueMatcher`): whether an objection cue
+  counts, whether one was negated ("not too expensive").
 
-A unit is an objection when its probability is at least ``threshold``
-(``Settings.tagging.objection_threshold``, default 0.5: the point where objection and
-non-objection are equally likely for a balanced prior).
+A class-balanced logistic regression on the standardised rows is fitted on examples the project
+wrote (the taxonomy's category examples and ``negative_examples``, and the dialogue examples in
+``mining/data/objection_examples.yaml``), plus, when given, the user's own labels. Its score is
+turned into a probability by Platt scaling fitted on 5-fold out-of-fold scores, so the
+probability is calibrated on held-out examples at a balanced prior: 0.7 means that among
+held-out texts scored 0.7, about 70% were objections when objections and non-objections are
+equally common. A text is an objection when its probability is at least ``threshold``
+(``Settings.tagging.objection_threshold``, default 0.5).
 
-The category is the one with the highest ``similarity + cue_bonus * (its cue matched)``.
-No sample data or ground truth is used to fit anything.
+The category is chosen by a multinomial logistic regression on the embedding and the
+per-category cue flags, fitted on the written objection examples (and the user's labelled
+categories). When its top probability is below ``category_threshold_`` (chosen in
+:meth:`ObjectionDetector.fit` so that, out of fold, the written examples given a category get
+the right one at least ``category_precision`` of the time) the category is the one whose cue
+matched, and ``other`` when no cue matched: the objection fits no category well.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from mining.errors import ConfigError, Errors, NotFittedError
+from mining.stance import STANCE_FEATURES, is_question, is_request, stance_features, stance_flags
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mining.taxonomy import Taxonomy, TaxonomyFile
+    from mining.taxonomy import TaxonomyFile
 
-FEATURES = ("cue", "negated_cue", "similarity", "margin", "semantic", "question")
-#: Allowed sign of each weight: +1 non-negative, -1 non-positive, 0 free.
-_SIGNS = (1, -1, 1, 1, 1, -1)
-#: The weight of ``negated_cue`` is at most this (a prior: sentence embeddings barely see
-#: negation, and a few taxonomy examples cannot teach it).
-NEGATION_WEIGHT = -3.0
-#: Folds of the cross-validation that gives the training rows out-of-fold semantic scores.
-_FOLDS = 5
+__all__ = ["ObjectionDetector", "OTHER", "EXAMPLES_FILE", "load_examples", "reply_context",
+           "is_question", "is_request"]
 
-
-#: First words that open a question when the question mark is missing (casual chat).
-QUESTION_OPENERS = frozenset({
-    "what", "what's", "whats", "how", "how's", "when", "where", "which", "who", "why", "do",
-    "does", "did", "can", "could", "would", "will", "is", "are", "was", "were", "should", "may",
-    "has", "have", "any", "anyone", "whereabouts"})
+#: The category of an objection that fits no taxonomy category well.
+OTHER = "other"
+#: The packaged dialogue examples (positives by category, hard negatives by kind).
+EXAMPLES_FILE = Path(__file__).resolve().parent / "data" / "objection_examples.yaml"
+#: Names of the non-embedding features, after the embedding dimensions.
+FEATURES = (*STANCE_FEATURES, "cue", "negated_cue")
+#: Folds of the out-of-fold scores used for calibration and for choosing label_C.
+FOLDS = 5
+#: L2 strengths tried for the correction learned from the user's labels when label_C="auto".
+LABEL_CS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 
-#: First words that open a request ("please send the contract", "let's book Tuesday").
-REQUEST_OPENERS = frozenset({"please", "pls", "plz", "kindly", "let's", "lets"})
-#: A wish stated at the start of a sentence is a request too ("we'd like to start a trial").
-WISH_OPENERS = (" i'd like", " we'd like", " i would like", " we would like", " i'd love",
-                " we'd love", " i would love", " we would love")
+def load_examples(path: str | Path | None = None) -> pd.DataFrame:
+    """Read a dialogue examples file (``mining/data/objection_examples.yaml`` by default).
 
-
-#: Words that set a clause against another: "the price is fine, but the contract is too long".
-_CONTRAST = re.compile(r"\b(but|however|though|although|except|still|yet|whereas|only that)\b",
-                       re.IGNORECASE)
-
-
-def _first_word(text: str) -> str:
-    return text.split(maxsplit=1)[0].lower().strip(",.!:;\"'()") if text else ""
-
-
-def is_question(text: str) -> bool:
-    """Return whether a sentence is a question: a question mark, or a question opener."""
-    t = text.strip()
-    if t.endswith("?"):
-        return True
-    return _first_word(t) in QUESTION_OPENERS
-
-
-def is_request(text: str) -> bool:
-    """Return whether a sentence asks for something: a question, or a request ("please ...")."""
-    t = text.strip()
-    if is_question(t):
-        return True
-    low = f" {t.lower()}"
-    return (_first_word(t) in REQUEST_OPENERS or " please" in low
-            or any(w in low[:24] for w in WISH_OPENERS))
-
-
-def _fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> tuple[np.ndarray, float]:
-    """Fit a class-balanced, L2-penalised logistic regression with sign-constrained weights."""
-    from scipy.optimize import minimize
-
-    pos = y == 1
-    w_row = np.where(pos, 0.5 / max(pos.sum(), 1), 0.5 / max((~pos).sum(), 1))
-
-    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        w, b = theta[:-1], theta[-1]
-        z = X @ w + b
-        p = 1.0 / (1.0 + np.exp(-z))
-        ll = -(w_row * (y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z))).sum()
-        grad_z = w_row * (p - y)
-        g = np.append(X.T @ grad_z + l2 * w, grad_z.sum())
-        return -ll + 0.5 * l2 * float(w @ w), g
-
-    bounds = [(0, None) if s > 0 else (None, 0) if s < 0 else (None, None) for s in _SIGNS]
-    bounds.append((None, None))
-    res = minimize(loss, np.zeros(X.shape[1] + 1), jac=True, method="L-BFGS-B", bounds=bounds)
-    return res.x[:-1], float(res.x[-1])
-
-
-class ObjectionDetector:
-    """Score customer units as objections and name their category (scikit-learn contract).
+    The file has two sections: ``objections`` (category -> examples) and ``not_objections``
+    (kind -> examples). An example is a string or a mapping ``{text, context}`` where
+    ``context`` is the agent turn it replies to.
 
     Args:
-        taxonomy: A :class:`~mining.taxonomy.Taxonomy`, a taxonomy folder, or None for the
-            packaged one. Its objections (and intents, as extra negatives) are used.
+        path: The YAML file; None for the packaged one.
+
+    Returns:
+        Columns ``text``, ``context`` (str, "" when none), ``is_objection`` (int 0/1),
+        ``category`` (the objection category, or the kind of non-objection).
+
+    Raises:
+        ConfigError: [E510] when the file is missing or malformed.
+    """
+    import pandas as pd
+    import yaml
+
+    p = Path(path) if path is not None else EXAMPLES_FILE
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(Errors.E510.format(path=p, detail=str(err).splitlines()[0])) from None
+    rows: list[tuple[str, str, int, str]] = []
+    for section, label in (("objections", 1), ("not_objections", 0)):
+        groups = (data or {}).get(section) or {}
+        if not isinstance(groups, dict):
+            raise ConfigError(Errors.E510.format(path=p, detail=f"'{section}' is not a mapping"))
+        for group, items in groups.items():
+            for item in items or []:
+                if isinstance(item, str):
+                    rows.append((item, "", label, str(group)))
+                elif isinstance(item, dict) and isinstance(item.get("text"), str):
+                    rows.append((item["text"], str(item.get("context") or ""), label, str(group)))
+                else:
+                    raise ConfigError(Errors.E510.format(
+                        path=p, detail=f"{section} -> {group}: an example is not text"))
+    return pd.DataFrame(rows, columns=["text", "context", "is_objection", "category"])
+
+
+def reply_context(frame: pd.DataFrame) -> pd.Series:
+    """The agent turn each message replies to: the last agent message before it.
+
+    Args:
+        frame: Messages in conversation order (e.g. from ``mining.journeys.build_journeys``),
+            with ``role``, ``conversation_id`` (else ``journey_id``, else one conversation) and
+            ``clean_text`` (or ``text``); without ``role`` every context is empty.
+
+    Returns:
+        A string Series aligned with ``frame`` ("" when no agent message came before in the
+        same conversation).
+    """
+    import pandas as pd
+
+    col = "clean_text" if "clean_text" in frame.columns else "text"
+    if col not in frame.columns or "role" not in frame.columns:
+        return pd.Series("", index=frame.index, dtype="string")
+    text = frame[col].astype("string")
+    agent = (frame["role"].astype("string") == "agent").fillna(False).to_numpy(bool)
+    key = next((c for c in ("conversation_id", "journey_id") if c in frame.columns), None)
+    conv = frame[key].astype("string").fillna("").to_numpy() if key else np.zeros(len(frame))
+    out, last, prev_conv = [], "", None
+    for t, a, c in zip(text.tolist(), agent, conv, strict=True):
+        if c != prev_conv:
+            last, prev_conv = "", c
+        out.append(last)
+        if a and isinstance(t, str):
+            last = t
+    return pd.Series(out, index=frame.index, dtype="string")
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+#: The built-in training rows of the last fit with a named embedder (reused by refits with
+#: labels in the same process: the benchmark's learning curve, `label --labels`).
+_BUILTIN_CACHE: dict[Any, Any] = {}
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged_taxonomy() -> Any:
+    """The packaged taxonomy, validated once per process (read only)."""
+    from mining.taxonomy import load_taxonomy
+
+    return load_taxonomy(None)
+
+
+def _category_rows(vectors: np.ndarray, cue_counts: np.ndarray) -> np.ndarray:
+    """Category features: the embedding scaled to about unit variance per dimension, cue flags."""
+    v = np.asarray(vectors, np.float64)
+    return np.hstack([v * np.sqrt(max(v.shape[1], 1)), 3.0 * np.minimum(cue_counts, 1.0)])
+
+
+def _balanced(y: np.ndarray) -> np.ndarray:
+    pos = y == 1
+    return np.where(pos, 0.5 / max(pos.sum(), 1), 0.5 / max((~pos).sum(), 1)) * len(y)
+
+
+class ObjectionDetector(ClassifierMixin, BaseEstimator):
+    """Score customer texts as objections and name their category (a scikit-learn classifier).
+
+    Args:
+        taxonomy: A ``mining.taxonomy.Taxonomy``, a taxonomy folder, or None for the packaged
+            one; its objection categories, examples, cues and ``negative_examples`` are used.
         embedder: Embedder name or object for ``mining.embed.embed_texts``; None uses settings.
-        threshold: Probability at or above which a unit is an objection.
-        top_k: Nearest examples averaged per category.
-        cue_bonus: Added to a category's similarity when one of its cues matched.
         settings: ``mining.config.Settings`` (embedder defaults, cache folder).
+        threshold: Probability at or above which a text is an objection.
+        C: Inverse L2 strength of the logistic regression (on standardised features).
+        label_C: Inverse L2 strength of the correction learned from the user's labels, or
+            "auto" to choose it from :data:`LABEL_CS` by cross-validation on the labels.
+        category_precision: Held-out precision a named category must reach; below the
+            matching probability the category is ``other``.
+        examples: Dialogue examples file; None for the packaged one.
+        top_k: Nearest examples averaged for the ``similarity`` column and theme mapping.
     """
 
-    def __init__(self, taxonomy: Taxonomy | str | Path | None = None, *, embedder: Any = None,
-                 threshold: float = 0.5, top_k: int = 3, cue_bonus: float = 1.0,
-                 settings: Any = None) -> None:
+    def __init__(self, taxonomy: Any = None, embedder: Any = None, settings: Any = None,
+                 threshold: float = 0.5, C: float = 0.05, label_C: Any = "auto",
+                 category_precision: float = 0.8, examples: Any = None, top_k: int = 3) -> None:
         self.taxonomy = taxonomy
         self.embedder = embedder
-        self.threshold = threshold
-        self.top_k = top_k
-        self.cue_bonus = cue_bonus
         self.settings = settings
+        self.threshold = threshold
+        self.C = C
+        self.label_C = label_C
+        self.category_precision = category_precision
+        self.examples = examples
+        self.top_k = top_k
 
-    # ---------------------------------------------------------------------------------- fit
-    def fit(self, X: Any = None, y: Any = None, *, progress: bool = False) -> ObjectionDetector:
-        """Embed the taxonomy examples and fit the probability weights from them.
-
-        Args:
-            X: Ignored (the detector learns from the taxonomy, never from the data it tags).
-            y: Ignored.
-            progress: Show a progress bar while embedding examples.
-
-        Returns:
-            self
-        """
-        from mining.cues import CueMatcher
-        from mining.prototypes import Prototypes
-        from mining.taxonomy import load_taxonomy
-
-        tax = self.taxonomy
-        if tax is None or isinstance(tax, (str, Path)):
-            tax = load_taxonomy(tax)
-        tf: TaxonomyFile = tax.objections
-        negatives = list(tf.negative_examples)
-        if "intents" in tax.files:
-            negatives += [e for c in tax.intents.categories.values() for e in c.examples]
-        if "stages" in tax.files:
-            st = tax.stages
-            stop = st.names.index(st.post_conversion_stage) if st.post_conversion_stage \
-                else len(st.names)
-            negatives += [e for name in st.names[:stop] for e in st.categories[name].examples]
-        negatives = list(dict.fromkeys(negatives))
-        if len(negatives) < 2:
-            raise ConfigError(Errors.E504.format(name="The objection detector",
-                                                 what="at least 2 negative examples",
-                                                 got=len(negatives)))
+    # ---------------------------------------------------------------------------- helpers
+    def _embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         from mining.embed import embed_texts
 
-        self.taxonomy_ = tf
-        self.prototypes_ = Prototypes.from_taxonomy(tf, embedder=self.embedder,
-                                                    settings=self.settings, progress=progress)
-        neg_vec = embed_texts(negatives, model=self.embedder, settings=self.settings,
-                              progress=progress)
-        self.negatives_ = Prototypes(["none"], negatives, np.zeros(len(negatives), np.int64),
-                                     neg_vec)
-        self.matcher_ = CueMatcher(tf)
+        return embed_texts(list(texts), model=self.embedder, settings=self.settings,
+                           progress=progress)
 
-        protos = self.prototypes_
-        n_pos = len(protos.texts)
-        y_train = np.r_[np.ones(n_pos), np.zeros(len(negatives))]
-        emb = np.vstack([protos.vectors, neg_vec]).astype(np.float64)
-        oof = self._fit_semantic(emb, y_train)
-        feats_pos, _, _ = self._features(protos.texts, protos.vectors,
-                                         exclude_pos=np.arange(n_pos), exclude_neg=None,
-                                         semantic=oof[:n_pos])
-        feats_neg, _, _ = self._features(negatives, neg_vec, exclude_pos=None,
-                                         exclude_neg=np.arange(len(negatives)),
-                                         semantic=oof[n_pos:])
-        X_train = np.vstack([feats_pos, feats_neg])
-        self.coef_, self.intercept_ = _fit_logistic(X_train, y_train)
-        neg_i = FEATURES.index("negated_cue")
-        self.coef_[neg_i] = min(self.coef_[neg_i], NEGATION_WEIGHT)
-        p_train = self._proba(X_train)
-        pred = p_train >= self.threshold
-        self.training_ = {
-            "n_positive": int(n_pos), "n_negative": int(len(negatives)),
-            "recall_loo": float(pred[: n_pos].mean()),
-            "false_positive_rate_loo": float(pred[n_pos:].mean()),
-        }
-        self.categories_ = protos.categories
-        return self
-
-    def _fit_semantic(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Fit the embedding classifier; return out-of-fold logits of the training rows."""
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-        def make() -> LogisticRegression:
-            return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
-
-        folds = StratifiedKFold(_FOLDS, shuffle=True, random_state=0)
-        oof = cross_val_predict(make(), X, y, cv=folds, method="decision_function")
-        lr = make().fit(X, y)
-        self.semantic_coef_ = lr.coef_[0].astype(np.float32)
-        self.semantic_intercept_ = float(lr.intercept_[0])
-        return np.asarray(oof, dtype=float)
+    def _design(self, texts: Sequence[str], vectors: np.ndarray,
+                contexts: Sequence[str] | None) -> tuple[np.ndarray, Any]:
+        """Feature rows ``[embedding, stance, cue, negated_cue]`` and the cue result."""
+        cues = self.matcher_.match(list(texts))
+        counted = (cues.counts.sum(axis=1) > 0).astype(float)
+        negated = ((cues.negated.sum(axis=1) > 0) | cues.cancelled).astype(float) * (1 - counted)
+        st = stance_features(list(texts), contexts)
+        X = np.hstack([np.asarray(vectors, np.float64), st, counted[:, None], negated[:, None]])
+        return X, cues
 
     def _check(self) -> None:
         if not hasattr(self, "coef_"):
             raise NotFittedError(Errors.E500.format(name=type(self).__name__))
 
-    def _features(self, texts: Sequence[str], vectors: np.ndarray, *,
-                  exclude_pos: np.ndarray | None, exclude_neg: np.ndarray | None,
-                  semantic: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, dict[str, np.ndarray], list[list[dict[str, Any]]]]:
-        cues = self.matcher_.match(list(texts))
-        if semantic is None:
-            semantic = np.asarray(vectors, np.float32) @ self.semantic_coef_ + \
-                self.semantic_intercept_
-        cat_sim, nearest = self.prototypes_.scores(vectors, top_k=self.top_k, exclude=exclude_pos)
-        neg_sim, _ = self.negatives_.scores(vectors, top_k=self.top_k, exclude=exclude_neg)
-        # a reassurance ("security isn't a blocker, we just need the report") is not an
-        # objection because a later clause names a topic: cues after the first cancel pattern
-        # do not count, unless a contrast ("the price is fine, but ...") sets them apart
-        contrast = np.array([bool(_CONTRAST.search(t)) for t in texts], dtype=bool)
-        first = cues.first_cancel if cues.first_cancel is not None else np.full(len(texts), -1)
-        counted = np.array([
-            any(not m["negated"] and (contrast[i] or first[i] < 0 or m["start"] < first[i])
-                for m in matches)
-            for i, matches in enumerate(cues.matches)], dtype=bool)
-        negated = ((cues.negated.sum(axis=1) > 0) | cues.cancelled) & ~counted
-        best_sim = cat_sim.max(axis=1) if cat_sim.shape[1] else np.zeros(len(texts))
-        # asking (a question or a request) without a stated concern
-        question = np.array([is_request(t) for t in texts], dtype=float) * ~counted
-        margin = best_sim - neg_sim[:, 0]
-        semantic = np.asarray(semantic, float)
-        # a negated concern resembles the objection it negates: its resemblance cannot count
-        margin = np.where(negated, np.minimum(margin, 0.0), margin)
-        semantic = np.where(negated, np.minimum(semantic, 0.0), semantic)
-        feats = np.column_stack([counted.astype(float), negated.astype(float), best_sim,
-                                 margin, semantic, question])
-        extra = {"cat_sim": cat_sim, "nearest": nearest, "cue_counts": cues.counts,
-                 "neg_sim": neg_sim[:, 0]}
-        return feats, extra, cues.matches
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "coef_")
 
-    def _proba(self, feats: np.ndarray) -> np.ndarray:
-        z = feats @ self.coef_ + self.intercept_
-        return 1.0 / (1.0 + np.exp(-z))
+    # -------------------------------------------------------------------------------- fit
+    def _builtin(self) -> tuple[TaxonomyFile, pd.DataFrame]:
+        import pandas as pd
 
-    # ---------------------------------------------------------------------------- transform
-    def transform(self, texts: Sequence[str], vectors: np.ndarray) -> pd.DataFrame:
-        """Score texts (customer units) as objections.
+        from mining.taxonomy import load_taxonomy
+
+        tax = self.taxonomy
+        if tax is None:
+            tax = _packaged_taxonomy()
+        elif isinstance(tax, (str, Path)):
+            tax = load_taxonomy(tax)
+        tf = tax.objections
+        rows = [(e, "", 1, name) for name in tf.names for e in tf.categories[name].examples]
+        rows += [(e, "", 0, "negative") for e in tf.negative_examples]
+        frame = pd.concat([pd.DataFrame(rows, columns=["text", "context", "is_objection",
+                                                       "category"]),
+                           load_examples(self.examples)], ignore_index=True)
+        frame = frame.drop_duplicates(["text", "context"], keep="first").reset_index(drop=True)
+        if (frame["is_objection"] == 0).sum() < 2 or (frame["is_objection"] == 1).sum() < 2:
+            raise ConfigError(Errors.E504.format(name="The objection detector",
+                                                 what="at least 2 examples of each class",
+                                                 got=len(frame)))
+        return tf, frame
+
+    def fit(self, X: Any = None, y: Any = None, *, vectors: np.ndarray | None = None,
+            context: Sequence[str] | None = None, categories: Sequence[Any] | None = None,
+            progress: bool = False) -> ObjectionDetector:
+        """Fit on the built-in examples, plus the user's labelled texts when given.
 
         Args:
-            texts: The unit texts.
-            vectors: Their ``(n, dim)`` vectors from the same embedder as the detector's.
+            X: None, or the user's labelled texts (a sequence of str, or a DataFrame with
+                ``text`` and optional ``context`` and ``category`` columns).
+            y: Their labels (1/True: objection, 0/False: not), one per text.
+            vectors: The texts' vectors from the detector's embedder; None embeds them.
+            context: Per labelled text, the agent turn it replies to.
+            categories: Per labelled text, an objection category, ``other`` or None.
+            progress: Show a progress bar while embedding.
+
+        Returns:
+            self
+        """
+        from threadpoolctl import threadpool_limits
+
+        # small linear models: one BLAS thread is much faster than many on a shared machine
+        with threadpool_limits(1, user_api="blas"):
+            return self._fit(X, y, vectors=vectors, context=context, categories=categories,
+                             progress=progress)
+
+    def _fit(self, X: Any, y: Any, *, vectors: np.ndarray | None,
+             context: Sequence[str] | None, categories: Sequence[Any] | None,
+             progress: bool) -> ObjectionDetector:
+        from mining.cues import CueMatcher
+        from mining.prototypes import Prototypes
+
+        tax_key = self.taxonomy if self.taxonomy is None or isinstance(self.taxonomy, str) \
+            else str(getattr(self.taxonomy, "source", self.taxonomy))
+        key = (self.embedder, tax_key, str(self.examples)) \
+            if isinstance(self.embedder, str) else None
+        if key is not None and key in _BUILTIN_CACHE:
+            tf, builtin, bvec, Xb, cues_b = _BUILTIN_CACHE[key]
+            self.matcher_ = CueMatcher(tf)
+        else:
+            tf, builtin = self._builtin()
+            self.matcher_ = CueMatcher(tf)
+            bvec = self._embed(builtin["text"].tolist(), progress)
+            Xb, cues_b = self._design(builtin["text"].tolist(), bvec,
+                                      builtin["context"].tolist())
+            if key is not None:
+                _BUILTIN_CACHE.clear()
+                _BUILTIN_CACHE[key] = (tf, builtin, bvec, Xb, cues_b)
+        self.taxonomy_ = tf
+        yb = builtin["is_objection"].to_numpy(int)
+        user = _user_frame(X, y, context, categories, tf.names)
+        pos = (yb == 1) & builtin["category"].isin(tf.names).to_numpy(bool)
+        cat_texts = builtin.loc[pos, "text"].tolist()
+        cat_vecs, cat_cues = bvec[pos], cues_b.counts[pos]
+        cat_labels = builtin.loc[pos, "category"].tolist()
+        self.labels_report_: dict[str, Any] = {}
+        if user is not None:
+            uvec = vectors if vectors is not None else self._embed(user["text"].tolist(),
+                                                                    progress)
+            uvec = np.asarray(uvec)
+            Xu, cues_u = self._design(user["text"].tolist(), uvec, user["context"].tolist())
+            yu = user["is_objection"].to_numpy(int)
+            has_cat = user["category"].isin(tf.names).to_numpy(bool) & (yu == 1)
+            cat_texts += user.loc[has_cat, "text"].tolist()
+            cat_vecs = np.vstack([cat_vecs, uvec[has_cat]])
+            cat_cues = np.vstack([cat_cues, cues_u.counts[has_cat]])
+            cat_labels += user.loc[has_cat, "category"].tolist()
+        self._fit_binary(Xb, yb, _balanced(yb))
+        if user is not None:
+            self._teach(Xu, yu)
+        self._fit_categories(tf, cat_vecs, cat_cues, cat_labels)
+        self.prototypes_ = Prototypes(tf.names, cat_texts,
+                                      np.asarray([tf.names.index(c) for c in cat_labels]),
+                                      np.asarray(cat_vecs, np.float32))
+        self.categories_ = list(tf.names)
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = Xb.shape[1]
+        p = self._proba(Xb)
+        self.training_ = {"n_positive": int(yb.sum()), "n_negative": int((yb == 0).sum()),
+                          "n_labels": 0 if user is None else len(user),
+                          "recall_train": float((p[yb == 1] >= self.threshold).mean()),
+                          "false_positive_rate_train":
+                              float((p[yb == 0] >= self.threshold).mean())}
+        return self
+
+    def _linear(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float]:
+        """A weighted L2 logistic regression on standardised X; weights in raw units."""
+        from sklearn.linear_model import LogisticRegression
+
+        mean, scale = self.mean_, self.scale_
+        lr = LogisticRegression(C=self.C, max_iter=3000)
+        lr.fit((X - mean) / scale, y, sample_weight=w)
+        coef = lr.coef_[0] / scale
+        return coef, float(lr.intercept_[0] - coef @ mean)
+
+    def _oof(self, X: np.ndarray, y: np.ndarray, w: np.ndarray,
+             groups: np.ndarray | None = None) -> np.ndarray:
+        from sklearn.model_selection import StratifiedKFold
+
+        oof = np.zeros(len(y))
+        folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
+        for tr, te in folds.split(X, y if groups is None else groups):
+            c, b = self._linear(X[tr], y[tr], w[tr])
+            oof[te] = X[te] @ c + b
+        return oof
+
+    def _fit_binary(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
+        """Fit the classifier, then Platt scaling on its out-of-fold scores."""
+        from sklearn.linear_model import LogisticRegression
+
+        self.mean_ = X.mean(axis=0)
+        sd = X.std(axis=0)
+        self.scale_ = np.where(sd > 1e-9, sd, 1.0)
+        oof = self._oof(X, y, w)
+        cal = LogisticRegression(C=1e4, max_iter=1000).fit(oof[:, None], y, sample_weight=w)
+        self.calibration_ = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
+        self.coef_, self.intercept_ = self._linear(X, y, w)
+        self.oof_score_ = oof
+
+    def _teach(self, Xu: np.ndarray, yu: np.ndarray) -> None:
+        """Learn from the user's labels: a correction on top of the built-in model.
+
+        A logistic regression is fitted on the labels alone with two kinds of input: the
+        built-in model's calibrated logit, and the standardised features; classes are weighted
+        to a balanced prior, like the built-in model (the labelled sample's share of objections
+        is not the corpus's: half of it is chosen for uncertainty). Its L2 strength is
+        chosen by cross-validated log-loss on the labels: with few labels it stays close to the
+        built-in model, with many it learns what the built-in examples did not say. Both stages
+        are linear, so they fold into one weight vector (``coef_``, ``intercept_``).
+        """
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import log_loss, roc_auc_score
+        from sklearn.model_selection import StratifiedKFold
+
+        a, b = self.calibration_
+        logit0 = a * (Xu @ self.coef_ + self.intercept_) + b
+        base = _sigmoid(logit0)
+        report = {"n_labels": int(len(yu)), "n_objections": int(yu.sum()),
+                  "builtin_agreement": round(float(((base >= self.threshold) == yu).mean()), 4),
+                  "builtin_auc": round(float(roc_auc_score(yu, base)), 4)}
+        Z = np.column_stack([logit0, (Xu - self.mean_) / self.scale_])
+        counts = np.bincount(yu, minlength=2)
+        C = self.label_C
+        if C == "auto":
+            C, k = LABEL_CS[1], int(min(FOLDS, counts.min()))
+            if k >= 2:
+                folds = list(StratifiedKFold(k, shuffle=True, random_state=0).split(Z, yu))
+                losses, aucs = {}, {}
+                for c in LABEL_CS:
+                    oof = np.zeros(len(yu))
+                    for tr, te in folds:
+                        lr = LogisticRegression(C=c, max_iter=2000,
+                                                class_weight="balanced").fit(Z[tr], yu[tr])
+                        oof[te] = lr.predict_proba(Z[te])[:, 1]
+                    losses[c], aucs[c] = log_loss(yu, oof), roc_auc_score(yu, oof)
+                C = min(losses, key=losses.get)
+                report["cross_validated_auc"] = round(float(aucs[C]), 4)
+        lr = LogisticRegression(C=float(C), max_iter=2000, class_weight="balanced").fit(Z, yu)
+        w, b2 = lr.coef_[0], float(lr.intercept_[0])
+        rest = w[1:] / self.scale_
+        self.coef_ = w[0] * a * self.coef_ + rest
+        self.intercept_ = float(w[0] * (a * self.intercept_ + b) - rest @ self.mean_ + b2)
+        self.calibration_ = (1.0, 0.0)
+        report["label_C"] = float(C)
+        self.labels_report_ = report
+
+    def _fit_categories(self, tf: TaxonomyFile, vecs: np.ndarray, cues: np.ndarray,
+                        labels: list[str]) -> None:
+        """Multinomial category model; the ``other`` threshold from out-of-fold precision."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+        X = _category_rows(vecs, cues)
+        y = np.asarray([tf.names.index(c) for c in labels])
+        make = LogisticRegression(C=0.2, max_iter=500)
+        k = int(min(FOLDS, np.bincount(y).min()))
+        proba = cross_val_predict(make, X, y, method="predict_proba",
+                                  cv=StratifiedKFold(k, shuffle=True, random_state=0))
+        lr = make.fit(X, y)
+        top, right = proba.max(axis=1), lr.classes_[proba.argmax(axis=1)] == y
+        order = np.argsort(-top)
+        prec = np.cumsum(right[order]) / np.arange(1, len(order) + 1)
+        ok = np.flatnonzero(prec >= self.category_precision)
+        self.category_threshold_ = float(top[order][ok[-1]]) if len(ok) else 1.0
+        full = np.zeros((len(tf.names), X.shape[1]))
+        inter = np.full(len(tf.names), -50.0)
+        full[lr.classes_] = lr.coef_ if len(lr.classes_) > 2 else 0.0
+        inter[lr.classes_] = lr.intercept_ if len(lr.classes_) > 2 else 0.0
+        self.category_coef_, self.category_intercept_ = full, inter
+        self.category_oof_ = {"precision_named": round(float(prec[ok[-1]]), 4) if len(ok)
+                              else None, "share_named": round(float(len(ok) / len(y)), 4)}
+
+    # -------------------------------------------------------------------------- predict
+    def _proba(self, X: np.ndarray) -> np.ndarray:
+        a, b = self.calibration_
+        return _sigmoid(a * (X @ self.coef_ + self.intercept_) + b)
+
+    def _categories(self, vectors: np.ndarray, cues: Any) -> tuple[np.ndarray, np.ndarray]:
+        X = _category_rows(vectors, cues.counts)
+        z = X @ self.category_coef_.T + self.category_intercept_
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        return p.argmax(axis=1), p.max(axis=1)
+
+    def transform(self, texts: Sequence[str], vectors: np.ndarray,
+                  context: Sequence[str] | None = None) -> pd.DataFrame:
+        """Score texts (customer units or messages) as objections.
+
+        Args:
+            texts: The texts.
+            vectors: Their ``(n, dim)`` vectors from the detector's embedder.
+            context: Per text, the agent turn it replies to (None: unknown).
 
         Returns:
             One row per text: ``probability`` (float), ``is_objection`` (bool), ``category``
-            (best category, set for every row), ``similarity`` (its score), ``cue`` (counted cue
-            match), ``evidence`` (dict: cues with their negation, nearest example, features).
+            (an objection category or ``other``, set for every row), ``similarity`` (mean cosine
+            to that category's nearest examples), ``cue`` (an objection cue counted),
+            ``evidence`` (dict: cues with their negation, nearest example, stance flags,
+            probabilities).
 
         Raises:
             NotFittedError: [E500] before :meth:`fit` or :meth:`load`.
@@ -304,46 +472,67 @@ class ObjectionDetector:
 
         self._check()
         texts = ["" if not isinstance(t, str) else t for t in texts]
-        vectors = np.asarray(vectors, dtype=np.float32)
-        if len(texts) == 0:
-            return pd.DataFrame({"probability": pd.Series(dtype=float),
-                                 "is_objection": pd.Series(dtype=bool),
-                                 "category": pd.Series(dtype="string"),
-                                 "similarity": pd.Series(dtype=float),
-                                 "cue": pd.Series(dtype=bool), "evidence": pd.Series(dtype=object)})
-        feats, extra, matches = self._features(texts, vectors, exclude_pos=None, exclude_neg=None)
-        proba = self._proba(feats)
-        score = extra["cat_sim"] + self.cue_bonus * (extra["cue_counts"] > 0)
-        best = score.argmax(axis=1)
-        cats = [self.categories_[b] for b in best]
+        ctx = list(context) if context is not None else [""] * len(texts)
+        vectors = np.asarray(vectors)
+        X, cues = self._design(texts, vectors, ctx)
+        proba = self._proba(X)
+        best, cat_p = self._categories(vectors, cues)
+        sims, nearest = self.prototypes_.scores(vectors, top_k=self.top_k)
+        named = cat_p >= self.category_threshold_
+        by_cue = cues.counts.argmax(axis=1) if len(texts) else np.zeros(0, int)
+        has_cue = cues.counts.max(axis=1) > 0 if len(texts) else np.zeros(0, bool)
+        cats = [self.categories_[b] if ok else self.categories_[c] if hc else OTHER
+                for b, ok, c, hc in zip(best, named, by_cue, has_cue, strict=True)]
+        n_st = len(STANCE_FEATURES)
+        dim = vectors.shape[1] if vectors.ndim == 2 else 0
         evidence = []
-        for i, b in enumerate(best):
-            near = int(extra["nearest"][i, b])
+        for i in range(len(texts)):
+            j = int(nearest[i, best[i]]) if len(nearest) else -1
             evidence.append({
-                "cues": [{"category": m["category"], "cue": m["cue"], "negated": m["negated"]}
-                         for m in matches[i]],
-                "nearest_example": self.prototypes_.texts[near] if near >= 0 else None,
-                "similarity": round(float(extra["cat_sim"][i, b]), 4),
-                "non_objection_similarity": round(float(extra["neg_sim"][i]), 4),
-                "semantic_logit": round(float(feats[i, 4]), 4),
+                "cues": cues.matches[i],
+                "nearest_example": self.prototypes_.texts[j] if j >= 0 else None,
+                "stance": stance_flags(X[i, dim:dim + n_st]),
+                "category_probability": round(float(cat_p[i]), 4),
                 "probability": round(float(proba[i]), 4),
             })
         return pd.DataFrame({
             "probability": proba.astype(float),
             "is_objection": proba >= self.threshold,
             "category": pd.array(cats, dtype="string"),
-            "similarity": extra["cat_sim"][np.arange(len(best)), best].astype(float),
-            "cue": feats[:, 0] > 0,
+            "similarity": sims[np.arange(len(best)), best].astype(float) if len(best)
+            else np.zeros(0),
+            "cue": X[:, -2] > 0 if len(X) else np.zeros(0, bool),
             "evidence": evidence,
         })
 
-    def predict_proba(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """Return the objection probability of each text (see :meth:`transform`)."""
-        return self.transform(texts, vectors)["probability"].to_numpy()
+    def predict_proba(self, X: Any, vectors: np.ndarray | None = None,
+                      context: Sequence[str] | None = None) -> np.ndarray:
+        """Class probabilities, scikit-learn style.
+
+        Args:
+            X: Texts (a sequence of str, or a DataFrame with ``text`` and optional ``context``).
+            vectors: Their vectors; None embeds them with the detector's embedder.
+            context: Per text, the agent turn it replies to (overrides a ``context`` column).
+
+        Returns:
+            ``(n, 2)``: column 0 not an objection, column 1 an objection.
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        texts, ctx = _texts_and_context(X, context)
+        vecs = self._embed(texts) if vectors is None else np.asarray(vectors)
+        p = self._proba(self._design(texts, vecs, ctx)[0])
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: Any, vectors: np.ndarray | None = None,
+                context: Sequence[str] | None = None) -> np.ndarray:
+        """1 for an objection, 0 otherwise (probability at least ``threshold``)."""
+        return (self.predict_proba(X, vectors, context)[:, 1] >= self.threshold).astype(int)
 
     # -------------------------------------------------------------------------- save / load
     def save(self, path: str | Path) -> Path:
-        """Write the fitted detector to a folder (JSON config, ``.npy`` vectors, ``meta.json``).
+        """Write the fitted detector to a folder (JSON config, ``.npy`` arrays, ``meta.json``).
 
         Args:
             path: The folder (created if needed).
@@ -356,18 +545,22 @@ class ObjectionDetector:
         self._check()
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
-        emb = embedder_name(self.embedder)
+        arrays = {"coef": self.coef_, "mean": self.mean_, "scale": self.scale_,
+                  "category_coef": self.category_coef_,
+                  "category_intercept": self.category_intercept_}
+        for name, arr in arrays.items():
+            np.save(folder / f"{name}.npy", np.asarray(arr, np.float64), allow_pickle=False)
         config = {
-            "params": {"threshold": self.threshold, "top_k": self.top_k,
-                       "cue_bonus": self.cue_bonus, "embedder": emb},
+            "params": {"threshold": self.threshold, "C": self.C,
+                       "label_C": self.label_C,
+                       "category_precision": self.category_precision, "top_k": self.top_k,
+                       "embedder": embedder_name(self.embedder)},
             "taxonomy": self.taxonomy_.model_dump(mode="json"),
-            "coef": [float(c) for c in self.coef_], "intercept": self.intercept_,
-            "features": list(FEATURES), "training": self.training_,
+            "intercept": self.intercept_, "calibration": list(self.calibration_),
+            "category_threshold": self.category_threshold_, "features": list(FEATURES),
+            "training": self.training_, "labels": self.labels_report_,
             "prototypes": self.prototypes_.save(folder, "examples"),
-            "negatives": self.negatives_.save(folder, "negatives"),
-            "semantic_intercept": self.semantic_intercept_,
         }
-        np.save(folder / "semantic_coef.npy", self.semantic_coef_, allow_pickle=False)
         return write_model_files(folder, "ObjectionDetector", config)
 
     @classmethod
@@ -383,22 +576,62 @@ class ObjectionDetector:
         from mining.taxonomy import TaxonomyFile
 
         folder = Path(path)
-        for name in ("config.json", "meta.json", "examples_vectors.npy", "negatives_vectors.npy",
-                     "semantic_coef.npy"):
+        names = ("config.json", "meta.json", "examples_vectors.npy", "coef.npy", "mean.npy",
+                 "scale.npy", "category_coef.npy", "category_intercept.npy")
+        for name in names:
             if not (folder / name).is_file():
                 raise InputError(Errors.E501.format(path=folder, name="objection detector",
                                                     missing=name))
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        det = cls(embedder=config["params"]["embedder"],
-                  **{k: v for k, v in config["params"].items() if k != "embedder"})
+        params = dict(config["params"])
+        det = cls(**params)
         det.taxonomy_ = TaxonomyFile.model_validate(config["taxonomy"])
-        det.prototypes_ = Prototypes.load(folder, "examples", config["prototypes"])
-        det.negatives_ = Prototypes.load(folder, "negatives", config["negatives"])
         det.matcher_ = CueMatcher(det.taxonomy_)
-        det.coef_ = np.asarray(config["coef"], dtype=float)
+        det.prototypes_ = Prototypes.load(folder, "examples", config["prototypes"])
+        for name in ("coef", "mean", "scale", "category_coef", "category_intercept"):
+            setattr(det, f"{name}_", np.load(folder / f"{name}.npy", allow_pickle=False))
         det.intercept_ = float(config["intercept"])
-        det.semantic_coef_ = np.load(folder / "semantic_coef.npy", allow_pickle=False)
-        det.semantic_intercept_ = float(config["semantic_intercept"])
+        det.calibration_ = tuple(config["calibration"])
+        det.category_threshold_ = float(config["category_threshold"])
         det.training_ = config.get("training", {})
-        det.categories_ = det.prototypes_.categories
+        det.labels_report_ = config.get("labels", {})
+        det.categories_ = list(det.taxonomy_.names)
+        det.classes_ = np.array([0, 1])
+        det.n_features_in_ = len(det.coef_)
         return det
+
+
+def _texts_and_context(X: Any, context: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        texts = X["text"].fillna("").astype(str).tolist()
+        if context is None and "context" in X.columns:
+            context = X["context"].fillna("").astype(str).tolist()
+    else:
+        texts = ["" if not isinstance(t, str) else t for t in X]
+    ctx = [c if isinstance(c, str) else "" for c in context] if context is not None \
+        else [""] * len(texts)
+    return texts, ctx
+
+
+def _user_frame(X: Any, y: Any, context: Any, categories: Any,
+                names: list[str]) -> pd.DataFrame | None:
+    """The user's labelled texts as ``text, context, is_objection, category`` (or None)."""
+    import pandas as pd
+
+    if X is None:
+        return None
+    texts, ctx = _texts_and_context(X, context)
+    if categories is None and isinstance(X, pd.DataFrame) and "category" in X.columns:
+        categories = X["category"].tolist()
+    if y is None:
+        raise ConfigError(Errors.E504.format(name="ObjectionDetector.fit(X, y)",
+                                             what="labels y for the texts X", got="y=None"))
+    yv = np.asarray([int(bool(v)) for v in y])
+    if len(yv) != len(texts):
+        raise ConfigError(Errors.E504.format(name="ObjectionDetector.fit(X, y)",
+                                             what=f"{len(texts)} labels", got=len(yv)))
+    cats = [c if isinstance(c, str) else "" for c in categories] if categories is not None \
+        else [""] * len(texts)
+    return pd.DataFrame({"text": texts, "context": ctx, "is_objection": yv, "category": cats})

@@ -180,6 +180,9 @@ def run(
     from mining.progress import Progress
 
     settings = settings or Settings()
+    if taxonomy_dir is not None:  # reports and report.html order stages by the run's taxonomy
+        settings = settings.model_copy(deep=True)
+        settings.tagging.taxonomy_dir = Path(taxonomy_dir)
     if model_dir is not None and not Path(model_dir).is_dir():
         raise InputError(Errors.E100.format(path=model_dir))
     stages = Progress.coerce(progress)
@@ -216,7 +219,19 @@ def run(
             write_outputs(result, out_dir, settings=settings, inputs=paths, started=started,
                           t_start=t_start)
     result.timings["total"] = round(time.perf_counter() - t_start, 3)
+    _stage_notes(result.tags, settings)
     return result
+
+
+def _stage_notes(tags: pd.DataFrame, settings: Settings) -> None:
+    """Log [W510]/[W511] when the stage tags are flat or unsure (the CLI prints them)."""
+    import logging
+
+    from mining.reports._data import stage_names
+    from mining.stages import stage_warnings
+
+    for note in stage_warnings(tags, stage_names(settings)):
+        logging.getLogger("mining.stages").warning(note)
 
 
 def _ingest(paths: list[str], settings: Settings, events: Any, outcomes: Any,

@@ -83,6 +83,9 @@ THEMES: dict[str, str] = {
     "keywords": STR,  # comma-separated
     "size": INT,
     "examples": STR,  # " | "-separated, redacted
+    # the coarse theme this fine theme belongs to (mining.themes.hierarchy); empty on coarse rows
+    "parent_theme_id": INT,
+    "parent_label": STR,
 }
 
 #: Tags: the main output, one row per message. Documented in docs/tags-schema.md.

@@ -1,36 +1,40 @@
-"""Journey-stage tagging: per-message stage scores, then an HMM decoded with Viterbi per journey.
+"""Journey-stage tagging: a calibrated per-message stage classifier, then an HMM per journey.
 
-Per message and stage, a score (a logit) adds up:
+**Per message** (text alone), a multinomial logistic regression gives the probability of each
+stage. Its features are the MiniLM message vector, one flag per stage whose cue matched (negated
+cues do not count) and whether the author is the customer. It is fitted on examples the
+project writes: the ``examples`` of stages.yaml plus, for stages of the same name, the packaged
+``taxonomies/examples/stage_examples.yaml`` (customer and agent messages across industries), and
+its ``neutral`` messages ("ok", "thanks", "one moment") as a class of their own whose
+probability is spread evenly over the stages (a filler message neither moves a conversation nor
+holds it back). The probabilities are calibrated by a temperature fitted on out-of-fold
+(5-fold) scores of the training examples. Users' own labelled messages can be added with
+``fit(texts, stages)``.
 
-- similarity: ``sim_scale`` x mean cosine of the message to the stage's ``top_k`` nearest
-  examples in stages.yaml;
-- cues: ``cue_weight`` when a stage cue matches (negated cues do not count);
-  agent, bot and system messages count with ``agent_weight`` (they echo the customer's stage);
-- events: the furthest stage reached by events of the journey up to the message time (each
-  stage lists its ``events`` in stages.yaml) gets ``event_weight`` and earlier stages
-  ``-event_weight`` (a purchase event moves the journey on; a setback stays possible);
-- conversion: messages after ``converted_at`` are in ``post_conversion_stage`` (``hard_weight``);
-  in a converted journey, no earlier message is past the conversion stage and the last message
-  before ``converted_at`` leans to it (``hard_weight / 2``), as do the other messages of that
-  customer session (``event_weight``: it is the buying session); journeys known not to have
-  converted get ``-event_weight`` on the conversion stage and later;
-- position: ``position_weight`` x closeness of the message's relative position in its journey
-  to the stage's place in the order;
-- first contact: the first stage is first contact, so messages of the journey's first
-  customer session (before the customer comes back after ``session_gap_hours``) get
-  ``first_contact_weight`` on it, and messages of later sessions ``-first_contact_weight``
-  (a returning customer is past first contact; a setback stays possible).
+**Per journey**, the log-probabilities are the emissions of a hidden Markov model decoded with
+Viterbi (:mod:`mining.stage_sequence`), whose start and move weights (same session, new session,
+agent/bot/system message) come from stages.yaml and are estimated from labelled journeys. Other
+evidence adds to the emissions when present:
 
-Scores become per-message log-probabilities (log-softmax), and a hidden Markov model whose
-transition preferences come from stages.yaml (stay, forward, skip, back) is decoded per journey
-with Viterbi, so stages move forward with realistic setbacks instead of flickering. The
-transitions depend on the message: a customer message in the same session, a customer message
-opening a new session (the customer comes back after ``session_gap_hours`` (per channel:
-``session_gap_by_channel``, e-mail 48 h) of their own
-silence, even if an agent chased them meanwhile, or writes in another conversation than their
-previous message: the customer has usually moved on), or an agent, bot or system message
-(which follows the customer's stage).
+- role: agent, bot and system messages count with ``agent_weight`` (a quote, a proposal, a
+  closing question or onboarding steps are evidence too, but the customer leads);
+- position: ``position_weight`` x closeness of the message's relative position in its journey to
+  the stage's place in the order, centred over the stages, and faded in over the first four
+  messages (a one-message journey gets none);
+- first contact: in a journey of several customer sessions (a customer who comes back), the
+  first session is first contact: ``first_session_weight`` on the first stage. A single-session
+  chat gets none: there the whole journey happens in one session;
+- events: stages before the furthest stage reached by events of the journey up to the message
+  time (each stage lists its ``events``) get ``-event_weight``, and that stage gets
+  ``event_weight`` at the first message after the event;
+- conversion: messages after ``converted_at`` are in ``post_conversion_stage``
+  (``hard_weight``); in a converted journey no earlier message is past the conversion stage, the
+  last message before ``converted_at`` leans to it (``hard_weight / 2``), as do the other
+  messages of that customer session (``event_weight``); journeys known not to have converted get
+  ``-event_weight`` on the conversion stage and later.
+
 ``stage_confidence`` is the forward-backward posterior of the decoded stage.
+:func:`stage_warnings` says when the result is too flat or too unsure to trust.
 """
 
 from __future__ import annotations
@@ -40,187 +44,261 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
-from mining.errors import Errors, NotFittedError
+from mining.errors import Errors, NotFittedError, Warnings
+from mining.stage_sequence import logsumexp, step_kinds, transition_matrix, viterbi
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from mining.taxonomy import Taxonomy, TaxonomyFile
 
+__all__ = ["StageTagger", "stage_warnings", "training_examples", "transition_matrix", "viterbi"]
 
-def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
-    m = np.max(a, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(a - m), axis=axis))
-
-
-def _moves_matrix(k: int, m: Any, stay: dict[int, float] | None = None) -> np.ndarray:
-    trans = np.zeros((k, k))
-    stay = stay or {}
-    for i in range(k):
-        for j in range(k):
-            if j == i:
-                w = stay.get(i, m.stay)
-            elif j == i + 1:
-                w = m.forward
-            elif j > i + 1:
-                w = m.skip / (j - i - 1)  # further jumps are rarer
-            else:
-                w = m.back / (i - j)
-            trans[i, j] = w
-        trans[i] /= trans[i].sum()
-    return np.log(np.maximum(trans, 1e-12))
+#: The packaged training examples, relative to the taxonomy folder.
+EXAMPLES_FILE = Path("examples") / "stage_examples.yaml"
+#: Folds of the cross-validation whose out-of-fold scores calibrate the temperature.
+_FOLDS = 5
+#: :func:`stage_warnings`: one stage holding at least this share of the messages is "flat".
+FLAT_SHARE = 0.9
+#: :func:`stage_warnings`: a stage whose mean confidence is below this is "unsure".
+LOW_CONFIDENCE = 0.5
+#: :func:`stage_warnings`: fewest messages (overall, and of a stage) before warning.
+MIN_WARN_MESSAGES = 20
 
 
-def transition_matrix(tf: TaxonomyFile) -> tuple[np.ndarray, np.ndarray]:
-    """Build log transition and log start probabilities from a stages taxonomy.
+def training_examples(tf: TaxonomyFile, folder: str | Path | None = None
+                      ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The stage classifier's training examples for a stages taxonomy.
 
     Args:
         tf: The stages taxonomy file.
+        folder: Taxonomy folder holding :data:`EXAMPLES_FILE` (None: the packaged one).
 
     Returns:
-        ``(log_trans, log_start)``: ``(3, k, k)`` row-normalised log transition probabilities
-        (row = from) for a customer message in the same session (index 0), a customer message
-        opening a new session (1) and any other role (2); and ``(k,)`` log start probabilities.
+        ``(texts, labels, is_customer)``: labels index ``tf.names``, and ``len(tf.names)``
+        marks a neutral message; taxonomy examples count as customer messages.
     """
-    from mining.taxonomy import Transitions
+    import yaml
 
-    k = len(tf.categories)
-    t = tf.transitions or Transitions()
-    stay = {tf.names.index(n): w for n, w in t.stay_by_stage.items() if n in tf.categories}
-    log_trans = np.stack([_moves_matrix(k, t, stay), _moves_matrix(k, t.new_session, stay),
-                          _moves_matrix(k, t.other_roles)])
-    if t.start:
-        start = np.array([t.start.get(n, 0.0) for n in tf.names], dtype=float)
-    else:
-        start = np.array([1.0] + [0.1 / max(k - 1, 1)] * (k - 1))
-    start = np.maximum(start, 1e-6)
-    start /= start.sum()
-    return log_trans, np.log(start)
+    from mining.taxonomy import default_dir
 
-
-def viterbi(log_emit: np.ndarray, log_trans: np.ndarray, log_start: np.ndarray,
-            kinds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Decode the most likely stage path and the posterior of each step.
-
-    Args:
-        log_emit: ``(n, k)`` per-step log scores of each stage.
-        log_trans: ``(k, k)`` log transition probabilities, or ``(m, k, k)`` with ``kinds``.
-        log_start: ``(k,)`` log start probabilities.
-        kinds: ``(n,)`` index into ``log_trans`` of the transition into each step (the first
-            entry is unused); None when ``log_trans`` is one matrix.
-
-    Returns:
-        ``(path, posterior)``: ``(n,)`` stage indices and ``(n, k)`` posterior probabilities
-        (forward-backward).
-    """
-    n, k = log_emit.shape
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, k))
-    mats = log_trans if log_trans.ndim == 3 else log_trans[None]
-    kinds = np.zeros(n, dtype=np.int64) if kinds is None else np.asarray(kinds, dtype=np.int64)
-    delta = log_start + log_emit[0]
-    back = np.zeros((n, k), dtype=np.int64)
-    for t in range(1, n):
-        cand = delta[:, None] + mats[kinds[t]]
-        back[t] = np.argmax(cand, axis=0)
-        delta = cand[back[t], np.arange(k)] + log_emit[t]
-    path = np.zeros(n, dtype=np.int64)
-    path[-1] = int(np.argmax(delta))
-    for t in range(n - 1, 0, -1):
-        path[t - 1] = back[t, path[t]]
-    fwd = np.zeros((n, k))
-    bwd = np.zeros((n, k))
-    fwd[0] = log_start + log_emit[0]
-    for t in range(1, n):
-        fwd[t] = _logsumexp(fwd[t - 1][:, None] + mats[kinds[t]], axis=0) + log_emit[t]
-    for t in range(n - 2, -1, -1):
-        bwd[t] = _logsumexp(mats[kinds[t + 1]] + (log_emit[t + 1] + bwd[t + 1])[None, :], axis=1)
-    post = fwd + bwd
-    post = np.exp(post - _logsumexp(post, axis=1)[:, None])
-    return path, post
+    path = Path(folder or default_dir()) / EXAMPLES_FILE
+    extra = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    names = tf.names
+    rows: dict[tuple[str, bool], int] = {}
+    for i, name in enumerate(names):
+        for ex in tf.categories[name].examples:
+            rows.setdefault((ex, True), i)
+        by_role = (extra.get("stages") or {}).get(name) or {}
+        for role in ("customer", "agent"):
+            for ex in by_role.get(role) or ():
+                rows.setdefault((str(ex), role == "customer"), i)
+    for ex in extra.get("neutral") or ():
+        for cust in (True, False):
+            rows.setdefault((str(ex), cust), len(names))
+    texts = [t for t, _ in rows]
+    return (texts, np.array(list(rows.values()), dtype=np.int64),
+            np.array([c for _, c in rows], dtype=bool))
 
 
-class StageTagger:
-    """Tag every message of every journey with a stage (scikit-learn contract).
+def _softmax(z: np.ndarray) -> np.ndarray:
+    return np.exp(z - logsumexp(z, axis=1)[:, None])
+
+
+class StageTagger(BaseEstimator):
+    """Tag every message of every journey with a stage (a scikit-learn estimator).
 
     Args:
         taxonomy: A :class:`~mining.taxonomy.Taxonomy`, a folder, or None for the packaged one.
         embedder: Embedder name or object for ``mining.embed.embed_texts``.
         settings: ``mining.config.Settings``.
-        top_k: Nearest examples averaged per stage.
-        sim_scale: Logits per unit of cosine similarity.
-        cue_weight: Logit added by a matching stage cue.
-        agent_weight: Factor on similarity and cues of non-customer messages.
+        C: Inverse L2 strength of the logistic regression.
+        cue_weight: Value of a stage-cue feature when the cue matches.
+        agent_weight: Factor on the text evidence of agent, bot and system messages.
+        position_weight: Logit for a message whose relative position fits the stage.
+        first_session_weight: Logit for the first stage in the first customer session of a
+            journey with later sessions (never in a single-session chat).
         event_weight: Logit for the stage reached by events (and against earlier stages).
         hard_weight: Logit that puts post-conversion messages in the post-conversion stage.
-        position_weight: Logit for a message whose relative position fits the stage.
-        first_contact_weight: Logit for the first stage in the first customer session, and
-            against it in later sessions.
+        top_k: Nearest examples averaged for the evidence similarity.
     """
 
     def __init__(self, taxonomy: Taxonomy | str | Path | None = None, *, embedder: Any = None,
-                 settings: Any = None, top_k: int = 3, sim_scale: float = 10.0,
-                 cue_weight: float = 1.5, agent_weight: float = 0.5, event_weight: float = 2.0,
-                 hard_weight: float = 8.0, position_weight: float = 1.0,
-                 first_contact_weight: float = 1.5) -> None:
+                 settings: Any = None, C: float = 4.0, cue_weight: float = 1.0,
+                 agent_weight: float = 0.7, position_weight: float = 0.5,
+                 first_session_weight: float = 1.5, event_weight: float = 2.0,
+                 hard_weight: float = 8.0, top_k: int = 3) -> None:
         self.taxonomy = taxonomy
         self.embedder = embedder
         self.settings = settings
-        self.top_k = top_k
-        self.sim_scale = sim_scale
+        self.C = C
         self.cue_weight = cue_weight
         self.agent_weight = agent_weight
+        self.position_weight = position_weight
+        self.first_session_weight = first_session_weight
         self.event_weight = event_weight
         self.hard_weight = hard_weight
-        self.position_weight = position_weight
-        self.first_contact_weight = first_contact_weight
+        self.top_k = top_k
 
-    def _params(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("top_k", "sim_scale", "cue_weight", "agent_weight",
-                                              "event_weight", "hard_weight", "position_weight",
-                                              "first_contact_weight")}
+    _HYPER = ("C", "cue_weight", "agent_weight", "position_weight", "first_session_weight",
+              "event_weight", "hard_weight", "top_k")
 
-    def fit(self, X: Any = None, y: Any = None, *, progress: bool = False) -> StageTagger:
-        """Embed the stage examples and build the transition model from stages.yaml.
+    # ---------------------------------------------------------------------------------- fit
+    def fit(self, X: Any = None, y: Any = None, **fit_params: Any) -> StageTagger:
+        """Fit the per-message classifier on the taxonomy's examples (and any given labels).
 
         Args:
-            X: Ignored (stages are learned from the taxonomy, not from the data).
-            y: Ignored.
-            progress: Show a progress bar while embedding.
+            X: Optional extra labelled messages (texts, taken as customer messages).
+            y: Their stage names (required with ``X``).
+            **fit_params: ``progress`` (bool): show a progress bar while embedding.
 
         Returns:
             self
+
+        Raises:
+            ConfigError: [E530] when ``y`` names a stage the taxonomy does not have.
         """
+        from mining.embed import embed_texts
+        from mining.errors import ConfigError
         from mining.prototypes import Prototypes
-        from mining.taxonomy import load_taxonomy
+        from mining.taxonomy import Taxonomy, load_taxonomy
 
         tax = self.taxonomy
-        if tax is None or isinstance(tax, (str, Path)):
+        if not isinstance(tax, Taxonomy):
             tax = load_taxonomy(tax)
         self._setup(tax.stages)
-        self.prototypes_ = Prototypes.from_taxonomy(self.taxonomy_, embedder=self.embedder,
-                                                    settings=self.settings, progress=progress)
+        texts, labels, is_cust = training_examples(self.taxonomy_)
+        if X is not None:
+            extra_y = [str(s) for s in y]
+            bad = sorted(set(extra_y) - set(self.stages_))
+            if bad:
+                raise ConfigError(Errors.E530.format(names=", ".join(bad),
+                                                     choices=", ".join(self.stages_)))
+            texts = texts + [str(t) for t in X]
+            labels = np.r_[labels, [self.stages_.index(s) for s in extra_y]].astype(np.int64)
+            is_cust = np.r_[is_cust, np.ones(len(extra_y), bool)]
+        vecs = embed_texts(texts, model=self.embedder, settings=self.settings,
+                           progress=bool(fit_params.get("progress", False)))
+        stage_rows = np.flatnonzero(labels < len(self.stages_))
+        self.prototypes_ = Prototypes(list(self.stages_), [texts[i] for i in stage_rows],
+                                      labels[stage_rows], vecs[stage_rows])
+        feats, _ = self._features(texts, vecs, is_cust)
+        self._fit_classifier(feats, labels)
         return self
+
+    def _fit_classifier(self, feats: np.ndarray, labels: np.ndarray) -> None:
+        """Fit the logistic regression and its temperature (out-of-fold NLL)."""
+        from scipy.optimize import minimize_scalar
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        from threadpoolctl import threadpool_limits
+
+        def make() -> LogisticRegression:
+            return LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000)
+
+        smallest = int(np.bincount(labels)[np.unique(labels)].min())
+        folds = StratifiedKFold(max(2, min(_FOLDS, smallest)), shuffle=True, random_state=0)
+        # small problems: one BLAS thread is much faster than several fighting for the cores
+        with threadpool_limits(1):
+            oof = cross_val_predict(make(), feats, labels, cv=folds,
+                                    method="decision_function")
+            lr = make().fit(feats, labels)
+        k1 = len(self.stages_) + 1
+        self.coef_ = np.zeros((k1, feats.shape[1]))
+        self.intercept_ = np.full(k1, -1e3)
+        self.coef_[lr.classes_] = lr.coef_
+        self.intercept_[lr.classes_] = lr.intercept_
+        full = np.full((len(labels), k1), -1e3)
+        full[:, lr.classes_] = oof
+
+        def nll(log_t: float) -> float:
+            p = _softmax(full / np.exp(log_t))
+            return -float(np.mean(np.log(np.maximum(p[np.arange(len(labels)), labels], 1e-12))))
+
+        res = minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded")
+        self.temperature_ = float(np.exp(res.x))
+        pred = np.argmax(full, axis=1)
+        recall = {name: round(float(np.mean(pred[labels == i] == i)), 3)
+                  for i, name in enumerate([*self.stages_, "neutral"]) if np.any(labels == i)}
+        self.training_ = {"n_examples": {name: int(np.sum(labels == i)) for i, name in
+                                         enumerate([*self.stages_, "neutral"])},
+                          "recall_out_of_fold": recall, "temperature": self.temperature_}
 
     def _setup(self, tf: TaxonomyFile) -> None:
         from mining.cues import CueMatcher
 
         self.taxonomy_ = tf
         self.stages_ = tf.names
+        self.classes_ = np.array(tf.names, dtype=object)
         self.log_trans_, self.log_start_ = transition_matrix(tf)
         self.matcher_ = CueMatcher(tf)
         self.event_stage_ = {ev.lower(): i for i, name in enumerate(self.stages_)
                              for ev in tf.categories[name].events}
 
     def _check(self) -> None:
-        if not hasattr(self, "prototypes_"):
-            raise NotFittedError(Errors.E500.format(name=type(self).__name__))
+        from sklearn.exceptions import NotFittedError as SkNotFitted
+        from sklearn.utils.validation import check_is_fitted
 
+        try:
+            check_is_fitted(self, ["coef_", "temperature_"])
+        except SkNotFitted:
+            raise NotFittedError(Errors.E500.format(name=type(self).__name__)) from None
+
+    # ------------------------------------------------------------------------------ per text
+    def _features(self, texts: list[str], vectors: np.ndarray, is_cust: np.ndarray
+                  ) -> tuple[np.ndarray, Any]:
+        cues = self.matcher_.match(texts)
+        flags = (cues.counts > 0).astype(float) * self.cue_weight if len(texts) else \
+            np.zeros((0, len(self.stages_)))
+        feats = np.hstack([np.asarray(vectors, np.float64).reshape(len(texts), -1), flags,
+                           np.asarray(is_cust, float)[:, None]])
+        return feats, cues
+
+    def _proba(self, feats: np.ndarray) -> np.ndarray:
+        """``(n, k)`` stage probabilities: the neutral class spread evenly over the stages."""
+        full = _softmax((feats @ self.coef_.T + self.intercept_) / self.temperature_)
+        k = len(self.stages_)
+        return full[:, :k] + full[:, k:] / k
+
+    def predict_proba(self, X: Any, *, vectors: np.ndarray | None = None,
+                      roles: Any = None) -> np.ndarray:
+        """Stage probabilities of single messages from their text alone.
+
+        Args:
+            X: Message texts (a sequence of str).
+            vectors: ``(n, dim)`` message vectors (None: embedded with ``embedder``).
+            roles: Author role per message (None: all ``customer``).
+
+        Returns:
+            ``(n, n_stages)`` probabilities, columns in :attr:`classes_` order.
+
+        Raises:
+            NotFittedError: [E500] before :meth:`fit` or :meth:`load`.
+        """
+        self._check()
+        texts = ["" if t is None else str(t) for t in X]
+        if vectors is None:
+            from mining.embed import embed_texts
+
+            vectors = embed_texts(texts, model=self.embedder, settings=self.settings,
+                                  progress=False)
+        is_cust = np.ones(len(texts), bool) if roles is None else \
+            np.array([str(r) == "customer" for r in roles], dtype=bool)
+        feats, _ = self._features(texts, vectors, is_cust)
+        return self._proba(feats)
+
+    def predict(self, X: Any, *, vectors: np.ndarray | None = None, roles: Any = None
+                ) -> np.ndarray:
+        """The most likely stage of single messages from their text alone (see predict_proba)."""
+        return self.classes_[np.argmax(self.predict_proba(X, vectors=vectors, roles=roles),
+                                       axis=1)]
+
+    # --------------------------------------------------------------------------- per journey
     def scores(self, journeys: pd.DataFrame, vectors: np.ndarray
                ) -> tuple[np.ndarray, list[dict[str, Any]]]:
-        """Per-message stage logits and their evidence (before sequence smoothing).
+        """Per-message stage log-scores and their evidence (before sequence smoothing).
 
         Args:
             journeys: Messages in journey order with the context columns of
@@ -233,65 +311,23 @@ class StageTagger:
         self._check()
         n, k = len(journeys), len(self.stages_)
         texts = journeys["clean_text"].fillna("").astype(str).tolist() if n else []
-        sim, nearest = self.prototypes_.scores(np.asarray(vectors, np.float32), top_k=self.top_k)
-        cues = self.matcher_.match(texts)
         is_cust = (journeys["role"].astype("string").fillna("") == "customer").to_numpy(bool) \
             if n else np.zeros(0, bool)
-        w_role = np.where(is_cust, 1.0, self.agent_weight)[:, None]
-        logits = w_role * (self.sim_scale * sim + self.cue_weight * (cues.counts > 0))
-        # position in the journey
-        order = np.arange(k) / max(k - 1, 1)
-        pos = journeys["_pos"].to_numpy(float) if n else np.zeros(0)
-        logits += self.position_weight * (1.0 - np.abs(pos[:, None] - order[None, :]))
-        # first contact: the first customer session vs. later ones
-        codes, session = self._sessions(journeys) if n else (np.zeros(0, np.int64),) * 2
-        if n and k > 1 and self.first_contact_weight:
-            logits[:, 0] += self.first_contact_weight * np.where(session > 0, -1.0, 1.0)
-        # events reached so far
-        reached = np.full(n, -1)
-        reached_by: list[str | None] = [None] * n
-        if n and "_events" in journeys:
-            for i, evs in enumerate(journeys["_events"].tolist()):
-                for ev in evs or ():
-                    s = self.event_stage_.get(str(ev).lower(), -1)
-                    if s > reached[i]:
-                        reached[i], reached_by[i] = s, str(ev)
-        has = reached >= 0
-        idx = np.flatnonzero(has)
-        logits[idx, reached[idx]] += self.event_weight
-        earlier = has[:, None] & (np.arange(k)[None, :] < reached[:, None])
-        logits -= self.event_weight * earlier
-        # conversion
-        tf = self.taxonomy_
-        post = (journeys["_after_conversion"].fillna(False).to_numpy(bool) if n
-                else np.zeros(0, bool))
-        conv_i = self.stages_.index(tf.conversion_stage) if tf.conversion_stage else None
-        post_i = self.stages_.index(tf.post_conversion_stage) if tf.post_conversion_stage else None
-        if post_i is not None:
-            logits[post, :] -= self.hard_weight
-            logits[post, post_i] += 2 * self.hard_weight
-        if conv_i is not None and n:
-            never = (journeys["_converted"].astype("boolean") == False).fillna(False)  # noqa: E712
-            logits[never.to_numpy(bool), conv_i:] -= self.event_weight
-            # a converted journey reaches the conversion stage by its last message before
-            # converted_at, and none of its earlier messages is past that stage
-            if "_before_conversion" in journeys:
-                before = journeys["_before_conversion"].fillna(False).to_numpy(bool)
-                logits[before, conv_i + 1:] -= self.hard_weight
-                last = journeys["_last_before_conversion"].fillna(False).to_numpy(bool)
-                logits[last, conv_i] += self.hard_weight / 2
-                # the customer session that ends with the conversion is the buying session
-                conv_session = dict(zip(codes[last].tolist(), session[last].tolist(),
-                                        strict=True))
-                in_conv = before & np.array([conv_session.get(c, -1) == s for c, s in
-                                             zip(codes.tolist(), session.tolist(), strict=True)],
-                                            dtype=bool)
-                logits[in_conv, conv_i] += self.event_weight
+        feats, cues = self._features(texts, np.asarray(vectors, np.float32), is_cust)
+        proba = self._proba(feats) if n else np.zeros((0, k))
+        logits = np.where(is_cust, 1.0, self.agent_weight)[:, None] * np.log(
+            np.maximum(proba, 1e-9))
+        logits += self._position(journeys, k)
+        logits[:, 0] += self._first_session(journeys)
+        reached_by = self._add_events(journeys, logits)
+        post = self._add_conversion(journeys, logits)
+        sim, nearest = self.prototypes_.scores(np.asarray(vectors, np.float32), top_k=self.top_k)
         evidence = []
         for i in range(n):
             best = int(np.argmax(logits[i]))
             near = int(nearest[i, best])
             ev: dict[str, Any] = {
+                "stage_probability": round(float(proba[i, best]), 4),
                 "stage_cues": [m["cue"] for m in cues.matches[i]
                                if m["category"] == self.stages_[best] and not m["negated"]],
                 "stage_nearest_example": self.prototypes_.texts[near] if near >= 0 else None,
@@ -304,13 +340,90 @@ class StageTagger:
             evidence.append(ev)
         return logits, evidence
 
+    def _position(self, journeys: pd.DataFrame, k: int) -> np.ndarray:
+        """Position evidence: centred closeness of position and stage order, faded in by length."""
+        n = len(journeys)
+        if n == 0 or k < 2 or not self.position_weight:
+            return np.zeros((n, k))
+        order = np.arange(k) / (k - 1)
+        pos = journeys["_pos"].to_numpy(float)
+        length = journeys["_n"].to_numpy(float) if "_n" in journeys else np.full(n, 5.0)
+        close = 1.0 - np.abs(pos[:, None] - order[None, :])
+        close -= close.mean(axis=1, keepdims=True)
+        fade = np.clip((length - 1.0) / 4.0, 0.0, 1.0)[:, None]
+        return self.position_weight * fade * np.nan_to_num(close)
+
+    def _first_session(self, journeys: pd.DataFrame) -> np.ndarray:
+        """First-stage evidence: the first customer session of a journey that has later ones."""
+        n = len(journeys)
+        if n == 0 or not self.first_session_weight:
+            return np.zeros(n)
+        codes, session = self._sessions(journeys)
+        n_sessions = np.zeros(codes.max() + 1, dtype=np.int64)
+        np.maximum.at(n_sessions, codes, session + 1)
+        multi = n_sessions[codes] > 1
+        return self.first_session_weight * (multi & (session == 0)).astype(float)
+
+    def _add_events(self, journeys: pd.DataFrame, logits: np.ndarray) -> list[str | None]:
+        """Add event evidence to ``logits`` in place; return the event behind each row."""
+        n, k = logits.shape
+        reached = np.full(n, -1)
+        fresh = np.zeros(n, dtype=bool)
+        reached_by: list[str | None] = [None] * n
+        if n and "_events" in journeys:
+            jids = journeys["journey_id"].astype("string").fillna("").tolist()
+            for i, evs in enumerate(journeys["_events"].tolist()):
+                for ev in evs or ():
+                    s = self.event_stage_.get(str(ev).lower(), -1)
+                    if s > reached[i]:
+                        reached[i], reached_by[i] = s, str(ev)
+                same = i > 0 and jids[i] == jids[i - 1]
+                fresh[i] = reached[i] >= 0 and (not same or reached[i] > reached[i - 1])
+        has = reached >= 0
+        # the journey has reached at least that stage: earlier stages lose; the stage itself
+        # gains only at the first message after the event (a visit long ago says nothing now)
+        idx = np.flatnonzero(fresh)
+        logits[idx, reached[idx]] += self.event_weight
+        logits -= self.event_weight * (has[:, None] & (np.arange(k)[None, :] < reached[:, None]))
+        return reached_by
+
+    def _add_conversion(self, journeys: pd.DataFrame, logits: np.ndarray) -> np.ndarray:
+        """Add outcome evidence to ``logits`` in place; return which rows follow conversion."""
+        n = len(journeys)
+        tf = self.taxonomy_
+        post = (journeys["_after_conversion"].fillna(False).to_numpy(bool)
+                if n and "_after_conversion" in journeys else np.zeros(n, bool))
+        conv_i = self.stages_.index(tf.conversion_stage) if tf.conversion_stage else None
+        post_i = self.stages_.index(tf.post_conversion_stage) if tf.post_conversion_stage else None
+        if post_i is not None:
+            logits[post, :] -= self.hard_weight
+            logits[post, post_i] += 2 * self.hard_weight
+        if conv_i is None or not n or "_converted" not in journeys:
+            return post
+        never = (journeys["_converted"].astype("boolean") == False).fillna(False)  # noqa: E712
+        logits[never.to_numpy(bool), conv_i:] -= self.event_weight
+        if "_before_conversion" in journeys:
+            before = journeys["_before_conversion"].fillna(False).to_numpy(bool)
+            logits[before, conv_i + 1:] -= self.hard_weight
+            last = journeys["_last_before_conversion"].fillna(False).to_numpy(bool)
+            logits[last, conv_i] += self.hard_weight / 2
+            # the customer session that ends with the conversion is the buying session
+            codes, session = self._sessions(journeys)
+            conv_session = dict(zip(codes[last].tolist(), session[last].tolist(), strict=True))
+            in_conv = before & np.array([conv_session.get(c, -1) == s for c, s in
+                                         zip(codes.tolist(), session.tolist(), strict=True)],
+                                        dtype=bool)
+            logits[in_conv, conv_i] += self.event_weight
+        return post
+
     def transform(self, journeys: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
         """Decode the stage of every message, journey by journey.
 
         Args:
             journeys: Messages in journey order with the context columns of
                 :func:`mining.journeys.build_journeys` (``journey_id``, ``role``,
-                ``clean_text``, ``_pos``, ``_events``, ``_after_conversion``, ``_converted``).
+                ``clean_text``, ``_pos``; optional ``_n``, ``_events``, ``_after_conversion``,
+                ``_converted``).
             vectors: ``(n, dim)`` message vectors, row-aligned with ``journeys``.
 
         Returns:
@@ -329,7 +442,7 @@ class StageTagger:
         path = np.zeros(n, dtype=np.int64)
         conf = np.zeros(n)
         if n:
-            log_emit = logits - _logsumexp(logits, axis=1)[:, None]
+            log_emit = logits - logsumexp(logits, axis=1)[:, None]
             codes = pd.factorize(journeys["journey_id"].astype("string").fillna(""))[0]
             kinds = self._step_kinds(journeys, codes)
             for j in np.unique(codes):
@@ -361,53 +474,22 @@ class StageTagger:
 
     def _step_kinds(self, journeys: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
         """Transition kind into each message: 0 same session, 1 new session, 2 other role."""
-        import pandas as pd
+        return step_kinds(journeys, codes, self.taxonomy_.transitions)
 
-        from mining.taxonomy import Transitions
-
-        t = self.taxonomy_.transitions or Transitions()
-        is_cust = (journeys["role"].astype("string") == "customer").fillna(False).to_numpy(bool)
-        ts = pd.to_datetime(journeys["_ts"] if "_ts" in journeys else journeys["timestamp"],
-                            utc=True, errors="coerce")
-        gap_h = ts.diff().dt.total_seconds().to_numpy(dtype=float, na_value=np.nan) / 3600.0
-        same_journey = np.r_[False, codes[1:] == codes[:-1]]
-        n = len(journeys)
-        # the session gap of the message's channel (e-mail replies are slower than chat)
-        by_channel = {str(c).lower(): float(h) for c, h in t.session_gap_by_channel.items()}
-        channel = (journeys["channel"].astype("string").str.lower().fillna("").tolist()
-                   if "channel" in journeys else [""] * n)
-        limit = np.array([by_channel.get(c, t.session_gap_hours) for c in channel], dtype=float)
-        late = np.nan_to_num(gap_h, nan=0.0) >= limit
-        # the customer's previous message in the journey (bot greetings and agent chasers in
-        # between do not make a returning customer's message part of the old session)
-        own = pd.Series(np.arange(n, dtype=float)).where(is_cust)
-        prev_cust = own.groupby(pd.Series(codes)).transform(
-            lambda x: x.ffill().shift(1)).to_numpy()
-        has_prev = ~np.isnan(prev_cust)
-        prev_i = np.where(has_prev, prev_cust, 0).astype(np.int64)
-        if "conversation_id" in journeys and n:
-            conv = journeys["conversation_id"].astype("string").fillna("").to_numpy(object)
-            other_conv = has_prev & (conv != conv[prev_i]) & (conv != "")
-        else:
-            other_conv = np.zeros(n, dtype=bool)
-        tsv = ts.to_numpy(dtype="datetime64[ns]")
-        cust_gap_h = np.where(has_prev, (tsv - tsv[prev_i]) / np.timedelta64(1, "h"), 0.0)
-        cust_late = np.nan_to_num(cust_gap_h.astype(float), nan=0.0) >= limit
-        # a new session: a late message, a customer back after session_gap_hours of their own
-        # silence, or one in a new conversation (chat session, e-mail thread) of the journey
-        new_session = same_journey & (other_conv | late | cust_late)
-        return np.where(~is_cust, 2, np.where(new_session, 1, 0)).astype(np.int64)
-
+    # ------------------------------------------------------------------------------ persist
     def save(self, path: str | Path) -> Path:
-        """Write the tagger to a folder (``config.json``, example vectors, ``meta.json``)."""
+        """Write the tagger to a folder (``config.json``, weights, example vectors, meta)."""
         from mining.persist import embedder_name, write_model_files
 
         self._check()
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
-        emb = embedder_name(self.embedder)
-        config = {"params": {**self._params(), "embedder": emb},
+        np.save(folder / "stage_coef.npy", self.coef_, allow_pickle=False)
+        config = {"params": {**{k: getattr(self, k) for k in self._HYPER},
+                             "embedder": embedder_name(self.embedder)},
                   "taxonomy": self.taxonomy_.model_dump(mode="json"),
+                  "intercept": self.intercept_.tolist(), "temperature": self.temperature_,
+                  "training": self.training_,
                   "prototypes": self.prototypes_.save(folder, "examples")}
         return write_model_files(folder, "StageTagger", config)
 
@@ -423,13 +505,56 @@ class StageTagger:
         from mining.taxonomy import TaxonomyFile
 
         folder = Path(path)
-        for name in ("config.json", "meta.json", "examples_vectors.npy"):
+        for name in ("config.json", "meta.json", "examples_vectors.npy", "stage_coef.npy"):
             if not (folder / name).is_file():
                 raise InputError(Errors.E501.format(path=folder, name="stage tagger",
                                                     missing=name))
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        params = dict(config["params"])
-        tagger = cls(embedder=params.pop("embedder", None), **params)
+        params = {k: v for k, v in config["params"].items() if k in (*cls._HYPER, "embedder")}
+        tagger = cls(**params)
         tagger._setup(TaxonomyFile.model_validate(config["taxonomy"]))
+        tagger.coef_ = np.load(folder / "stage_coef.npy", allow_pickle=False)
+        tagger.intercept_ = np.asarray(config["intercept"], dtype=float)
+        tagger.temperature_ = float(config["temperature"])
+        tagger.training_ = config.get("training", {})
         tagger.prototypes_ = Prototypes.load(folder, "examples", config["prototypes"])
         return tagger
+
+
+def stage_warnings(tags: pd.DataFrame, stages: list[str] | None = None, *,
+                   flat_share: float = FLAT_SHARE, low_confidence: float = LOW_CONFIDENCE,
+                   min_messages: int = MIN_WARN_MESSAGES) -> list[str]:
+    """Say when the stage tags are too flat or too unsure to read a journey map from.
+
+    Args:
+        tags: The tags table (``stage``; ``stage_confidence`` when present).
+        stages: The taxonomy's stage names (only used to name the stages in the message).
+        flat_share: Warn [W510] when one stage holds at least this share of the messages.
+        low_confidence: Warn [W511] for each stage whose mean confidence is below this.
+        min_messages: No warning for fewer tagged messages (or, for W511, messages of a stage).
+
+    Returns:
+        The warning lines (empty when the tags look usable).
+    """
+    if "stage" not in tags or len(tags) == 0:
+        return []
+    staged = tags[tags["stage"].notna()]
+    if len(staged) < min_messages:
+        return []
+    help_ = Warnings.W512.split("] ", 1)[1]  # the advice, without its own code
+    out: list[str] = []
+    shares = staged["stage"].astype(str).value_counts(normalize=True)
+    top, share = str(shares.index[0]), float(shares.iloc[0])
+    if share >= flat_share:
+        n_stages = len(stages) if stages else len(shares)
+        out.append(Warnings.W510.format(share=share, stage=top, n=len(staged),
+                                        n_stages=n_stages, help=help_))
+    if "stage_confidence" in staged:
+        conf = staged.groupby(staged["stage"].astype(str))["stage_confidence"].agg(
+            ["mean", "size"])
+        low = conf[(conf["size"] >= min_messages) & (conf["mean"] < low_confidence)]
+        for stage, row in low.iterrows():
+            out.append(Warnings.W511.format(stage=stage, confidence=float(row["mean"]),
+                                            n=int(row["size"]), threshold=low_confidence,
+                                            help=help_))
+    return out

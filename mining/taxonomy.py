@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
 
@@ -146,6 +146,56 @@ class Taxonomy:
     def __repr__(self) -> str:
         parts = ", ".join(f"{k}={len(v.categories)}" for k, v in self.files.items())
         return f"Taxonomy({parts}, source='{self.source}')"
+
+
+class StageOrder(NamedTuple):
+    """The journey stages of a taxonomy, in order (what :func:`stage_order` returns).
+
+    Attributes:
+        names: Stage names in journey order.
+        conversion: The stage a conversion reaches (``conversion_stage``), or None.
+        post_conversion: The stage of messages after a conversion, or None.
+    """
+
+    names: tuple[str, ...]
+    conversion: str | None
+    post_conversion: str | None
+
+    def rank(self, stage: Any) -> int:
+        """Position of ``stage`` in :attr:`names`, -1 when it is not a stage of the taxonomy."""
+        return self.names.index(stage) if stage in self.names else -1
+
+
+def stage_order(taxonomy: Taxonomy | TaxonomyFile | str | Path | None = None) -> StageOrder:
+    """The stage order and the conversion stages of a taxonomy: the one source of stage names.
+
+    Args:
+        taxonomy: A loaded :class:`Taxonomy`, its stages :class:`TaxonomyFile`, a taxonomy folder
+            or file, or None for the packaged taxonomy.
+
+    Returns:
+        The :class:`StageOrder`.
+
+    Raises:
+        ConfigError: [E400] when the taxonomy given by path is invalid.
+    """
+    tf = taxonomy
+    if not isinstance(tf, (Taxonomy, TaxonomyFile)):
+        tf = _packaged_stages() if tf is None else load_taxonomy(tf)
+    if isinstance(tf, Taxonomy):
+        tf = tf.stages
+    return StageOrder(tuple(tf.names), tf.conversion_stage, tf.post_conversion_stage)
+
+
+def _packaged_stages() -> TaxonomyFile:
+    """The packaged stages file, loaded once per process."""
+    global _PACKAGED_STAGES
+    if _PACKAGED_STAGES is None:
+        _PACKAGED_STAGES = load_file(default_dir() / "stages.yaml")
+    return _PACKAGED_STAGES
+
+
+_PACKAGED_STAGES: TaxonomyFile | None = None
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,11 +26,12 @@ from _gen import bad, effects, sim, write  # noqa: E402
 SEED = 2
 N_BRIGHTSMILE = 420
 N_LEDGERLY = 360
+N_LATE = (40, 40)  # journeys that start in the last four weeks (mostly still open)
 
 
 def generate(out: str, seed: int = SEED) -> dict:
     """Write every generated file under ``out`` and return a summary (counts and effects)."""
-    journeys = sim.simulate(seed, N_BRIGHTSMILE, N_LEDGERLY)
+    journeys = sim.simulate(seed, N_BRIGHTSMILE, N_LEDGERLY, N_LATE)
     counts = write.write_all(journeys, out, seed)
     bad.write_bad(out)
     eff = effects.compute(out)

@@ -68,7 +68,8 @@ def test_cli_reports_all_to_folder_and_csv_tags(files):
     assert res.exit_code == 0, res.output
     names = sorted(p.name for p in (files / "rep").glob("*.jsonl"))
     assert names == sorted(f"{n}.jsonl" for n in ("objections", "replies", "funnel",
-                                                   "channels", "cadence", "paths"))
+                                                   "channels", "cadence", "paths", "sequences",
+                                                   "playbook", "leads"))
     funnel = pd.read_json(files / "rep" / "funnel.jsonl", lines=True)
     # data end: A converts on day 3; B (not converted) and C have been silent ~3 days > 1
     assert funnel.set_index("stage").loc["(all)", "cold_here"] == 2

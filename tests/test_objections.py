@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from mining.embed import embed_texts
-from mining.errors import NotFittedError
-from mining.objections import FEATURES, ObjectionDetector
+from mining.errors import ConfigError, NotFittedError
+from mining.objections import OTHER, ObjectionDetector, load_examples, reply_context
 
 
-def _score(det, texts, model="hash"):
-    return det.transform(texts, embed_texts(texts, model=model, progress=False))
+def _score(det, texts, model="hash", context=None):
+    return det.transform(texts, embed_texts(texts, model=model, progress=False), context=context)
 
 
 @pytest.mark.parametrize("text", [
@@ -30,44 +30,37 @@ def test_objections_negated_and_hedged_cues_do_not_count(hash_detector, text):
     ("We can't afford it this year.", "price"),
     ("I need to check with my business partner first.", "authority"),
     ("We already use another provider.", "competitor"),
-    ("Please stop emailing me, not interested.", "not_interested"),
     ("A two-year contract is too long, we don't want to be locked in.", "contract"),
 ])
 def test_objections_cue_sentences_are_objections_of_their_category(hash_detector, text, category):
     row = _score(hash_detector, [text]).iloc[0]
     assert row["cue"] and row["is_objection"]
     assert row["category"] == category
-    assert row["probability"] > 0.8
+    assert row["evidence"]["cues"] and "stance" in row["evidence"]
 
 
-def test_objections_plain_questions_are_not_objections(hash_detector):
+def test_objections_plain_questions_and_thanks_are_not_objections(hash_detector):
     rows = _score(hash_detector, ["Can we book a demo on Tuesday?", "Thanks, that helps!"])
     assert not rows["is_objection"].any()
 
 
-def test_objections_probability_is_monotone_in_the_evidence(hash_detector):
-    det = hash_detector
-    cue, negated, sim, margin, semantic, _question = (FEATURES.index(f) for f in FEATURES)
-    assert min(det.coef_[cue], det.coef_[sim], det.coef_[margin], det.coef_[semantic]) >= 0
-    assert det.coef_[negated] <= -3.0
-    base = np.array([[0.0, 0.0, 0.3, 0.0, 0.0, 0.0]])
-    grid = np.repeat(base, 5, axis=0)
-    grid[:, sim] = np.linspace(0.1, 0.9, 5)
-    grid[:, margin] = np.linspace(-0.2, 0.4, 5)
-    grid[:, semantic] = np.linspace(-2.0, 2.0, 5)
-    p = det._proba(grid)
-    assert np.all(np.diff(p) >= 0)
-    with_cue, negated_only = base.copy(), base.copy()
-    with_cue[0, cue] = 1.0
-    negated_only[0, negated] = 1.0
-    assert det._proba(with_cue)[0] > det._proba(base)[0] > det._proba(negated_only)[0]
-    assert 0.0 < p.min() and p.max() < 1.0
+def test_objections_is_a_scikit_learn_classifier(hash_detector):
+    from sklearn.base import clone, is_classifier
+    from sklearn.exceptions import NotFittedError as SkNotFitted
 
-
-def test_objections_fit_is_honest_about_held_out_examples(hash_detector):
-    tr = hash_detector.training_
-    assert tr["n_positive"] >= 12 * 15 and tr["n_negative"] >= 40
-    assert 0.0 <= tr["false_positive_rate_loo"] < 0.5 and 0.3 < tr["recall_loo"] <= 1.0
+    det = ObjectionDetector(embedder="hash", threshold=0.4, C=0.1)
+    assert is_classifier(det)
+    twin = clone(det)
+    assert twin.get_params()["threshold"] == 0.4 and twin.get_params()["C"] == 0.1
+    assert not hasattr(twin, "coef_")
+    with pytest.raises(SkNotFitted):
+        twin.predict_proba(["too expensive"])
+    texts = ["That's way over our budget.", "Sounds good, see you then.", "Would you take 50?"]
+    proba = hash_detector.predict_proba(texts, context=["", "", "It's 80."])
+    assert proba.shape == (3, 2) and np.allclose(proba.sum(axis=1), 1.0)
+    pred = hash_detector.predict(texts)
+    assert pred.dtype.kind == "i" and set(pred) <= {0, 1} and pred[0] == 1 and pred[1] == 0
+    assert list(hash_detector.classes_) == [0, 1]
 
 
 def test_objections_refuse_to_transform_unfitted():
@@ -75,28 +68,80 @@ def test_objections_refuse_to_transform_unfitted():
         ObjectionDetector(embedder="hash").transform(["x"], np.zeros((1, 256), np.float32))
 
 
+def test_objections_probabilities_are_calibrated_on_held_out_examples(hash_detector):
+    a, _ = hash_detector.calibration_
+    assert a > 0  # a higher score never lowers the probability
+    tr = hash_detector.training_
+    assert tr["n_positive"] >= 400 and tr["n_negative"] >= 400
+    assert tr["false_positive_rate_train"] < 0.2 and tr["recall_train"] > 0.8
+
+
+def test_objections_other_when_no_category_fits(hash_detector):
+    assert 0.0 < hash_detector.category_threshold_ < 1.0
+    rows = _score(hash_detector, ["It's too expensive.", "zzz qqq xxyy"])
+    assert rows["category"].iloc[0] == "price"
+    named = rows["evidence"].iloc[1]["category_probability"] >= hash_detector.category_threshold_
+    assert (rows["category"].iloc[1] != OTHER) == named
+
+
 def test_objections_save_load_roundtrip(hash_detector, tmp_path):
-    texts = ["That's way over our budget.", "Sounds good, see you then."]
-    before = _score(hash_detector, texts)
+    texts = ["That's way over our budget.", "Sounds good, see you then.", "hmm idk"]
+    before = _score(hash_detector, texts, context=["It's 90.", "", "Shall I book it?"])
     hash_detector.save(tmp_path / "det")
     assert (tmp_path / "det" / "meta.json").is_file()
     assert not list((tmp_path / "det").glob("*.pkl"))
     loaded = ObjectionDetector.load(tmp_path / "det")
-    after = _score(loaded, texts)
-    np.testing.assert_allclose(after["probability"], before["probability"], rtol=1e-6)
+    after = _score(loaded, texts, context=["It's 90.", "", "Shall I book it?"])
+    np.testing.assert_allclose(after["probability"], before["probability"], rtol=1e-9)
     assert after["category"].tolist() == before["category"].tolist()
+    assert loaded.get_params()["threshold"] == hash_detector.threshold
 
 
-@pytest.mark.slow
-def test_objections_real_model_finds_objections_without_cues(st_detector, st_embedder):
-    objections = ["Honestly that is a lot more money than we hoped to put into this.",
-                  "We'd rather not commit to anything until the summer."]
-    fine = ["Could you tell me which plan includes the calendar app?",
-            "Money isn't really the problem for us."]
-    rows = st_detector.transform(objections + fine, embed_texts(objections + fine,
-                                                                model=st_embedder))
-    assert rows["is_objection"].tolist() == [True, True, False, False]
-    assert rows["category"].tolist()[:2] == ["price", "timing"]
+def test_objections_examples_file_has_many_varied_examples_and_more_negatives():
+    ex = load_examples()
+    assert (ex["is_objection"] == 1).sum() >= 150 and (ex["is_objection"] == 0).sum() >= 150
+    assert ex["context"].ne("").mean() > 0.5  # most say which agent turn they answer
+    kinds = set(ex.loc[ex["is_objection"] == 0, "category"])
+    assert {"praise", "agreement", "commitment", "neutral_questions"} <= kinds
+
+
+def test_objections_bad_examples_file_is_a_numbered_error(tmp_path):
+    bad = tmp_path / "ex.yaml"
+    bad.write_text("objections:\n  price:\n    - {context: 'no text'}\n")
+    with pytest.raises(ConfigError, match=r"\[E510\]"):
+        load_examples(bad)
+    with pytest.raises(ConfigError, match=r"\[E510\]"):
+        load_examples(tmp_path / "missing.yaml")
+
+
+def test_objections_reply_context_is_the_last_agent_turn_of_the_conversation():
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "conversation_id": ["a", "a", "a", "a", "b"],
+        "role": ["customer", "agent", "customer", "customer", "customer"],
+        "clean_text": ["hi", "It's 80.", "too much", "would you take 60?", "hello"]})
+    assert reply_context(frame).tolist() == ["", "", "It's 80.", "It's 80.", ""]
+
+
+def test_objections_user_labels_teach_the_detector(hash_detector):
+    texts = [f"the {c} one has a wobbly leg" for c in ("red", "blue", "green", "oak", "pine",
+                                                       "white", "black", "grey")]
+    fine = [f"the {c} one arrived today" for c in ("red", "blue", "green", "oak", "pine",
+                                                    "white", "black", "grey")]
+    base = hash_detector
+    taught = ObjectionDetector(embedder="hash", label_C=0.3).fit(
+        texts + fine, [1] * 8 + [0] * 8, categories=["feature"] * 8 + [""] * 8)
+    probe = ["the brown one has a wobbly leg"]
+    assert taught.predict_proba(probe)[0, 1] > base.predict_proba(probe)[0, 1]
+    assert taught.predict(probe)[0] == 1
+    assert taught.labels_report_["n_labels"] == 16
+    assert 0.0 <= taught.labels_report_["builtin_agreement"] <= 1.0
+
+
+def test_objections_fit_refuses_texts_without_labels():
+    with pytest.raises(ConfigError, match=r"\[E504\]"):
+        ObjectionDetector(embedder="hash").fit(["too expensive"], None)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -109,43 +154,6 @@ def test_objections_question_feature_sees_casual_questions(text, expected):
     from mining.objections import is_question
 
     assert is_question(text) is expected
-
-
-@pytest.mark.parametrize("text", [
-    "Can you tell me your opening hours?",
-    "Please send the signed order form to our accounts team.",
-    "We'd like to start with the smaller package.",
-])
-def test_objections_requests_for_information_are_not_objections(hash_detector, text):
-    row = _score(hash_detector, [text]).iloc[0]
-    assert not row["cue"]
-    assert not row["is_objection"]
-
-
-@pytest.mark.parametrize(("text", "category"), [
-    ("That's more than we budgeted.", "price"),
-    ("Why should I pay that much for a check-up?", "price"),
-    ("We don't want to be locked into a long contract.", "contract"),
-    ("The price is fine, but the setup looks complicated.", "implementation"),
-])
-def test_objections_stated_concerns_count_even_as_questions(hash_detector, text, category):
-    row = _score(hash_detector, [text]).iloc[0]
-    assert row["cue"] and row["is_objection"]
-    assert row["category"] == category
-
-
-def test_objections_reassurance_does_not_count_another_clauses_cue(hash_detector):
-    rows = _score(hash_detector, [
-        "Security isn't a blocker, we just need the certificate for our files.",
-        "Budget is fine, we only need the data protection form.",
-    ])
-    assert not rows["cue"].any()
-    assert not rows["is_objection"].any()
-
-
-def test_objections_asking_weight_only_lowers_the_probability(hash_detector):
-    q = FEATURES.index("question")
-    assert hash_detector.coef_[q] <= 0
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -161,14 +169,49 @@ def test_objections_is_request_sees_questions_requests_and_wishes(text, expected
     assert is_request(text) is expected
 
 
+# Written for this test only (not in the training examples): agreement, praise and commitment
+# in several industries, each with the agent turn it answers.
+HARD_NEGATIVES = [
+    ("The onboarding session your team ran was superb.", "How did the onboarding go?"),
+    ("Fine, 45 works for me, I'll swing by after lunch.", "Could you do 45?"),
+    ("Your quote is very fair for a full bathroom refit.", "The quote is 6,800 all in."),
+    ("Lovely, please go ahead and book the cleaner for Thursday.", "Thursday at 9 is free."),
+    ("What a great cause, I'm glad to help out.", "We fund school meals for kids."),
+    ("OK, put me down for 20 dollars a month.", "Would you like to give monthly?"),
+    ("Brilliant, that policy covers everything I was after.", "Here's the family policy."),
+    ("Yes, the two-year fixed rate suits us nicely.", "We can offer a two-year fix."),
+    ("I'm thrilled with how the website turned out.", "Any feedback on the launch?"),
+    ("Awesome, I'll grab it on Saturday morning then.", "Deal at 120."),
+    ("Perfect, send the paperwork and we'll sign.", "Shall I draw up the agreement?"),
+    ("That itinerary looks fantastic, we're in.", "Here is the Lisbon itinerary."),
+    ("Honestly the best customer service I've had from a bank.", "Glad we could help!"),
+    ("Agreed, let's lock in the annual plan for the whole team.", "Annual saves 20%."),
+    ("Sounds like a bargain to me, I'll transfer the money now.", "It's 300 with the case."),
+    ("Cheers, the plumber was quick and tidy.", "How was the visit?"),
+    ("Your reviews convinced me, let's get started.", "Any questions before we begin?"),
+    ("Great, I'll take the blue one.", "We have blue and grey."),
+    ("Thanks, that clears it up nicely.", "The fee covers both visits."),
+    ("Count us in for the spring trade fair.", "Would you like a stand?"),
+]
+
+
 @pytest.mark.slow
-def test_objections_real_model_questions_and_closes_are_not_objections(st_detector,
-                                                                       st_embedder):
-    fine = ["Can you tell me your opening hours?", "I'll think about it and get back to you.",
-            "Okay, that puts my mind at ease.", "My bike chain keeps slipping on hills."]
-    concerns = ["That's more than we budgeted.",
-                "I need more information before I can commit to anything."]
-    rows = st_detector.transform(fine + concerns, embed_texts(fine + concerns,
-                                                              model=st_embedder))
-    assert rows["is_objection"].tolist() == [False] * 4 + [True] * 2
-    assert rows["category"].tolist()[4:] == ["price", "information"]
+def test_objections_hard_negatives_are_mostly_not_flagged(st_detector, st_embedder):
+    texts, ctx = zip(*HARD_NEGATIVES, strict=True)
+    rows = st_detector.transform(list(texts), embed_texts(list(texts), model=st_embedder),
+                                 context=list(ctx))
+    assert rows["is_objection"].mean() <= 0.15, rows.loc[rows["is_objection"], "probability"]
+
+
+@pytest.mark.slow
+def test_objections_real_model_finds_objections_without_cues(st_detector, st_embedder):
+    objections = [("Honestly that is a lot more money than we hoped to put into this.", ""),
+                  ("Would you let it go for 150?", "I'm asking 200 for the bike."),
+                  ("I'll have to think about it.", "Shall I reserve it for you?")]
+    fine = [("Could you tell me which plan includes the calendar app?", ""),
+            ("Money isn't really the problem for us.", "")]
+    texts, ctx = zip(*(objections + fine), strict=True)
+    rows = st_detector.transform(list(texts), embed_texts(list(texts), model=st_embedder),
+                                 context=list(ctx))
+    assert rows["is_objection"].tolist() == [True, True, True, False, False]
+    assert rows["category"].tolist()[:2] == ["price", "price"]

@@ -73,7 +73,7 @@ def test_pipeline_demo_run_writes_everything(demo_run):
     # every message read is tagged; the sample's main files load without rejects
     assert counts["rejects"] == 0
     assert counts["tagged_messages"] == counts["messages"] > 10_000
-    assert counts["journeys"] == 780
+    assert counts["journeys"] == 860
     assert counts["themes"] > 0 and counts["objection_messages"] > 0
     run_json = json.loads((out / "run.json").read_text())
     assert {"ingest", "tag", "reports", "write", "total"} <= set(run_json["timings_seconds"])

@@ -41,7 +41,7 @@ def test_stages_transition_matrix_prefers_staying_then_moving_on():
     assert same[0, 1] > same[0, 2] > same[0, 4] > 0  # forward beats skipping ahead
     assert same[2, 3] > same[2, 1] > 0  # moving on beats a setback, which stays possible
     assert new_session[1, 2] > same[1, 2]  # a customer coming back has usually moved on
-    assert np.all(np.diag(other) > 0.9)  # agents follow the customer's stage
+    assert np.all(np.diag(other) > 0.8)  # agents mostly follow the customer's stage
     assert np.argmax(log_s) == 0
 
 
@@ -136,12 +136,7 @@ def test_stages_first_contact_is_the_first_session_only(tagger):
     j = build_journeys(msgs)
     out = tagger.transform(j, _vectors(j))
     assert out["stage"].tolist()[:3] == ["awareness"] * 3
-    assert "awareness" not in out["stage"].tolist()[3:]
-    flat = StageTagger(embedder="hash", first_contact_weight=0.0).fit()
-    logits, _ = flat.scores(j, _vectors(j))
-    logits_fc, _ = tagger.scores(j, _vectors(j))
-    diff = logits_fc[:, 0] - logits[:, 0]
-    np.testing.assert_allclose(diff, [1.5] * 3 + [-1.5] * 3)
+    assert "awareness" not in out["stage"].tolist()[3:]  # a returning customer has moved on
 
 
 def test_stages_a_new_conversation_starts_a_new_session(tagger):
@@ -190,3 +185,11 @@ def test_stages_email_replies_within_two_days_stay_in_the_session(tagger):
     assert tagger._step_kinds(j, codes).tolist() == [0, 2, 0, 2, 1]
     chat = build_journeys(msgs.assign(channel="chat"))
     assert tagger._step_kinds(chat, codes).tolist() == [0, 2, 1, 2, 1]
+
+
+def test_stages_first_session_leans_to_first_contact_only_when_the_customer_comes_back(tagger):
+    back = build_journeys(_timed(["Ok"] * 4, [0, 0.1, 72, 72.1]))
+    lean = tagger._first_session(back)
+    np.testing.assert_allclose(lean, [tagger.first_session_weight] * 2 + [0.0] * 2)
+    single = build_journeys(_timed(["Ok"] * 4, [0, 0.1, 0.2, 0.3]))
+    np.testing.assert_allclose(tagger._first_session(single), 0.0)

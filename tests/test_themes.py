@@ -55,7 +55,8 @@ def test_themes_fit_finds_separated_topics_and_transform_agrees():
     np.testing.assert_allclose(probs, m.probabilities_)
     assert ((probs > 0) & (probs <= 1)).all()
     assert list(m.themes_.columns) == ["theme_id", "kind", "label", "taxonomy_category",
-                                       "keywords", "size", "examples"]
+                                       "keywords", "size", "examples", "parent_theme_id",
+                                       "parent_label"]
     assert m.themes_["size"].sum() == (m.labels_ >= 0).sum()
 
 
@@ -71,12 +72,14 @@ def test_themes_save_load_round_trip(tmp_path):
     m = fit(texts, X, kind="objection", min_theme_size=6)
     m.save(tmp_path / "model")
     files = sorted(p.name for p in (tmp_path / "model").iterdir())
-    assert files == ["centroids.npy", "config.json", "mean.npy", "meta.json", "themes.json"]
+    assert files == ["centroids.npy", "coarse_themes.json", "config.json", "mean.npy",
+                     "meta.json", "themes.json"]
     meta = json.loads((tmp_path / "model" / "meta.json").read_text())
     assert meta["library"] == "journeymine" and meta["version"]
     loaded = ThemeModel.load(tmp_path / "model")
     assert loaded.get_params() == m.get_params()
     assert loaded.themes_.equals(m.themes_)
+    assert loaded.coarse_themes_.equals(m.coarse_themes_)
     ids, probs = loaded.assign(texts, X)
     np.testing.assert_array_equal(ids, m.labels_)
     np.testing.assert_allclose(probs, m.probabilities_)
@@ -270,3 +273,28 @@ def test_themes_corpus_rows_carry_people_not_bots(tmp_path):
     got, _ = read_corpus_rows([path], "intent")
     assert got["message_id"].tolist() == ["m1"]
     assert sorted(got.attrs["authors"]) == ["Ann Lee", "Jordan Ellis"]
+
+
+def test_themes_vectors_are_rounded_so_float_noise_does_not_matter():
+    from mining.themes.cluster import VECTOR_DECIMALS, canonical
+
+    texts, X, _ = blobs(noise=0.3)
+    noisy = X + np.random.default_rng(1).uniform(-1e-7, 1e-7, X.shape).astype(np.float32)
+    a, b = canonical(X), canonical(noisy)
+    assert a.dtype == np.float32 and np.allclose(a, X, atol=10.0 ** -VECTOR_DECIMALS)
+    assert (a != b).any(axis=1).mean() < 0.05  # only components on a rounding boundary move
+    m1, m2 = fit(texts, X), fit(texts, noisy)
+    np.testing.assert_array_equal(m1.labels_, m2.labels_)
+    assert m1.themes_.equals(m2.themes_)
+
+
+@pytest.mark.slow
+def test_themes_same_texts_same_themes_whatever_the_batching(st_embedder, themes_real_fit):
+    """The real model embeds a text slightly differently in another batch (padding): the cache
+    history must not change the themes."""
+    texts, _, vectors, model = themes_real_fit
+    other = np.asarray(st_embedder.encode(model.focus(texts)[::-1], batch_size=7))[::-1]
+    assert not np.array_equal(other, vectors)  # the batching does change the last bits
+    refit = ThemeModel(min_theme_size=5).fit(texts, vectors=other)
+    np.testing.assert_array_equal(refit.labels_, model.labels_)
+    assert refit.themes_.equals(model.themes_)

@@ -8,6 +8,8 @@ commands, so ``journeymine --help`` is instant.
 from mining.cli import (
     export,  # noqa: E402,F401
     ingest,  # noqa: E402,F401
+    label,  # noqa: E402,F401
+    predict,  # noqa: E402,F401
     reports,  # noqa: E402,F401
     run,  # noqa: E402,F401
     tag,  # noqa: E402,F401

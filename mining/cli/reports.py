@@ -17,7 +17,7 @@ from mining.cli._options import ConfigOpt, build_settings
 from mining.config import default
 
 report_app = typer.Typer(help="Join tags to outcomes: objections, replies, funnel, channels, "
-                              "cadence, paths.", no_args_is_help=True)
+                              "cadence, paths, sequences, playbook, leads.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
 #: What the terminal table shows per report: a column, or (label, rate, lo, hi) for a rate with
@@ -47,6 +47,12 @@ DISPLAY: dict[str, list[Any]] = {
                 "ratio_vs_ref", "q_value", "low_support"],
     "paths": ["kind", "path", "journeys", "share",
               ("converted", "conversion_rate", "conversion_lo", "conversion_hi"), "mean_value"],
+    "sequences": ["pattern", "actionable", "journeys",
+                  ("converted", "conversion_rate", "conversion_lo", "conversion_hi"),
+                  "rate_without", "lift", "q_value", "value_per_journey"],
+    "playbook": ["kind", "rule", "q_value", "enough_data"],
+    "leads": ["journey_id", "probability", "expected_value", "stage",
+              "days_since_customer_message", "reason_1", "next_action"],
 }
 
 _PERCENT = ("share", "rate", "share_of_stage", "reached_share", "continue_rate")
@@ -304,6 +310,9 @@ for _name, _doc in (
     ("channels", "Conversions and value by channel: first/last touch, linear, 40/20/40, Markov."),
     ("cadence", "Conversion by agent follow-ups in the first days and by first-response time."),
     ("paths", "The most common stage and touchpoint paths with conversion and value."),
+    ("sequences", "Touchpoint sequences in the first days that convert, with value per journey."),
+    ("playbook", "Evidence-backed rules: the best reply per objection and stage, best cadence."),
+    ("leads", "Open journeys worth a call today: scores and next best action (see predict)."),
     ("all", "Every report; with -o DIR, one file per report in DIR."),
 ):
     _command(_name, _doc)

@@ -45,6 +45,10 @@ def _run(inputs: list[Path], out: Path, settings: Any, *, events: list[Path] | N
         outcomes=[str(p) for p in outcomes or []] or None,
         progress=bool(STATE.get("progress", True)),
     )
+    if settings.tagging.labels is not None and not STATE.get("quiet"):
+        from mining.labels import labels_summary
+
+        typer.echo(labels_summary(result.tag_result.models["objections"]), err=True)
     _summary(result, out)
     if strict and len(result.rejects):
         raise RejectedDataError(
@@ -61,6 +65,9 @@ def run_command(
         "--model", help="model/ folder of an earlier run: keep its theme ids on new data.")] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit with code 1 if any record is rejected.")] = False,
+    labels: Annotated[Path | None, typer.Option(
+        "--labels", help="Filled-in CSV from `journeymine label`: teach the objection detector "
+        "(saved in OUT/model/).")] = None,
     pseudonym_map: Annotated[bool, typer.Option(
         "--pseudonym-map", help="Also write OUT/pseudonyms.csv: each cust-… id with the e-mail "
         "address or phone it stands for (personal data).")] = False,
@@ -80,6 +87,7 @@ def run_command(
     """
     settings = opts.settings(ingest={"pseudonym_map": True} if pseudonym_map else {},
                              scale={"workers": workers, "cluster": cluster})
+    settings.tagging.labels = labels
     report = _run(inputs, out, settings, events=opts.events, outcomes=opts.outcomes,
                   model=model, strict=strict)
     typer.echo(str(report))

@@ -17,6 +17,9 @@ def tag_command(
     out: OutOpt,
     model: Annotated[Path | None, typer.Option(
         "--model", help="Folder of saved models: load them instead of fitting.")] = None,
+    labels: Annotated[Path | None, typer.Option(
+        "--labels", help="Filled-in CSV from `journeymine label`: teach the objection detector "
+        "(saved in OUT/model/objections).")] = None,
     opts: InputOptions | None = None,
 ) -> None:
     """Write OUT/tags.csv and OUT/tags.parquet: one row per message (docs/tags-schema.md).
@@ -29,6 +32,7 @@ def tag_command(
     from mining.tagging import tag
 
     settings = opts.settings()
+    settings.tagging.labels = labels
     if model is not None and not model.is_dir():
         raise InputError(Errors.E100.format(path=model))
     corpus = opts.corpus(inputs, settings)
@@ -44,6 +48,8 @@ def tag_command(
         write_table(result.tags, stage / "tags.parquet", "parquet", side_file=False)
         if len(result.themes):
             write_table(result.themes, stage / "themes.csv", "csv", {"table": "themes"})
+        if labels is not None:
+            result.models["objections"].save(stage / "model" / "objections")
         mark_complete(stage, command="tag", inputs=meta["inputs"])  # run.json, moved in last
         publish(stage, out)
     except OSError as err:
@@ -51,6 +57,10 @@ def tag_command(
     finally:
         abandon(stage)
     csv_path = out / "tags.csv"
+    if labels is not None and not STATE.get("quiet"):
+        from mining.labels import labels_summary
+
+        typer.echo(labels_summary(result.models["objections"]), err=True)
     if not STATE.get("quiet"):
         t = result.tags
         n_obj = int(t["is_objection"].fillna(False).astype(bool).sum())

@@ -2,7 +2,8 @@
 
 Output folder (a contract other tools read):
 
-- ``themes.csv``: ``theme_id, label, size, keywords, examples, kind``;
+- ``themes.csv``: ``theme_id, label, size, keywords, examples, kind, parent_theme_id`` (the
+  coarse theme of each fine theme; ``--level coarse`` lists the coarse themes instead);
 - ``assignments.csv``: one row per input row (or message): ``message_id, theme_id (-1 when
   unassigned), theme_label, probability, note`` (``note`` says why a row is unassigned
   without a theme, e.g. empty text);
@@ -39,10 +40,15 @@ def themes_command(
         "--seed", help=f"Random seed (default {default('themes', 'seed')}).")] = None,
     model_dir: Annotated[Path | None, typer.Option(
         "--model", help="Assign to the themes of a saved model instead of fitting.")] = None,
+    level: Annotated[str, typer.Option(
+        "--level", help="fine (default) or coarse: the groups of fine themes.")] = "fine",
     opts: InputOptions | None = None,
 ) -> None:
     """Find themes in customer messages, or assign messages to saved themes (--model)."""
+    from mining.themes.hierarchy import apply_level, check_level
     from mining.themes.run import print_themes, run_themes
+
+    check_level(level)
 
     settings = opts.settings(
         themes={"min_theme_size": min_theme_size, "n_themes": n_themes, "seed": seed})
@@ -51,5 +57,6 @@ def themes_command(
         model_dir=model_dir, progress=bool(STATE.get("progress")), events=opts.events,
         outcomes=opts.outcomes,
     )
+    result = apply_level(result, level)  # parent_theme_id; coarse rows with --level coarse
     if not STATE.get("quiet"):
         print_themes(result)

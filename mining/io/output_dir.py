@@ -237,6 +237,7 @@ def write_outputs(
             finished files cannot be moved into place.
     """
     from mining.pipeline import _about, _meta
+    from mining.reports._data import stage_names
     from mining.reports.html import write_report_html
 
     t0 = time.perf_counter()
@@ -249,7 +250,7 @@ def write_outputs(
                 files.append("model/")
         write_report_html(stage / "report.html", tags=result.tags, themes=result.themes,
                           reports=result.reports, outcomes=result.outcomes, counts=result.counts,
-                          about=_about(settings, inputs))
+                          about=_about(settings, inputs), stages=stage_names(settings))
         files.append("report.html")
         if settings is not None and settings.ingest.pseudonym_map:
             files.append(_write_pseudonyms(result, stage))

@@ -23,6 +23,9 @@ REPORTS: dict[str, str] = {
     "channels": "mining.reports.channels:channels_report",
     "cadence": "mining.reports.cadence:cadence_report",
     "paths": "mining.reports.paths:paths_report",
+    "sequences": "mining.reports.sequences:sequences_report",
+    "playbook": "mining.reports.playbook:playbook_report",
+    "leads": "mining.leads.score:leads_report",
 }
 
 #: Options each report accepts besides the common arguments (used by ``run_reports``).
@@ -33,6 +36,9 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "channels": (),
     "cadence": ("as_of", "max_followups", "definition"),
     "paths": ("top", "max_length"),
+    "sequences": ("as_of",),
+    "playbook": ("as_of",),
+    "leads": ("as_of",),
 }
 
 

@@ -8,8 +8,11 @@ Every report calls these helpers, so the definitions they encode hold everywhere
   ``converted_at``, the summed ``value``.
 - Messages are ordered by timestamp, then by their row order in the tags table (messages without
   a timestamp keep their row order and sort after timed ones of the same journey).
-- Stages are ordered awareness < consideration < decision < purchase < retention; unknown stage
-  labels sort after these in alphabetical order.
+- Stages are ordered as in the stages taxonomy (``mining.taxonomy.stage_order``: the run's
+  ``tagging.taxonomy_dir`` when full ``Settings`` are given, else the packaged taxonomy); labels
+  the taxonomy does not have sort after its stages, by their median relative position in the
+  journeys (alphabetically without journeys); tags whose labels are all outside the taxonomy
+  (made with another taxonomy, reported without it) are ordered by that position alone.
 """
 
 from __future__ import annotations
@@ -22,9 +25,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mining.config import ReportSettings, Settings
-
-#: The journey stages, in funnel order.
-STAGE_ORDER: tuple[str, ...] = ("awareness", "consideration", "decision", "purchase", "retention")
 
 #: Columns of the tags table the reports need (a subset of ``mining.schema.TAGS``).
 REQUIRED_TAG_COLUMNS = ("message_id", "journey_id", "role", "stage")
@@ -50,20 +50,58 @@ def report_settings(settings: Settings | ReportSettings | dict | None) -> Report
     return ReportSettings.model_validate(settings)
 
 
-def stage_order(stages: Any) -> list[str]:
-    """Known stages in funnel order followed by any other labels found in ``stages``.
+def stage_names(settings: Any = None) -> list[str]:
+    """The taxonomy's stage names in order (see :func:`mining.taxonomy.stage_order`).
 
     Args:
-        stages: Iterable of stage labels (missing values ignored).
+        settings: Full ``Settings`` (their ``tagging.taxonomy_dir`` is used), or anything else
+            (report settings, a mapping, None) for the packaged taxonomy.
 
     Returns:
-        Ordered list of stage labels.
+        Stage names in journey order.
+    """
+    from mining.taxonomy import stage_order as taxonomy_stage_order
+
+    tagging = getattr(settings, "tagging", None)
+    return list(taxonomy_stage_order(getattr(tagging, "taxonomy_dir", None)).names)
+
+
+def post_conversion_stage(settings: Any = None) -> str:
+    """The taxonomy's post-conversion stage, or its last stage when it names none."""
+    from mining.taxonomy import stage_order as taxonomy_stage_order
+
+    tagging = getattr(settings, "tagging", None)
+    order = taxonomy_stage_order(getattr(tagging, "taxonomy_dir", None))
+    return order.post_conversion or order.names[-1]
+
+
+def stage_order(stages: Any, settings: Any = None) -> list[str]:
+    """The taxonomy's stages in order, followed by any other labels found in ``stages``.
+
+    Args:
+        stages: Iterable of stage labels (missing values ignored), or a tags frame (``stage``;
+            with ``journey_id``, other labels are ordered by median relative position).
+        settings: Chooses the taxonomy (see :func:`stage_names`).
+
+    Returns:
+        Ordered list of stage labels; when no label found is a stage of the taxonomy (tags made
+        with another taxonomy, reported without it), only the labels found.
     """
     import pandas as pd
 
-    found = {str(s) for s in pd.Series(list(stages), dtype="object").dropna()}
-    extra = sorted(found - set(STAGE_ORDER))
-    return list(STAGE_ORDER) + extra
+    names = stage_names(settings)
+    frame = stages if isinstance(stages, pd.DataFrame) else None
+    labels = frame["stage"] if frame is not None else stages
+    found = {str(s) for s in pd.Series(list(labels), dtype="object").dropna()}
+    extra = sorted(found - set(names))
+    if extra and frame is not None and "journey_id" in frame:
+        g = frame.groupby("journey_id", sort=False)
+        pos = g.cumcount() / (g["stage"].transform("size") - 1).clip(lower=1)
+        med = pos.groupby(frame["stage"].astype("object")).median()
+        extra.sort(key=lambda s: (float(med.get(s, 1.0)), s))
+    if found and not found & set(names):
+        return extra
+    return names + extra
 
 
 def stage_rank(stage: pd.Series, order: list[str]) -> pd.Series:
@@ -247,7 +285,7 @@ def journeys(tags: pd.DataFrame, outcomes: pd.DataFrame, events: pd.DataFrame | 
         tags: Output of :func:`prepare_tags`.
         outcomes: Output of :func:`prepare_outcomes`.
         events: Output of :func:`prepare_events` (adds event times to ``last_activity``).
-        order: Stage order (default: :func:`stage_order` of the tags).
+        order: Stage order (default: :func:`stage_order` of the tags, packaged taxonomy).
 
     Returns:
         A frame indexed by ``journey_id`` with ``first_ts``, ``last_activity``,
@@ -256,7 +294,7 @@ def journeys(tags: pd.DataFrame, outcomes: pd.DataFrame, events: pd.DataFrame | 
     """
     import pandas as pd
 
-    order = order or stage_order(tags["stage"])
+    order = order or stage_order(tags)
     g = tags.groupby("journey_id", sort=True)
     j = pd.DataFrame({"first_ts": g["timestamp"].min(), "last_ts": g["timestamp"].max(),
                       "n_messages": g.size()})

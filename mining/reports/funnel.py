@@ -65,7 +65,7 @@ def cold_journeys(
     t = _data.prepare_tags(tags)
     o = _data.prepare_outcomes(outcomes, t)
     ev = _data.prepare_events(events)
-    j = _data.journeys(t, o, ev)
+    j = _data.journeys(t, o, ev, order=_data.stage_order(t, settings))
     ref = _data.resolve_as_of(as_of, t, ev, o)
     j["days_silent"] = (ref - j["last_activity"]).dt.total_seconds() / 86400.0
     j["is_cold"] = (~j["converted"]) & (j["days_silent"] >= cfg.cold_after_days).fillna(False)
@@ -108,8 +108,7 @@ def funnel_report(
     if t.empty:  # no messages (every record rejected, an empty tags file)
         return _data.empty_report(COLUMNS)
     j = cold_journeys(tags, outcomes, events, settings, as_of=as_of)
-    order = _data.stage_order(j["furthest_stage"].dropna().tolist()
-                              + j["last_stage"].dropna().tolist())
+    order = _data.stage_order(t, settings)
     rank = {s: i for i, s in enumerate(order)}
     far = j["furthest_stage"].map(lambda s: rank.get(s, -1) if isinstance(s, str) else -1)
     n_cold = int(j["is_cold"].sum())

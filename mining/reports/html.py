@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mining.reports import html_charts as charts
+from mining.reports.html_playbook import playbook_section
 from mining.reports.journey_views import (
     intents_by_stage,
     journey_outcomes,
@@ -94,6 +95,7 @@ def journey_map_html(
     outcomes: pd.DataFrame | None,
     reports: dict[str, pd.DataFrame] | None = None,
     top: int = 4,
+    stages: list[str] | None = None,
 ) -> str:
     """Render the journey map: one column per stage with its objections and intents.
 
@@ -102,6 +104,7 @@ def journey_map_html(
         outcomes: The outcomes table, or None.
         reports: Report name -> DataFrame; the ``objections`` report supplies the figures.
         top: How many objections and intents to list per stage.
+        stages: The taxonomy's stage names in order (None: the packaged taxonomy's).
 
     Returns:
         An HTML fragment.
@@ -110,7 +113,7 @@ def journey_map_html(
     intents = intents_by_stage(tags, outcomes)
     conv = journey_outcomes(tags, outcomes)
     cols = []
-    for stage in stage_order(tags):
+    for stage in stage_order(tags, stages):
         js = tags.loc[tags["stage"] == stage, "journey_id"].dropna().unique()
         rate = float(conv.reindex(js).mean()) if len(js) else float("nan")
         parts = [
@@ -148,8 +151,47 @@ def journey_map_html(
     return '<div class="map">' + "".join(cols) + "</div>"
 
 
+def _theme_row(kind: str, label: str, cat: str, size: Any, keywords: str, quotes: list[str],
+               fine: str = "") -> str:
+    return (
+        "<tr>"
+        f"<td>{html.escape(str(kind))}</td>"
+        f'<td><b>{html.escape(label)}</b><br><span class="muted">'
+        f"{html.escape(cat or 'new theme')}</span>{fine}</td>"
+        f"<td>{html.escape(_txt(size))}</td>"
+        f"<td>{html.escape(keywords)}</td>"
+        f"<td>{''.join(f'<q>{html.escape(q)}</q>' for q in quotes)}</td>"
+        "</tr>"
+    )
+
+
+def _coarse_rows(kind: str, sub: pd.DataFrame, top: int, examples: int) -> list[str]:
+    """One row per coarse theme (largest first), its fine themes listed on expand."""
+    rows = []
+    groups = sub.groupby(sub["parent_theme_id"].astype(int), sort=False)
+    order = sorted(groups, key=lambda g: (-int(g[1]["size"].sum()), g[0]))[:top]
+    for _, fine in order:
+        fine = fine.sort_values("size", ascending=False)
+        head = fine.iloc[0]
+        quotes = [q.strip() for q in _txt(head.examples).split(" | ") if q.strip()][:examples]
+        cats = [c for c in fine["taxonomy_category"].map(_txt).tolist() if c]
+        items = "".join(
+            f"<li>{html.escape(_txt(r.label))} <span class=\"muted\">({html.escape(_txt(r.size))}"
+            f"{'; ' + html.escape(_txt(r.keywords)) if _txt(r.keywords) else ''})</span></li>"
+            for r in fine.itertuples())
+        label = _txt(head.parent_label) or _txt(head.label)
+        drill = (f"<details><summary>{len(fine)} fine theme{'s' * (len(fine) != 1)}</summary>"
+                 f"<ul>{items}</ul></details>")
+        rows.append(_theme_row(kind, label, max(set(cats), key=cats.count) if cats else "",
+                               int(fine["size"].sum()), _txt(head.keywords), quotes, drill))
+    return rows
+
+
 def themes_html(themes: pd.DataFrame, top: int = 8, examples: int = 2) -> str:
     """Render the largest themes of each kind with keywords and redacted example quotes.
+
+    When the table has coarse themes (``parent_theme_id``, ``parent_label``), each row is a
+    coarse theme (size: all its messages) whose fine themes open on click (``<details>``).
 
     Args:
         themes: The themes table (examples are already redacted, ``" | "``-separated).
@@ -165,20 +207,14 @@ def themes_html(themes: pd.DataFrame, top: int = 8, examples: int = 2) -> str:
     kinds = [k for k in ("objection", "intent", "reply") if k in set(themes["kind"])]
     kinds += [k for k in themes["kind"].dropna().unique() if k not in kinds]
     for kind in kinds:
-        sub = themes[themes["kind"] == kind].sort_values("size", ascending=False).head(top)
-        for r in sub.itertuples():
+        sub = themes[themes["kind"] == kind]
+        if "parent_theme_id" in sub.columns and sub["parent_theme_id"].notna().all():
+            rows += _coarse_rows(kind, sub, top, examples)
+            continue
+        for r in sub.sort_values("size", ascending=False).head(top).itertuples():
             quotes = [q.strip() for q in _txt(r.examples).split(" | ") if q.strip()][:examples]
-            cat = _txt(r.taxonomy_category)
-            rows.append(
-                "<tr>"
-                f"<td>{html.escape(str(kind))}</td>"
-                f'<td><b>{html.escape(_txt(r.label))}</b><br><span class="muted">'
-                f"{html.escape(cat or 'new theme')}</span></td>"
-                f"<td>{html.escape(_txt(r.size))}</td>"
-                f"<td>{html.escape(_txt(r.keywords))}</td>"
-                f"<td>{''.join(f'<q>{html.escape(q)}</q>' for q in quotes)}</td>"
-                "</tr>"
-            )
+            rows.append(_theme_row(kind, _txt(r.label), _txt(r.taxonomy_category), r.size,
+                                   _txt(r.keywords), quotes))
     return (
         "<table><thead><tr><th>kind</th><th>theme</th><th>messages</th><th>keywords</th>"
         "<th>examples (redacted)</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
@@ -216,6 +252,18 @@ def _about(about: dict[str, Any] | None) -> str:
     return f'<section class="about"><h2>About this run</h2><table>{rows}</table></section>'
 
 
+def stage_notice_html(tags: pd.DataFrame, stages: list[str] | None = None) -> str:
+    """A notice for the top of the report when the stage tags are flat or unsure, else ``""``."""
+    from mining.stages import stage_warnings
+
+    notes = stage_warnings(tags, stages)
+    if not notes:
+        return ""
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    return ('<section class="notice" role="note"><h2>Read the stages with care</h2>'
+            f"<ul>{items}</ul></section>")
+
+
 def build_report_html(
     tags: pd.DataFrame,
     themes: pd.DataFrame,
@@ -224,6 +272,7 @@ def build_report_html(
     counts: dict[str, Any] | None = None,
     title: str = "journeymine report",
     about: dict[str, Any] | None = None,
+    stages: list[str] | None = None,
 ) -> str:
     """Build the report page as one HTML string (Plotly inlined once, no network access needed).
 
@@ -237,13 +286,14 @@ def build_report_html(
         title: The page title.
         about: Facts about the run shown at the bottom (inputs, settings, versions), label ->
             value.
+        stages: The taxonomy's stage names in order (None: the packaged taxonomy's).
 
     Returns:
         The complete HTML document.
     """
     figures = {
-        "heatmap": lambda: charts.heatmap(tags, outcomes, reports),
-        "funnel": lambda: charts.funnel(tags, reports),
+        "heatmap": lambda: charts.heatmap(tags, outcomes, reports, stages=stages),
+        "funnel": lambda: charts.funnel(tags, reports, stages),
         "sankey": lambda: charts.sankey(tags, outcomes),
         "replies": lambda: charts.replies(reports),
         "channels": lambda: charts.channels(reports),
@@ -256,7 +306,7 @@ def build_report_html(
         "stage, in percentage points (* where the difference is unlikely to be chance: "
         "q &lt; 0.05) — and the most common intents with the share of those "
         "journeys that converted. Journeys without a known outcome count as not converted.</p>",
-        journey_map_html(tags, outcomes, reports),
+        journey_map_html(tags, outcomes, reports, stages=stages),
         "</section>",
     ]
     inline_js: bool | str = True
@@ -281,9 +331,11 @@ def build_report_html(
             )
             inline_js = False
         body.append("</section>")
+    body.append(playbook_section(reports))  # issue 16: rules and open leads
     body.append(
         '<section><h2>Top themes</h2><p class="why">The largest themes of each kind with their '
-        "keywords and typical messages (personal data redacted).</p>"
+        "keywords and typical messages (personal data redacted); open a theme to see the finer "
+        "themes it groups.</p>"
         + themes_html(themes)
         + "</section>"
     )
@@ -294,6 +346,7 @@ def build_report_html(
         f"<title>{html.escape(title)}</title><style>{CSS_FILE.read_text(encoding='utf-8')}</style></head><body>"
         f"<header><h1>{html.escape(title)}</h1><p>Generated {stamp} by journeymine. "
         "Self-contained: opens offline.</p></header><main>"
+        + stage_notice_html(tags, stages)
         + _kpis(tags, outcomes, counts or {})
         + "".join(body)
         + _about(about)
@@ -310,6 +363,7 @@ def write_report_html(
     outcomes: pd.DataFrame | None = None,
     counts: dict[str, Any] | None = None,
     about: dict[str, Any] | None = None,
+    stages: list[str] | None = None,
 ) -> Path:
     """Write :func:`build_report_html`'s page to ``path`` (UTF-8).
 
@@ -321,11 +375,12 @@ def write_report_html(
         outcomes: The outcomes table, or None.
         counts: Run counts shown at the top.
         about: Facts about the run shown at the bottom.
+        stages: The taxonomy's stage names in order (None: the packaged taxonomy's).
 
     Returns:
         The written path.
     """
     out = Path(path)
-    page = build_report_html(tags, themes, reports, outcomes, counts, about=about)
+    page = build_report_html(tags, themes, reports, outcomes, counts, about=about, stages=stages)
     out.write_text(page, encoding="utf-8")
     return out

@@ -65,14 +65,19 @@ def heatmap(
     outcomes: pd.DataFrame | None,
     reports: dict[str, pd.DataFrame] | None = None,
     top: int = 15,
+    stages: list[str] | None = None,
 ) -> Figure | None:
-    """Stage × objection category heatmap: journeys raising it there, hover shows conversion."""
+    """Stage × objection category heatmap: journeys raising it there, hover shows conversion.
+
+    ``stages``: the taxonomy's stage names in order (None: the packaged taxonomy's).
+    """
     import plotly.graph_objects as go
 
     view = objection_view(tags, outcomes, reports)
     if view.empty:
         return None
-    stages = [s for s in stage_order(tags) if s in set(view["stage"])]
+    order = stage_order(tags, stages)
+    stages = [s for s in order if s in set(view["stage"])]
     cats = view.groupby("category")["journeys"].sum().sort_values(ascending=False).index[:top]
     cats = list(cats)[::-1]
     grid = view.pivot_table(index="category", columns="stage", values="journeys", aggfunc="sum")
@@ -101,8 +106,12 @@ def heatmap(
     return _layout(fig, "Objections by stage (journeys raising each)", 120 + 28 * len(cats))
 
 
-def funnel(tags: pd.DataFrame, reports: dict[str, pd.DataFrame]) -> Figure | None:
-    """Funnel of journeys reaching each stage, with drop-off (and going cold, when reported)."""
+def funnel(tags: pd.DataFrame, reports: dict[str, pd.DataFrame],
+           stages: list[str] | None = None) -> Figure | None:
+    """Funnel of journeys reaching each stage, with drop-off (and going cold, when reported).
+
+    ``stages``: the taxonomy's stage names in order, when there is no funnel report.
+    """
     import plotly.graph_objects as go
 
     rep = reports.get("funnel")
@@ -115,7 +124,7 @@ def funnel(tags: pd.DataFrame, reports: dict[str, pd.DataFrame]) -> Figure | Non
         cold_col = pick(rep, "cold_here", "went_cold", "cold")
         cold = [int(v) if v == v else 0 for v in rep[cold_col]] if cold_col else None
     else:
-        order = stage_order(tags)
+        order = stage_order(tags, stages)
         if not order:
             return None
         rank = {s: i for i, s in enumerate(order)}

@@ -15,35 +15,24 @@ if TYPE_CHECKING:
 #: Columns of the objection views.
 COLUMNS = ["stage", "category", "journeys", "converted_share", "others_share", "impact"]
 
-#: The default stage order; stages a user adds are placed after these by typical position.
-DEFAULT_STAGES = ("awareness", "consideration", "decision", "purchase", "retention")
-
-
-def stage_order(tags: pd.DataFrame) -> list[str]:
+def stage_order(tags: pd.DataFrame, stages: list[str] | None = None) -> list[str]:
     """Return the stages present in ``tags`` in journey order.
 
-    Known default stages come in their usual order; other stage names follow, ordered by their
-    median relative position within journeys.
-
     Args:
-        tags: The tags table (needs ``stage``; ``journey_id`` and ``timestamp`` help order
-            custom stages).
+        tags: The tags table (needs ``stage``; ``journey_id`` helps order labels the taxonomy
+            does not have).
+        stages: The taxonomy's stage names in order (None: the packaged taxonomy's, see
+            :func:`mining.reports._data.stage_order`).
 
     Returns:
-        Stage names.
+        Stage names: the taxonomy's in its order, then other labels by median position.
     """
-    stages = [s for s in tags["stage"].dropna().unique().tolist() if str(s)]
-    known = [s for s in DEFAULT_STAGES if s in stages]
-    other = [s for s in stages if s not in DEFAULT_STAGES]
-    if other and "journey_id" in tags:
-        pos = tags.groupby("journey_id").cumcount() / tags.groupby("journey_id")["stage"].transform(
-            "size"
-        ).clip(lower=1)
-        med = pos.groupby(tags["stage"]).median()
-        other.sort(key=lambda s: (float(med.get(s, 1.0)), s))
-    else:
-        other.sort()
-    return known + other
+    from mining.reports import _data
+
+    present = {str(s) for s in tags["stage"].dropna().unique().tolist() if str(s)}
+    order = list(stages) if stages else []
+    order += [s for s in _data.stage_order(tags) if s not in order]
+    return [s for s in order if s in present]
 
 
 def journey_outcomes(tags: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.Series:

@@ -70,8 +70,8 @@ def objections_by_stage(
     t = _data.prepare_tags(tags)
     if t.empty:  # no messages (every record rejected, an empty tags file)
         return _data.empty_report(COLUMNS)
-    j = _data.journeys(t, _data.prepare_outcomes(outcomes, t))
-    order = _data.stage_order(t["stage"])
+    order = _data.stage_order(t, settings)
+    j = _data.journeys(t, _data.prepare_outcomes(outcomes, t), order=order)
     texts = _data.quotes(messages if messages is not None else tags)
     converted = j["converted"]
     all_journeys = set(j.index)

@@ -19,7 +19,8 @@ rule is applied here). Definitions (also in docs/reports.md):
   replies to that category. p-values: two-sided Fisher exact; q-values: Benjamini-Hochberg over all
   rows, separately for resolution and conversion.
 - ``low_support``: ``objections < min_support``; kept, never hidden.
-- Objections at the last stage (``retention`` by default, ``exclude_stages``) are left out: no
+- Objections at the taxonomy's post-conversion stage (``retention`` in the packaged taxonomy;
+  the last stage when it names none; or ``exclude_stages``) are left out: no
   later stage exists and a conversion before them does not count, so they could never be
   resolved under this definition. The objections report still counts them.
 """
@@ -137,7 +138,7 @@ def replies_report(
     messages: pd.DataFrame | None = None,
     settings=None,
     *,
-    exclude_stages: tuple[str, ...] = ("retention",),
+    exclude_stages: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """Per objection category × reply strategy: resolution and conversion with honest statistics.
 
@@ -148,7 +149,8 @@ def replies_report(
         messages: Optional messages table; ``clean_text`` gives example "objection → reply" pairs
             (default: a ``clean_text`` column of the tags, if any; raw ``text`` is never read).
         settings: ``Settings``/``ReportSettings`` (``confidence``, ``min_support``) or None.
-        exclude_stages: Objections tagged with these stages are left out (see above).
+        exclude_stages: Objections tagged with these stages are left out (see above); None:
+            the taxonomy's post-conversion stage, or its last stage when it names none.
 
     Returns:
         A DataFrame with :data:`COLUMNS`, one row per (objection category, reply strategy).
@@ -159,8 +161,10 @@ def replies_report(
     t = _data.prepare_tags(tags)
     if t.empty:  # no messages (every record rejected, an empty tags file)
         return _data.empty_report(COLUMNS)
-    j = _data.journeys(t, _data.prepare_outcomes(outcomes, t))
-    order = _data.stage_order(t["stage"])
+    order = _data.stage_order(t, settings)
+    j = _data.journeys(t, _data.prepare_outcomes(outcomes, t), order=order)
+    if exclude_stages is None:
+        exclude_stages = (_data.post_conversion_stage(settings),)
     if t["replies_to"].notna().sum() == 0:
         t["replies_to"] = derive_replies_to(t)
     res = resolution_flags(t, j, order)

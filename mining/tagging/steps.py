@@ -124,15 +124,26 @@ def detect_objections(ctx: TagContext) -> TagContext:
     """Score every customer unit with the objection detector; add its columns to ``units``."""
     import pandas as pd
 
-    from mining.objections import ObjectionDetector
+    from mining.objections import ObjectionDetector, reply_context
 
-    detector = load_or_fit(ctx, ObjectionDetector, "objections", ctx.taxonomy.objections,
-                           threshold=ctx.settings.tagging.objection_threshold)
+    if ctx.settings.tagging.labels is not None:  # the user's labels: refit (saved in model/)
+        from mining.labels import fit_with_labels
+
+        detector = fit_with_labels(
+            ObjectionDetector(taxonomy=ctx.taxonomy, embedder=ctx.embedder, settings=ctx.settings,
+                              threshold=ctx.settings.tagging.objection_threshold),
+            ctx.journeys, ctx.settings.tagging.labels, progress=bool(ctx.progress))
+    else:
+        detector = load_or_fit(ctx, ObjectionDetector, "objections", ctx.taxonomy.objections,
+                               threshold=ctx.settings.tagging.objection_threshold)
     ctx.models["objections"] = detector
     units = ctx.units.copy()
     customer = np.flatnonzero(ctx.unit_roles == "customer")
+    turn = reply_context(ctx.journeys).set_axis(ctx.journeys["message_id"].astype(str).to_numpy())
     scored = detector.transform(units["text"].iloc[customer].tolist(),
-                                ctx.unit_vectors[customer])
+                                ctx.unit_vectors[customer],
+                                context=turn.reindex(units["message_id"].iloc[customer]
+                                                     .astype(str)).fillna("").tolist())
     units["objection_probability"] = np.nan
     units["objection_category"] = pd.Series(pd.NA, index=units.index, dtype="string")
     units.loc[units.index[customer], "objection_probability"] = scored["probability"].to_numpy()

@@ -15,6 +15,14 @@ from mining.errors import ConfigError, Errors
 
 #: Smallest automatic theme size.
 MIN_AUTO_SIZE = 5
+#: Decimals vectors are rounded to before use (after L2 normalisation). The same text embedded
+#: in another batch (another padding length) differs by up to ~1e-7 per component, so a cache
+#: filled in a different order gave UMAP slightly different input (the demo's theme count
+#: moved 369-374). Rounded to 4 decimals, 12 instead of 173 of 913 insurance vectors differ
+#: between two batchings (a component on a rounding boundary); UMAP still moves a few items
+#: (ARI 0.996 between the fits), so this reduces the effect but does not remove it
+#: (``benchmarks/themes_stability.py``; ``docs/themes.md``, "Stability"). None: no rounding.
+VECTOR_DECIMALS: int | None = 4
 
 
 def auto_min_size(n: int) -> int:
@@ -110,6 +118,12 @@ def centroids(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
     C = np.zeros((k, X.shape[1]), dtype=np.float64)
     np.add.at(C, labels[labels >= 0], X[labels >= 0])
     return unit(C).astype(np.float32)
+
+
+def canonical(X: np.ndarray) -> np.ndarray:
+    """Return float32 unit rows rounded to :data:`VECTOR_DECIMALS` (None: not rounded)."""
+    U = unit(np.asarray(X, dtype=np.float64))
+    return (U if VECTOR_DECIMALS is None else np.round(U, VECTOR_DECIMALS)).astype(np.float32)
 
 
 def unit(X: np.ndarray) -> np.ndarray:

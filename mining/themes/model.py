@@ -34,14 +34,8 @@ import mining.themes.cluster as _cl
 from mining.config import ThemeSettings
 from mining.errors import ConfigError, Errors, InputError, NotFittedError
 from mining.themes.focus import focus_texts
-from mining.themes.names import author_words, find_names, mask_names
-from mining.themes.represent import (
-    class_tfidf,
-    display_terms,
-    short_label,
-    surface_forms,
-    typical_examples,
-)
+from mining.themes.names import author_words, find_names
+from mining.themes.sample import fit_sample, sample_min_size
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -87,6 +81,11 @@ class ThemeModel(BaseEstimator):
             harmful (``docs/themes.md``).
         embedder: Embedder name (or object with ``encode``) used when ``fit``/``transform`` get
             no vectors; None uses the default of ``mining.config.EmbedSettings``.
+        fit_sample_max: Cluster at most this many items (a seeded random sample, distinct
+            texts first) and assign the rest to the themes found, so the fit does not grow with
+            the corpus; None clusters everything (``mining.themes.sample``).
+        coarse_max_themes: Largest number of coarse themes (``coarse_themes_``, the
+            ``parent_theme_id`` of each fine theme; ``mining.themes.hierarchy``).
 
     Every default is the matching field of ``mining.config.ThemeSettings``.
     """
@@ -100,7 +99,9 @@ class ThemeModel(BaseEstimator):
                  merge_similarity: float | None = DEFAULT_MERGE_SIMILARITY,
                  n_components: int = _DEFAULTS.n_components,
                  n_neighbors: int = _DEFAULTS.n_neighbors, center: bool = _DEFAULTS.center,
-                 embedder: Any = None) -> None:
+                 embedder: Any = None,
+                 fit_sample_max: int | None = _DEFAULTS.fit_sample_max,
+                 coarse_max_themes: int = _DEFAULTS.coarse_max_themes) -> None:
         self.kind = kind
         self.reducer = reducer
         self.clusterer = clusterer
@@ -115,6 +116,8 @@ class ThemeModel(BaseEstimator):
         self.n_neighbors = n_neighbors
         self.center = center
         self.embedder = embedder
+        self.fit_sample_max = fit_sample_max
+        self.coarse_max_themes = coarse_max_themes
 
     # ------------------------------------------------------------------ parameters
 
@@ -187,7 +190,7 @@ class ThemeModel(BaseEstimator):
         X = np.asarray(vectors, dtype=np.float32)
         if X.ndim != 2 or len(X) != len(texts):
             raise InputError(Errors.E304.format(shape=X.shape, n=len(texts)))
-        return _cl.unit(X).astype(np.float32)
+        return _cl.canonical(X)  # rounded: the same texts give the same themes (docs/themes.md)
 
     # ------------------------------------------------------------------ fit
 
@@ -240,7 +243,9 @@ class ThemeModel(BaseEstimator):
             np.float32)
         Xc = _cl.unit(X - self.mean_).astype(np.float32)
         idx = np.flatnonzero(ok)
-        labels = self._cluster(Xc[idx])
+        n_ok = len(idx)
+        idx = idx[fit_sample(texts, idx, self.fit_sample_max, self.seed)]  # capped (sample.py)
+        labels = self._cluster(Xc[idx], n_ok)
         C = _cl.centroids(Xc[idx], labels)
         assigned, prob = _cl.assign(Xc, C, self.threshold)
         assigned[~ok] = -1
@@ -286,9 +291,10 @@ class ThemeModel(BaseEstimator):
         labels = est.fit_predict(Z) if hasattr(est, "fit_predict") else est.fit(Z).labels_
         return _cl.relabel(np.asarray(labels, dtype=np.int64))
 
-    def _cluster(self, X: np.ndarray) -> np.ndarray:
+    def _cluster(self, X: np.ndarray, n_total: int | None = None) -> np.ndarray:
         n = len(X)
-        size = int(self.min_theme_size) if self.min_theme_size else _cl.auto_min_size(n)
+        size = int(self.min_theme_size) if self.min_theme_size else \
+            sample_min_size(n, n_total or n)  # a sample's themes are smaller (sample.py)
         size = max(2, min(size, n))
         Z = np.asarray(self._reducer().fit_transform(X))
         labels = self._run_clusterer(Z, size)
@@ -309,31 +315,12 @@ class ThemeModel(BaseEstimator):
     def _represent(self, texts: list[str], X: np.ndarray, lemmas: list,
                    names: frozenset[str] = frozenset(),
                    vocatives: frozenset[str] = frozenset()) -> pd.DataFrame:
-        import pandas as pd
+        """Describe the fine themes and their coarse groups (sets ``coarse_themes_``)."""
+        from mining.themes.hierarchy import describe_levels
 
-        from mining.schema import conform
-
-        ids = list(range(len(self.centroids_)))
-        if names:  # personal names never become keywords or labels
-            from mining.text.segment import lemmatize
-
-            drop = set(names) | {w for lem in lemmatize(sorted(names)) for w in lem}
-            lemmas = [[w for w in lem if w not in drop] for lem in lemmas]
-        if names or vocatives:  # nor example text
-            texts = [mask_names(t, names, vocatives) for t in texts]
-        forms = surface_forms(texts)
-        keywords = {t: display_terms(kws, forms)
-                    for t, kws in class_tfidf(lemmas, self.labels_, ids, self.n_keywords).items()}
-        rows = []
-        for t in ids:
-            members = np.flatnonzero(self.labels_ == t)
-            examples = typical_examples(texts, X, members, self.centroids_[t], self.n_examples)
-            kws = keywords.get(t, [])
-            label = short_label(kws) or (examples[0][:60] if examples else f"theme {t}")
-            rows.append({"theme_id": t, "kind": self.kind, "label": label,
-                         "taxonomy_category": "", "keywords": ", ".join(kws),
-                         "size": len(members), "examples": " | ".join(examples)})
-        return conform(pd.DataFrame(rows), "themes")
+        fine, coarse = describe_levels(self, texts, X, lemmas, names, vocatives)
+        self.coarse_themes_ = coarse
+        return fine
 
     # ------------------------------------------------------------------ transform
 
@@ -482,6 +469,11 @@ class ThemeModel(BaseEstimator):
         themes = self.themes_.astype(object).where(self.themes_.notna(), None)
         (folder / "themes.json").write_text(json.dumps(themes.to_dict(orient="records"),
                                                        indent=2, ensure_ascii=False))
+        coarse = getattr(self, "coarse_themes_", None)
+        if coarse is not None:
+            coarse = coarse.astype(object).where(coarse.notna(), None)
+            (folder / "coarse_themes.json").write_text(json.dumps(
+                coarse.to_dict(orient="records"), indent=2, ensure_ascii=False))
         np.save(folder / "centroids.npy", self.centroids_, allow_pickle=False)
         np.save(folder / "mean.npy", self.mean_, allow_pickle=False)
         return folder
@@ -518,6 +510,10 @@ class ThemeModel(BaseEstimator):
             model.mean_ = np.load(folder / "mean.npy", allow_pickle=False)
             model.themes_ = conform(pd.DataFrame(json.loads((folder / "themes.json").read_text()),
                                                  columns=list(_THEME_COLUMNS())), "themes")
+            if (folder / "coarse_themes.json").is_file():
+                model.coarse_themes_ = conform(pd.DataFrame(
+                    json.loads((folder / "coarse_themes.json").read_text()),
+                    columns=list(_THEME_COLUMNS())), "themes")
         except (ValueError, KeyError, TypeError, OSError) as err:
             raise InputError(Errors.E301.format(path=folder, missing=f"valid content ({err})")) \
                 from None

@@ -12,8 +12,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mining.themes.labels import Lexicon
 
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -115,11 +121,24 @@ def surface_forms(texts: Sequence[str], nlp_name: str = "") -> dict[str, str]:
     return {lem: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for lem, c in counts.items()}
 
 
-def display_terms(terms: Sequence[str], forms: dict[str, str]) -> list[str]:
-    """Show each term's words in their surface form, dropping terms that become duplicates."""
+def display_terms(terms: Sequence[str], forms: dict[str, str],
+                  fixes: dict[str, str] | None = None) -> list[str]:
+    """Show each term's words in their surface form, dropping terms that become duplicates.
+
+    Args:
+        terms: Keyword terms (lemmas; bigrams joined by a space), best first.
+        forms: Lemma -> surface form (:func:`surface_forms`).
+        fixes: Misspelled word -> correction (``mining.themes.labels.spelling_fixes``),
+            applied to the shown forms ("teh delay" -> "the delay").
+
+    Returns:
+        The displayed terms, best first, without duplicates.
+    """
+    fixes = fixes or {}
     out: list[str] = []
     for term in terms:
-        shown = " ".join(forms.get(w, w) for w in term.split())
+        words = [forms.get(w, w) for w in term.split()]
+        shown = " ".join(fixes.get(w, w) for w in words)
         if shown not in out:
             out.append(shown)
     return out
@@ -183,3 +202,43 @@ def typical_examples(
         if len(out) == n:
             break
     return out
+
+
+def describe_themes(kind: str, texts: Sequence[str], X: np.ndarray, labels: np.ndarray,
+                    centroids: np.ndarray, lemmas: Sequence[Sequence[str]], n_keywords: int,
+                    n_examples: int, lexicon: Lexicon) -> pd.DataFrame:
+    """Describe themes: keywords, typical examples and a readable label per theme.
+
+    Args:
+        kind: Theme kind (stored in the table).
+        texts: Item texts (focus texts, names masked).
+        X: Item vectors, L2-normalised.
+        labels: Theme id per item, ``0..k-1`` (-1 unassigned).
+        centroids: Theme centroids, ``(k, dim)``.
+        lemmas: Lemmas per item (stop words and names removed).
+        n_keywords: Keywords per theme.
+        n_examples: Examples per theme.
+        lexicon: The corpus's words (``mining.themes.labels.Lexicon``).
+
+    Returns:
+        The themes table (``mining.schema.THEMES``; ``parent_theme_id`` empty).
+    """
+    import pandas as pd
+
+    from mining.schema import conform
+    from mining.themes.labels import readable_labels
+
+    ids = list(range(len(centroids)))
+    forms = lexicon.forms
+    terms = class_tfidf(lemmas, labels, ids, n_keywords)
+    shown = {t: display_terms(kws, forms, lexicon.fixes) for t, kws in terms.items()}
+    fallback = [short_label(shown.get(t, [])) for t in ids]
+    names = readable_labels(texts, X, labels, centroids, terms, shown, fallback, lexicon)
+    rows = []
+    for t in ids:
+        members = np.flatnonzero(labels == t)
+        examples = typical_examples(texts, X, members, centroids[t], n_examples)
+        rows.append({"theme_id": t, "kind": kind, "label": names[t], "taxonomy_category": "",
+                     "keywords": ", ".join(shown.get(t, [])), "size": len(members),
+                     "examples": " | ".join(examples)})
+    return conform(pd.DataFrame(rows), "themes")

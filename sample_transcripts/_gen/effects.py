@@ -76,6 +76,9 @@ def compute(root: str) -> dict:
                 "at": _ts(r["converted_at"]) if r["converted_at"] else None, "business": biz}
         for r in read_csv(os.path.join(root, biz, "events.csv")):
             events[r["journey_id"]].append(_ts(r["timestamp"]))
+    for m in msgs:  # open journeys have no outcome row yet: not converted
+        outcomes.setdefault(m["journey"], {"converted": False, "at": None,
+                                           "business": m["business"], "open": True})
     for m in msgs:
         lab = labels[m["id"]]
         m["stage"], m["is_obj"] = lab["stage"], lab["is_objection"] == "true"
@@ -106,6 +109,7 @@ def _effects(jids, by_j, outcomes, events, as_of) -> dict:
     res["messages"] = sum(len(by_j[j]) for j in jids)
     res["converted"] = n_conv
     res["conversion_rate"] = _rate(n_conv, len(jids))
+    res["open_journeys"] = sum(bool(outcomes[j].get("open")) for j in jids)
     # (a) reply strategy x objection kind -> resolution
     cells = defaultdict(lambda: [0, 0])
     for j in jids:

@@ -13,6 +13,9 @@ from . import dental_objections, dental_talk, saas_objections, saas_talk
 UTC = timezone.utc
 START = datetime(2025, 9, 1, tzinfo=UTC)
 LAST_START = datetime(2026, 2, 22, tzinfo=UTC)
+# Late journeys start in the last weeks before the end of the data: most are still open (no
+# outcome yet, recent activity), so `journeymine predict` has leads to score.
+LATE_START = datetime(2026, 3, 2, tzinfo=UTC)
 CUTOFF = datetime(2026, 3, 31, 23, 0, tzinfo=UTC)
 NEXT = {"awareness": "consideration", "consideration": "decision", "decision": "purchase",
         "purchase": "retention"}
@@ -117,8 +120,10 @@ def _weighted(rng: random.Random, weights: dict):
 class Simulator:
     """Builds one journey message by message."""
 
-    def __init__(self, biz: Business, j: Journey, rng: random.Random, conv_counter: list):
+    def __init__(self, biz: Business, j: Journey, rng: random.Random, conv_counter: list,
+                 window: tuple = (START, LAST_START)):
         self.b, self.j, self.rng = biz, j, rng
+        self.window = window  # the journey starts at a uniform time in this window
         self.t = None
         self.channel = j.first_channel
         self.chat_conv = ""
@@ -449,7 +454,8 @@ class Simulator:
 
     def _run(self):
         rng, j = self.rng, self.j
-        self.t = START + timedelta(seconds=rng.uniform(0, (LAST_START - START).total_seconds()))
+        lo, hi = self.window
+        self.t = lo + timedelta(seconds=rng.uniform(0, (hi - lo).total_seconds()))
         self.t = self.t.replace(hour=rng.choice([7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
                                                  21, 22, 23]), microsecond=0)
         if rng.random() < 0.35:
@@ -683,14 +689,18 @@ def _ascii(s: str) -> str:
     return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
 
 
-def simulate(seed: int, n_dental: int, n_saas: int) -> list:
-    """Simulate all journeys of both businesses, deterministically from ``seed``."""
+def simulate(seed: int, n_dental: int, n_saas: int, n_late: tuple = (0, 0)) -> list:
+    """Simulate all journeys of both businesses, deterministically from ``seed``.
+
+    ``n_late`` (dental, SaaS) more journeys per business start between ``LATE_START`` and the
+    end of the data; they are simulated after the others, so they change none of them.
+    """
     journeys = []
-    for key, n in (("brightsmile", n_dental), ("ledgerly", n_saas)):
+    for key, n, late in (("brightsmile", n_dental, n_late[0]), ("ledgerly", n_saas, n_late[1])):
         biz = Business(key)
         used: set = set()
         counter = [0]
-        for i in range(n):
+        for i in range(n + late):
             rng = random.Random(f"{seed}:{key}:{i}")
             first_channel = "chat" if rng.random() < 0.55 else "email"
             cadence = _weighted(rng, model.CADENCE_WEIGHTS)
@@ -701,7 +711,8 @@ def simulate(seed: int, n_dental: int, n_saas: int) -> list:
             cust = make_customer(biz, rng, i, first_channel, used)
             j = Journey(business=key, index=i, customer=cust, first_channel=first_channel,
                         cadence=cadence, product=product)
-            Simulator(biz, j, rng, counter).run()
+            window = (START, LAST_START) if i < n else (LATE_START, CUTOFF)
+            Simulator(biz, j, rng, counter, window).run()
             if j.messages:
                 journeys.append(j)
     return journeys

@@ -27,9 +27,30 @@ def _csv_writer(fh):
     return csv.writer(fh, lineterminator="\n")
 
 
+OPEN_AFTER_DAYS = 14.0  # a journey without a conversion and this recent activity is still open
+
+
+def _open_journeys(journeys: list) -> set:
+    """Ids of journeys with no outcome yet: not converted, activity in the last 14 days of data."""
+    from datetime import timedelta
+
+    def last(j):
+        return max([m.ts for m in j.messages] + [e.ts for e in j.events])
+
+    end = max([last(j) for j in journeys]
+              + [j.converted_at for j in journeys if j.converted_at is not None])
+    return {j.customer.journey_id for j in journeys
+            if not j.converted and end - last(j) < timedelta(days=OPEN_AFTER_DAYS)}
+
+
 def write_all(journeys: list, out: str, seed: int) -> dict:
-    """Write every file under ``out``; return counts per file."""
+    """Write every file under ``out``; return counts per file.
+
+    ``outcomes.csv`` has a row for every closed journey (converted, or silent for 14 days);
+    open journeys (no conversion yet, recent activity) have none, as in a CRM export.
+    """
     counts = {}
+    still_open = _open_journeys(journeys)
     os.makedirs(os.path.join(out, "ground_truth"), exist_ok=True)
     labels = []
     for business in ("brightsmile", "ledgerly"):
@@ -85,11 +106,12 @@ def write_all(journeys: list, out: str, seed: int) -> dict:
         with open(os.path.join(folder, "outcomes.csv"), "w", encoding="utf-8", newline="") as fh:
             w = _csv_writer(fh)
             w.writerow(["journey_id", "converted", "converted_at", "value"])
-            for j in sorted(bj, key=lambda j: j.customer.journey_id):
+            closed = [j for j in bj if j.customer.journey_id not in still_open]
+            for j in sorted(closed, key=lambda j: j.customer.journey_id):
                 w.writerow([j.customer.journey_id, "true" if j.converted else "false",
                             iso(j.converted_at) if j.converted else "",
                             f"{j.value:.2f}" if j.converted else ""])
-        counts[f"{business}/outcomes.csv"] = len(bj)
+        counts[f"{business}/outcomes.csv"] = len(closed)
     # ---- ground truth
     for j in journeys:
         for m in j.messages:
