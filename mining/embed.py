@@ -269,7 +269,7 @@ BACKENDS = ("auto", "onnx", "torch")
 _LOADED: dict[tuple[str, str], Embedder] = {}
 
 
-def get_embedder(name: str = DEFAULT_MODEL, backend: str = "auto", *,
+def get_embedder(name: str = DEFAULT_MODEL, backend: str | None = None, *,
                  cache_dir: str | Path | None = None, threads: int = 0) -> Embedder:
     """Return the embedder called ``name`` on ``backend``, created once per process.
 
@@ -277,7 +277,7 @@ def get_embedder(name: str = DEFAULT_MODEL, backend: str = "auto", *,
         name: A key of :data:`EMBEDDERS`, a local sentence-transformers folder, or the name of a
             model in the local Hugging Face cache. Empty means the default.
         backend: ``"auto"`` (int8 ONNX Runtime where it loads and the model is eligible, else
-            torch), ``"onnx"`` or ``"torch"``; ignored by embedders that are not
+            torch), ``"onnx"`` or ``"torch"``; None: ``EmbedSettings().backend``; ignored by embedders that are not
             sentence-transformers models (``"hash"``).
         cache_dir: Cache root holding the built ONNX model; None: :func:`default_cache_dir`.
         threads: Intra-op threads of the ONNX backend (0: every core).
@@ -290,7 +290,10 @@ def get_embedder(name: str = DEFAULT_MODEL, backend: str = "auto", *,
             model that cannot be found or loaded; [E220] when ``backend="onnx"`` cannot be used.
     """
     name = name or DEFAULT_MODEL
-    backend = backend or "auto"
+    if not backend:
+        from mining.config import EmbedSettings  # config imports pydantic: only when needed
+
+        backend = EmbedSettings().backend
     if backend not in BACKENDS:
         raise ConfigError(Errors.E002.format(kind="embedding backend", name=backend,
                                              choices=", ".join(BACKENDS)))

@@ -236,7 +236,7 @@ def test_embed_backend_setting_is_validated():
 
     from mining.config import EmbedSettings
 
-    assert EmbedSettings().backend == "auto"
+    assert EmbedSettings().backend == "torch"  # ONNX is opt-in (see README)
     with pytest.raises(ValidationError):
         EmbedSettings(backend="gpu")
 
