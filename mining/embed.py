@@ -277,8 +277,8 @@ def get_embedder(name: str = DEFAULT_MODEL, backend: str | None = None, *,
         name: A key of :data:`EMBEDDERS`, a local sentence-transformers folder, or the name of a
             model in the local Hugging Face cache. Empty means the default.
         backend: ``"auto"`` (int8 ONNX Runtime where it loads and the model is eligible, else
-            torch), ``"onnx"`` or ``"torch"``; None: ``EmbedSettings().backend``; ignored by embedders that are not
-            sentence-transformers models (``"hash"``).
+            torch), ``"onnx"`` or ``"torch"``; None: ``EmbedSettings().backend``; ignored by
+            embedders that are not sentence-transformers models (``"hash"``).
         cache_dir: Cache root holding the built ONNX model; None: :func:`default_cache_dir`.
         threads: Intra-op threads of the ONNX backend (0: every core).
 
