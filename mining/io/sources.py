@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from mining.errors import Errors
 from mining.io.base import ReadResult, reject_frame
+from mining.io.builder import MessageBuilder
 from mining.io.fields import MESSAGE_FIELDS, resolve_timezone
 from mining.io.records import has_bad_bytes, in_record_order
-from mining.io.tables import MessageBuilder
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
