@@ -28,6 +28,31 @@ def lower_words() -> frozenset[str]:
         return frozenset()
 
 
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Return lowercase common English words: the lookup lemmatiser's forms and lemmas, stop words.
+
+    Returns:
+        The vocabulary of ``spacy-lookups-data``'s English ``lemma_lookup`` table (keys and
+        values) plus spaCy's English stop words; empty when the table is unavailable.
+    """
+    from mining.text.segment import get_nlp  # spaCy loads only when the shipped list is missing
+
+    nlp = get_nlp()
+    words: set[str] = set(nlp.Defaults.stop_words)
+    if nlp.has_pipe("lemmatizer"):
+        try:
+            table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        except (KeyError, ValueError):
+            table = None
+        if table is not None:
+            for k, v in table.items():
+                for w in (k, v):
+                    if isinstance(w, str) and w.isalpha():
+                        words.add(w.lower())
+    return frozenset(words)
+
+
 def build(path: Path = PATH) -> int:
     """Derive the list from ``spacy-lookups-data`` and write it to ``path``; returns its size."""
     import json

@@ -111,7 +111,7 @@ def spelling_fixes(counts: Counter, vocab: frozenset[str] | set[str]) -> dict[st
 
     Args:
         counts: Lowercased word counts of the corpus (:func:`word_counts`).
-        vocab: Lowercase English vocabulary (``mining.themes.names.common_words``).
+        vocab: Lowercase English vocabulary (``mining.text.wordlist.common_words``).
 
     Returns:
         Misspelled word -> correction (the most frequent qualifying neighbour).
@@ -340,7 +340,7 @@ class Lexicon:
 
     Attributes:
         counts: Lowercased word counts.
-        vocab: English vocabulary (``mining.themes.names.common_words``).
+        vocab: English vocabulary (``mining.text.wordlist.common_words``).
         fixes: Spelling fixes (:func:`spelling_fixes`).
         lemma_of: Lowercased word -> lemma.
         forms: Lemma -> the corpus's most frequent surface form
@@ -348,7 +348,7 @@ class Lexicon:
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
-        from mining.themes.names import common_words
+        from mining.text.wordlist import common_words
         from mining.themes.represent import surface_forms
 
         self.forms = surface_forms(texts)
