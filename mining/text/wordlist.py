@@ -14,6 +14,8 @@ import gzip
 from functools import lru_cache
 from pathlib import Path
 
+from mining.text.segment import get_nlp
+
 PATH = Path(__file__).with_name("data") / "lower_words.txt.gz"
 MIN_LOGPROB = -17.5
 
@@ -36,8 +38,6 @@ def common_words() -> frozenset[str]:
         The vocabulary of ``spacy-lookups-data``'s English ``lemma_lookup`` table (keys and
         values) plus spaCy's English stop words; empty when the table is unavailable.
     """
-    from mining.text.segment import get_nlp  # spaCy loads only when the shipped list is missing
-
     nlp = get_nlp()
     words: set[str] = set(nlp.Defaults.stop_words)
     if nlp.has_pipe("lemmatizer"):
