@@ -129,6 +129,10 @@ def _ingest_settings(settings: Settings | IngestSettings | None, overrides: dict
                 "redact": True, "max_message_chars": 20_000, "agent_names": (),
                 "date_order": "auto"}
     for key, value in overrides.items():
+        if key == "redact":  # tri-state: an explicit True or False wins over the settings
+            if value is not None or base is None:
+                data[key] = defaults[key] if value is None else value
+            continue
         if key == "column_map":
             value = dict(value or {})
         elif key in ("agent_domains", "agent_addresses", "agent_names"):
@@ -238,7 +242,7 @@ def load_corpus(
     timezone: str = "UTC",
     agent_domains: Iterable[str] = (),
     agent_addresses: Iterable[str] = (),
-    redact: bool = True,
+    redact: bool | None = None,
     max_message_chars: int = 20_000,
     settings: Settings | IngestSettings | None = None,
     file_errors: Literal["raise", "collect"] = "raise",
@@ -260,7 +264,8 @@ def load_corpus(
         timezone: IANA time zone that naive timestamps are taken in.
         agent_domains: E-mail domains of the business side (senders there are agents).
         agent_addresses: E-mail addresses of the business side.
-        redact: Replace PII in ``clean_text`` with placeholders.
+        redact: Replace PII in ``clean_text`` with placeholders. None: the settings' value
+            (on without settings); True or False overrides the settings.
         max_message_chars: Longer messages are rejected (E116).
         settings: ``Settings`` or ``IngestSettings`` to start from; the keyword arguments above
             override it where they differ from their defaults.
@@ -314,7 +319,7 @@ def corpus_from_frames(
     *,
     column_map: dict[str, str] | None = None,
     timezone: str = "UTC",
-    redact: bool = True,
+    redact: bool | None = None,
     max_message_chars: int = 20_000,
     settings: Settings | IngestSettings | None = None,
 ) -> Corpus:
@@ -330,7 +335,8 @@ def corpus_from_frames(
         outcomes: Outcomes, or None.
         column_map: Canonical field -> column, e.g. ``{"text": "body"}``.
         timezone: IANA time zone that naive timestamps are taken in.
-        redact: Replace PII in ``clean_text`` with placeholders.
+        redact: Replace PII in ``clean_text`` with placeholders. None: the settings' value
+            (on without settings); True or False overrides the settings.
         max_message_chars: Longer messages are rejected (E116).
         settings: ``Settings`` or ``IngestSettings`` to start from (see :func:`load_corpus`).
 
