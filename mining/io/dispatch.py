@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from mining.errors import Errors, InputError, Warnings
 from mining.io.base import ReadResult
-from mining.io.exports import is_text_export, read_json_export, read_text_export
 from mining.io.fields import ALIASES
 from mining.io.records import EMAIL_SUFFIXES, read_records, table_format
+from mining.io.registry import is_text_export, read_json_export, read_text_export
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings

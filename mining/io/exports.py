@@ -1,76 +1,125 @@
-"""The registry of product exports: which reader reads a file, recognised from its content.
+"""Exports for other mappers: the tags table and the event log, in the formats other tools read.
 
-Each export reader (:mod:`~mining.io.whatsapp`, :mod:`~mining.io.meta_export`,
-:mod:`~mining.io.telegram`, :mod:`~mining.io.zendesk`, :mod:`~mining.io.intercom`,
-:mod:`~mining.io.freshdesk`, :mod:`~mining.io.hubspot`) builds its rows with
-:class:`mining.io.sources.SourceBuilder`; this module, not :mod:`mining.io.sources`, imports the
-readers, so no reader and the module it builds with import each other.
+``export("eventlog", tags, "log.csv")`` writes the event log as CSV (or Parquet, JSONL);
+``export("xes", tags, "log.xes")`` as XES; ``export("tags", tags, "tags.jsonl")`` the tags
+themselves. :func:`read_tags` reads back the tags a run wrote.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mining.io import freshdesk, hubspot, intercom, meta_export, telegram, zendesk
-from mining.io.base import ReadResult
-from mining.io.whatsapp import is_whatsapp_file, read_whatsapp
+from mining.errors import ConfigError, Errors, InputError
 
 if TYPE_CHECKING:
-    from mining.config import IngestSettings
-    from mining.io.records import Records
+    import pandas as pd
 
-JsonSniffer = Callable[[Any], bool]
-JsonReader = Callable[["Records", Any, "IngestSettings"], ReadResult]
+#: Export kind -> the formats it can be written in (the first is the default).
+EXPORTS: dict[str, tuple[str, ...]] = {
+    "eventlog": ("csv", "parquet", "jsonl"),
+    "xes": ("xes",),
+    "tags": ("csv", "parquet", "jsonl"),
+}
 
-
-def _json_readers() -> list[tuple[str, JsonSniffer, JsonReader]]:
-    """``(format, content test, reader)`` for every JSON export, most specific first."""
-    return [
-        ("meta", meta_export.is_meta_export, meta_export.meta_from_document),
-        ("telegram", telegram.is_telegram_export, telegram.telegram_from_document),
-        ("intercom", intercom.is_intercom_export, intercom.intercom_from_document),
-        ("zendesk", zendesk.is_zendesk_export, zendesk.zendesk_from_document),
-        ("freshdesk", freshdesk.is_freshdesk_export, freshdesk.freshdesk_from_document),
-        ("hubspot", hubspot.is_hubspot_export, hubspot.hubspot_from_document),
-    ]
+#: Columns a file must have to be taken as a tags table.
+REQUIRED_TAG_COLUMNS = ("message_id", "journey_id", "timestamp", "role", "stage")
 
 
-def json_document(records: Records) -> Any:
-    """The parsed document of a JSON file, or the list of its records (JSON array, JSONL)."""
-    if records.doc is not None:
-        return records.doc
-    return [rec for _, rec in records.items]
-
-
-def read_json_export(records: Records, settings: IngestSettings) -> ReadResult | None:
-    """Read a JSON or JSONL file with the export reader its content fits, if any.
+def read_tags(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read a tags table written by ``journeymine run`` (Parquet preferred; CSV or JSONL work).
 
     Args:
-        records: The file's records (:func:`~mining.io.records.read_records`).
-        settings: Ingestion settings.
+        path: ``tags.parquet``, ``tags.csv`` or ``tags.jsonl``.
 
     Returns:
-        The reader's result, or None when the content is no known product export (the file is
-        then a message table or a generic chat export).
+        The tags with the columns and dtypes of ``mining.schema.TAGS``.
+
+    Raises:
+        InputError: [E100] when missing, [E702] when unreadable, [E703] when it lacks tag columns,
+            [E156] when it belongs to a run folder whose ``run.json`` does not say complete.
     """
-    if records.fmt not in ("json", "jsonl"):
-        return None
-    doc = json_document(records)
-    if not doc:
-        return None
-    for _fmt, sniff, read in _json_readers():
-        if sniff(doc):
-            return read(records, doc, settings)
-    return None
+    import pandas as pd
+
+    from mining import schema
+    from mining.io.output_dir import check_complete
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(Errors.E100.format(path=p))
+    check_complete(p)  # [E156] the run that wrote it was interrupted
+    try:
+        if p.suffix == ".parquet":
+            df = pd.read_parquet(p)
+        elif p.suffix in (".jsonl", ".ndjson"):
+            df = pd.read_json(p, lines=True, dtype=False)
+        else:
+            df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+            for col in ("stage_confidence", "objection_probability"):
+                if col in df:
+                    df[col] = pd.to_numeric(df[col], errors="coerce")
+            if "is_objection" in df:
+                df["is_objection"] = (
+                    df["is_objection"].str.lower().map({"true": True, "false": False})
+                )
+    except (OSError, ValueError) as err:
+        raise InputError(Errors.E702.format(path=p, detail=err)) from None
+    missing = [c for c in REQUIRED_TAG_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(Errors.E703.format(path=p, missing=", ".join(missing)))
+    return schema.conform(df, "tags")
 
 
-def is_text_export(path: Path) -> bool:
-    """True for a WhatsApp chat export: a ``.txt`` file or ``.zip`` archive with one in it."""
-    return is_whatsapp_file(path)
+def check_format(kind: str, fmt: str | None) -> str:
+    """Return the format to write ``kind`` in, validating ``fmt`` (None: the kind's default).
+
+    Raises:
+        ConfigError: [E002] for an unknown kind, [E704] for a format the kind cannot be written in.
+    """
+    if kind not in EXPORTS:
+        raise ConfigError(Errors.E002.format(kind="export", name=kind, choices=", ".join(EXPORTS)))
+    if fmt is None or (kind == "xes" and fmt == "xes"):
+        return EXPORTS[kind][0]
+    if fmt not in EXPORTS[kind]:
+        raise ConfigError(Errors.E704.format(fmt=fmt, what=kind, choices=", ".join(EXPORTS[kind])))
+    return fmt
 
 
-def read_text_export(path: Path, settings: IngestSettings) -> ReadResult:
-    """Read a WhatsApp chat export (``.txt`` or ``.zip``)."""
-    return read_whatsapp(path, settings)
+def export(
+    kind: str,
+    tags: pd.DataFrame,
+    path: str | PathLike[str],
+    *,
+    fmt: str | None = None,
+    events: pd.DataFrame | None = None,
+    outcomes: pd.DataFrame | None = None,
+) -> Path:
+    """Write one export.
+
+    Args:
+        kind: ``eventlog`` (table), ``xes`` (event log as XES) or ``tags``.
+        tags: The tags table.
+        path: The file to write (parent folders are created).
+        fmt: ``csv``, ``parquet`` or ``jsonl`` (``xes`` for kind ``xes``); None: the default.
+        events: Events to include in the event log, or None.
+        outcomes: Outcomes to include in the event log (a ``converted`` activity), or None.
+
+    Returns:
+        The written path.
+
+    Raises:
+        ConfigError: For an unknown kind or format.
+    """
+    from mining.io.eventlog import to_event_log, write_xes
+    from mining.io.writers import write_table
+
+    fmt = check_format(kind, fmt)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "tags":
+        return write_table(tags, out, fmt, {"export": "tags"})
+    log = to_event_log(tags, events, outcomes)
+    if kind == "xes":
+        return write_xes(log, out)
+    return write_table(log, out, fmt, {"export": "eventlog"})

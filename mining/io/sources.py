@@ -3,7 +3,7 @@
 Each export reader lives in its own module (:mod:`~mining.io.whatsapp`,
 :mod:`~mining.io.meta_export`, :mod:`~mining.io.telegram`, :mod:`~mining.io.zendesk`,
 :mod:`~mining.io.intercom`, :mod:`~mining.io.freshdesk`, :mod:`~mining.io.hubspot`) and registers
-with a content test in :mod:`mining.io.exports`, which :mod:`mining.io.dispatch` asks before it
+with a content test in :mod:`mining.io.registry`, which :mod:`mining.io.dispatch` asks before it
 reads a JSON file as a message table or generic chat export, and for the text and ZIP files
 WhatsApp writes.
 
