@@ -124,6 +124,19 @@ def test_io_corpus_redaction_default_on(folder):
     assert "dana@example.org" in off.loc["m3", "clean_text"]
 
 
+def test_io_corpus_explicit_redact_overrides_settings(folder):
+    off = Settings.model_validate({"ingest": {"redact": False}})
+    kept = load_corpus([folder], settings=off).messages.set_index("message_id")
+    assert "dana@example.org" in kept.loc["m3", "clean_text"]  # None: the settings decide
+    for settings in (off, off.ingest):
+        on = load_corpus([folder], settings=settings, redact=True).messages
+        m3 = on.set_index("message_id").loc["m3", "clean_text"]
+        assert "dana@example.org" not in m3 and "<EMAIL>" in m3  # the explicit argument wins
+    on_cfg = Settings.model_validate({"ingest": {"redact": True}})
+    forced = load_corpus([folder], settings=on_cfg, redact=False).messages
+    assert "4111" in forced.set_index("message_id").loc["m3", "clean_text"]
+
+
 def test_io_corpus_reasons_never_hold_message_text(folder, tmp_path):
     f = write(tmp_path / "x.csv", "role,text\nwizard," + SECRET.replace(",", "") + "\n")
     corpus = load_corpus([folder, f], max_message_chars=10)
@@ -276,7 +289,7 @@ def test_io_corpus_settings_lists_survive_default_keywords(tmp_path):
     s = Settings.model_validate({"ingest": {"agent_domains": ["acme.example"], "redact": False}})
     from mining.io.corpus import _ingest_settings
 
-    kept = _ingest_settings(s, {"agent_domains": [], "redact": True, "column_map": None})
+    kept = _ingest_settings(s, {"agent_domains": [], "redact": None, "column_map": None})
     assert kept.agent_domains == ["acme.example"] and kept.redact is False
     assert load_corpus(f, settings=s).reconciles()
 

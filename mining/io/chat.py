@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from mining.errors import Errors, InputError
 from mining.io.base import ReadResult, reject_frame
+from mining.io.builder import MessageBuilder
 from mining.io.fields import (
     MESSAGE_FIELDS,
     as_str,
@@ -41,7 +42,6 @@ from mining.io.records import (
     read_records,
     record_problem,
 )
-from mining.io.tables import MessageBuilder
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings

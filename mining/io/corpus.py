@@ -129,6 +129,10 @@ def _ingest_settings(settings: Settings | IngestSettings | None, overrides: dict
                 "redact": True, "max_message_chars": 20_000, "agent_names": (),
                 "date_order": "auto"}
     for key, value in overrides.items():
+        if key == "redact":  # tri-state: an explicit True or False wins over the settings
+            if value is not None or base is None:
+                data[key] = defaults[key] if value is None else value
+            continue
         if key == "column_map":
             value = dict(value or {})
         elif key in ("agent_domains", "agent_addresses", "agent_names"):
@@ -238,7 +242,7 @@ def load_corpus(
     timezone: str = "UTC",
     agent_domains: Iterable[str] = (),
     agent_addresses: Iterable[str] = (),
-    redact: bool = True,
+    redact: bool | None = None,
     max_message_chars: int = 20_000,
     settings: Settings | IngestSettings | None = None,
     file_errors: Literal["raise", "collect"] = "raise",
@@ -260,7 +264,8 @@ def load_corpus(
         timezone: IANA time zone that naive timestamps are taken in.
         agent_domains: E-mail domains of the business side (senders there are agents).
         agent_addresses: E-mail addresses of the business side.
-        redact: Replace PII in ``clean_text`` with placeholders.
+        redact: Replace PII in ``clean_text`` with placeholders. None: the settings' value
+            (on without settings); True or False overrides the settings.
         max_message_chars: Longer messages are rejected (E116).
         settings: ``Settings`` or ``IngestSettings`` to start from; the keyword arguments above
             override it where they differ from their defaults.
@@ -314,7 +319,7 @@ def corpus_from_frames(
     *,
     column_map: dict[str, str] | None = None,
     timezone: str = "UTC",
-    redact: bool = True,
+    redact: bool | None = None,
     max_message_chars: int = 20_000,
     settings: Settings | IngestSettings | None = None,
 ) -> Corpus:
@@ -330,7 +335,8 @@ def corpus_from_frames(
         outcomes: Outcomes, or None.
         column_map: Canonical field -> column, e.g. ``{"text": "body"}``.
         timezone: IANA time zone that naive timestamps are taken in.
-        redact: Replace PII in ``clean_text`` with placeholders.
+        redact: Replace PII in ``clean_text`` with placeholders. None: the settings' value
+            (on without settings); True or False overrides the settings.
         max_message_chars: Longer messages are rejected (E116).
         settings: ``Settings`` or ``IngestSettings`` to start from (see :func:`load_corpus`).
 
@@ -387,7 +393,6 @@ def assemble(
     """
     import pandas as pd
 
-    from mining.io.base import reject_frame
     from mining.schema import conform
 
     unreadable = file_errors
@@ -411,44 +416,13 @@ def assemble(
     outs = pd.concat(tables["outcomes"], ignore_index=True) if tables["outcomes"] else None
     outcomes_kept: dict[int, int] = {}
     if outs is not None and len(outs):
-        if "conversation_id" not in outs:
-            outs = outs.assign(conversation_id=pd.NA)
-        key = outs["conversation_id"]
-        kind = key.notna().map({True: "conversation_id", False: "journey_id"})
-        ident = kind + "\x1f" + outs["journey_id"].astype(str)
-        dup = ident.duplicated()
-        first = dict(zip(ident[~dup].tolist(), outs.loc[~dup, "source"].tolist(), strict=True))
-        for i in outs.index[dup]:
-            src_file, record = split_source(outs.at[i, "source"])
-            reason = Errors.E114.format(field=kind[i], value=show(outs.at[i, "journey_id"], 80),
-                                        kept=first[ident[i]])
-            corpus_rejects.append((int(outs.at[i, "_rid"]), src_file, record, "E114", reason))
-        outcomes_kept = outs.loc[~dup, "_rid"].value_counts().to_dict()
-        outs = _merge_outcomes(_rekey(outs[~dup], journey_of), notes)
+        outs, outcomes_kept = _dedupe_outcomes(outs, journey_of, corpus_rejects, notes)
 
-    if corpus_rejects:
-        extra = reject_frame([r[1:] for r in corpus_rejects])
-        reject_frames.append(extra.assign(_rid=[r[0] for r in corpus_rejects]))
-    rejects = pd.concat(reject_frames, ignore_index=True) if reject_frames else None
-    if rejects is None or rejects.empty:
-        rejects = reject_frame([]).assign(_rid=pd.Series(dtype="int64"))
-    keys = [(int(rid), record_key(rec)) for rid, rec in
-            zip(rejects["_rid"].tolist(), rejects["record"].tolist(), strict=True)]
-    rejects = rejects.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
-
+    rejects = _sorted_rejects(reject_frames, corpus_rejects)
     accepted = {k: (v["_rid"].value_counts().to_dict() if v is not None and len(v) else {})
                 for k, v in (("m", msgs), ("e", evs))}
     accepted["o"] = outcomes_kept  # before journeys were merged: one per record accepted
-    rows = []
-    for rid, res in enumerate(results):
-        mine = rejects[rejects["_rid"] == rid]
-        codes = mine["code"].value_counts().sort_index()
-        n_acc = sum(a.get(rid, 0) for a in accepted.values())
-        rows.append({
-            "source": str(res.source), "kind": res.kind, "format": res.fmt, "read": res.n_read,
-            "accepted": n_acc, "rejected": len(mine),
-            "reject_codes": " ".join(f"{c}:{n}" for c, n in codes.items()),
-        })
+    rows = _source_rows(results, rejects, accepted)
     sources = pd.DataFrame(rows, columns=["source", "kind", "format", "read", "accepted",
                                           "rejected", "reject_codes"])
     corpus = Corpus(
@@ -464,6 +438,89 @@ def assemble(
         bad = [r["source"] for r in rows if r["read"] != r["accepted"] + r["rejected"]]
         corpus.notes.append(f"counts do not reconcile for: {', '.join(bad)} (please report this)")
     return corpus
+
+
+def _dedupe_outcomes(
+    outs: pd.DataFrame, journey_of: dict, corpus_rejects: list, notes: list[str]
+) -> tuple[pd.DataFrame, dict[int, int]]:
+    """Reject duplicate outcome records (E114), then rekey and merge the rest per journey.
+
+    Args:
+        outs: The outcome rows of all readers (non-empty, with ``_rid``).
+        journey_of: Conversation id to journey id, from the messages.
+        corpus_rejects: Rejections so far; duplicates are appended to it.
+        notes: Notes so far (extended by the merge).
+
+    Returns:
+        The merged outcomes and, per reader, how many outcome records were accepted.
+    """
+    import pandas as pd
+
+    if "conversation_id" not in outs:
+        outs = outs.assign(conversation_id=pd.NA)
+    key = outs["conversation_id"]
+    kind = key.notna().map({True: "conversation_id", False: "journey_id"})
+    ident = kind + "\x1f" + outs["journey_id"].astype(str)
+    dup = ident.duplicated()
+    first = dict(zip(ident[~dup].tolist(), outs.loc[~dup, "source"].tolist(), strict=True))
+    for i in outs.index[dup]:
+        src_file, record = split_source(outs.at[i, "source"])
+        reason = Errors.E114.format(field=kind[i], value=show(outs.at[i, "journey_id"], 80),
+                                    kept=first[ident[i]])
+        corpus_rejects.append((int(outs.at[i, "_rid"]), src_file, record, "E114", reason))
+    outcomes_kept = outs.loc[~dup, "_rid"].value_counts().to_dict()
+    return _merge_outcomes(_rekey(outs[~dup], journey_of), notes), outcomes_kept
+
+
+def _sorted_rejects(reject_frames: list[pd.DataFrame], corpus_rejects: list) -> pd.DataFrame:
+    """Join the readers' and the corpus's rejections, ordered by reader and record.
+
+    Args:
+        reject_frames: The readers' reject frames (each with ``_rid``).
+        corpus_rejects: ``(rid, file, record, code, reason)`` rejections made while assembling.
+
+    Returns:
+        One reject frame with ``_rid``, possibly empty.
+    """
+    import pandas as pd
+
+    from mining.io.base import reject_frame
+
+    if corpus_rejects:
+        extra = reject_frame([r[1:] for r in corpus_rejects])
+        reject_frames = [*reject_frames, extra.assign(_rid=[r[0] for r in corpus_rejects])]
+    rejects = pd.concat(reject_frames, ignore_index=True) if reject_frames else None
+    if rejects is None or rejects.empty:
+        rejects = reject_frame([]).assign(_rid=pd.Series(dtype="int64"))
+    keys = [(int(rid), record_key(rec)) for rid, rec in
+            zip(rejects["_rid"].tolist(), rejects["record"].tolist(), strict=True)]
+    return rejects.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
+
+
+def _source_rows(
+    results: list[ReadResult], rejects: pd.DataFrame, accepted: dict[str, dict[int, int]]
+) -> list[dict]:
+    """One row per input: what was read, accepted and rejected (with reject codes).
+
+    Args:
+        results: What the readers returned, in input order.
+        rejects: All rejections, with ``_rid``.
+        accepted: Per table kind, accepted record counts per reader id.
+
+    Returns:
+        The rows of the ``sources`` table.
+    """
+    rows = []
+    for rid, res in enumerate(results):
+        mine = rejects[rejects["_rid"] == rid]
+        codes = mine["code"].value_counts().sort_index()
+        n_acc = sum(a.get(rid, 0) for a in accepted.values())
+        rows.append({
+            "source": str(res.source), "kind": res.kind, "format": res.fmt, "read": res.n_read,
+            "accepted": n_acc, "rejected": len(mine),
+            "reject_codes": " ".join(f"{c}:{n}" for c, n in codes.items()),
+        })
+    return rows
 
 
 def _private(res: ReadResult, redact: bool) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -16,7 +16,7 @@ from mining.errors import Errors, InputError, Warnings
 from mining.io.base import ReadResult
 from mining.io.fields import ALIASES
 from mining.io.records import EMAIL_SUFFIXES, read_records, table_format
-from mining.io.sources import is_text_export, read_json_export, read_text_export
+from mining.io.registry import is_text_export, read_json_export, read_text_export
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings

@@ -72,35 +72,7 @@ def to_event_log(
     """
     import pandas as pd
 
-    is_obj = tags["is_objection"].fillna(False).astype(bool)
-    category = _nonempty(tags["objection_category"]).fillna(_nonempty(tags["objection_theme"]))
-    stage = _nonempty(tags["stage"])
-    activity = stage.fillna("(no stage)").where(
-        ~is_obj, "objection: " + category.fillna("(uncategorised)")
-    )
-    theme = (
-        _nonempty(tags["objection_theme"])
-        .where(is_obj)
-        .fillna(_nonempty(tags["intent_theme"]).where(tags["role"] == "customer"))
-        .fillna(_nonempty(tags["reply_theme"]).where(tags["role"] != "customer"))
-    )
-    parts = [
-        pd.DataFrame(
-            {
-                CASE: tags["journey_id"].astype("string"),
-                ACTIVITY: activity.astype("string"),
-                TIMESTAMP: tags["timestamp"],
-                RESOURCE: tags["role"].astype("string"),
-                "channel": tags["channel"].astype("string"),
-                "theme": theme.astype("string"),
-                "stage": stage,
-                "kind": pd.Series("message", index=tags.index, dtype="string").where(
-                    ~is_obj, "objection"
-                ),
-                "message_id": tags["message_id"].astype("string"),
-            }
-        )
-    ]
+    parts = [_message_rows(tags)]
     if events is not None and not events.empty:
         parts.append(
             pd.DataFrame(
@@ -135,6 +107,46 @@ def to_event_log(
     log["_order"] = range(len(log))
     log = log.sort_values([CASE, TIMESTAMP, "_order"], na_position="last", kind="stable")
     return log.drop(columns="_order").reset_index(drop=True)
+
+
+def _message_rows(tags: pd.DataFrame) -> pd.DataFrame:
+    """The event-log rows of the tagged messages: one activity per message.
+
+    Args:
+        tags: The tags table (columns of ``mining.schema.TAGS``).
+
+    Returns:
+        The message rows (objections as ``objection: <category>`` activities).
+    """
+    import pandas as pd
+
+    is_obj = tags["is_objection"].fillna(False).astype(bool)
+    category = _nonempty(tags["objection_category"]).fillna(_nonempty(tags["objection_theme"]))
+    stage = _nonempty(tags["stage"])
+    activity = stage.fillna("(no stage)").where(
+        ~is_obj, "objection: " + category.fillna("(uncategorised)")
+    )
+    theme = (
+        _nonempty(tags["objection_theme"])
+        .where(is_obj)
+        .fillna(_nonempty(tags["intent_theme"]).where(tags["role"] == "customer"))
+        .fillna(_nonempty(tags["reply_theme"]).where(tags["role"] != "customer"))
+    )
+    return pd.DataFrame(
+        {
+            CASE: tags["journey_id"].astype("string"),
+            ACTIVITY: activity.astype("string"),
+            TIMESTAMP: tags["timestamp"],
+            RESOURCE: tags["role"].astype("string"),
+            "channel": tags["channel"].astype("string"),
+            "theme": theme.astype("string"),
+            "stage": stage,
+            "kind": pd.Series("message", index=tags.index, dtype="string").where(
+                ~is_obj, "objection"
+            ),
+            "message_id": tags["message_id"].astype("string"),
+        }
+    )
 
 
 def _clean(value: Any) -> str:

@@ -3,12 +3,12 @@
 Each export reader lives in its own module (:mod:`~mining.io.whatsapp`,
 :mod:`~mining.io.meta_export`, :mod:`~mining.io.telegram`, :mod:`~mining.io.zendesk`,
 :mod:`~mining.io.intercom`, :mod:`~mining.io.freshdesk`, :mod:`~mining.io.hubspot`) and registers
-here with a content test. :mod:`mining.io.dispatch` asks :func:`read_json_export` before it reads
-a JSON file as a message table or generic chat export, and :func:`is_text_export` /
-:func:`read_text_export` for the text and ZIP files WhatsApp writes.
+with a content test in :mod:`mining.io.registry`, which :mod:`mining.io.dispatch` asks before it
+reads a JSON file as a message table or generic chat export, and for the text and ZIP files
+WhatsApp writes.
 
 Every reader hands its messages to one :class:`SourceBuilder`, which runs them through the
-same field normalisation as the table readers (:class:`~mining.io.tables.MessageBuilder`:
+same field normalisation as the table readers (:class:`~mining.io.builder.MessageBuilder`:
 timestamps to UTC, roles, ids, numbered rejects); the corpus then cleans and redacts them like
 every other message.
 """
@@ -18,18 +18,16 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mining.errors import Errors
 from mining.io.base import ReadResult, reject_frame
+from mining.io.builder import MessageBuilder
 from mining.io.fields import MESSAGE_FIELDS, resolve_timezone
 from mining.io.records import has_bad_bytes, in_record_order
-from mining.io.tables import MessageBuilder
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
-    from mining.io.records import Records
 
 _IDENTITY = {f: f for f in MESSAGE_FIELDS}
 
@@ -132,66 +130,3 @@ def html_text(value: Any) -> str | None:
     if looks_like_html(value) or value.lstrip().startswith("<"):
         return html_to_text(value)
     return value
-
-
-# --- registry ---------------------------------------------------------------------------------
-
-JsonSniffer = Callable[[Any], bool]
-JsonReader = Callable[["Records", Any, "IngestSettings"], ReadResult]
-
-
-def _json_readers() -> list[tuple[str, JsonSniffer, JsonReader]]:
-    """``(format, content test, reader)`` for every JSON export, most specific first."""
-    from mining.io import freshdesk, hubspot, intercom, meta_export, telegram, zendesk
-
-    return [
-        ("meta", meta_export.is_meta_export, meta_export.meta_from_document),
-        ("telegram", telegram.is_telegram_export, telegram.telegram_from_document),
-        ("intercom", intercom.is_intercom_export, intercom.intercom_from_document),
-        ("zendesk", zendesk.is_zendesk_export, zendesk.zendesk_from_document),
-        ("freshdesk", freshdesk.is_freshdesk_export, freshdesk.freshdesk_from_document),
-        ("hubspot", hubspot.is_hubspot_export, hubspot.hubspot_from_document),
-    ]
-
-
-def json_document(records: Records) -> Any:
-    """The parsed document of a JSON file, or the list of its records (JSON array, JSONL)."""
-    if records.doc is not None:
-        return records.doc
-    return [rec for _, rec in records.items]
-
-
-def read_json_export(records: Records, settings: IngestSettings) -> ReadResult | None:
-    """Read a JSON or JSONL file with the export reader its content fits, if any.
-
-    Args:
-        records: The file's records (:func:`~mining.io.records.read_records`).
-        settings: Ingestion settings.
-
-    Returns:
-        The reader's result, or None when the content is no known product export (the file is
-        then a message table or a generic chat export).
-    """
-    if records.fmt not in ("json", "jsonl"):
-        return None
-    doc = json_document(records)
-    if not doc:
-        return None
-    for _fmt, sniff, read in _json_readers():
-        if sniff(doc):
-            return read(records, doc, settings)
-    return None
-
-
-def is_text_export(path: Path) -> bool:
-    """True for a WhatsApp chat export: a ``.txt`` file or ``.zip`` archive with one in it."""
-    from mining.io.whatsapp import is_whatsapp_file
-
-    return is_whatsapp_file(path)
-
-
-def read_text_export(path: Path, settings: IngestSettings) -> ReadResult:
-    """Read a WhatsApp chat export (``.txt`` or ``.zip``)."""
-    from mining.io.whatsapp import read_whatsapp
-
-    return read_whatsapp(path, settings)

@@ -178,6 +178,72 @@ def _first_message_columns(df: pd.DataFrame, t: pd.DataFrame, j: pd.DataFrame,
     df["first_message_q_value"] = stats.bh_qvalues(df["first_message_p_value"])
 
 
+def _touch_counts(paths: dict, conv: pd.Series) -> tuple[Counter, Counter, Counter, Counter]:
+    """Per channel: journeys touched, first touches, and their conversions.
+
+    Args:
+        paths: Journey id to its channel path (empty: no touchpoint).
+        conv: Whether each journey converted, by journey id.
+
+    Returns:
+        ``(touched, first, first_conv, conv_touched)`` counters keyed by channel
+        (``(no touchpoint)`` for empty paths).
+    """
+    touched, first, first_conv, conv_touched = Counter(), Counter(), Counter(), Counter()
+    for jid, p in paths.items():
+        ok = bool(conv[jid])
+        key = p[0] if p else NO_TOUCH
+        first[key] += 1
+        first_conv[key] += ok
+        for c in set(p) or {NO_TOUCH}:
+            touched[c] += 1
+            conv_touched[c] += ok
+    return touched, first, first_conv, conv_touched
+
+
+def _attribution(
+    paths: dict, conv: pd.Series, value: pd.Series
+) -> tuple[dict[str, Counter], dict[str, Counter], float, dict]:
+    """Conversion and value credit per channel under every model in :data:`MODELS`.
+
+    Args:
+        paths: Journey id to its channel path (empty: no touchpoint).
+        conv: Whether each journey converted, by journey id.
+        value: Each journey's conversion value (0 when not converted), by journey id.
+
+    Returns:
+        ``(credit, vcredit, p_conversion, removal_effects)``: conversion and value credit per
+        model and channel, the Markov chain's conversion probability and removal effects.
+    """
+    credit = {m: Counter() for m in MODELS}
+    vcredit = {m: Counter() for m in MODELS}
+    for jid, p in paths.items():
+        ok, val = bool(conv[jid]), float(value[jid])
+        if not ok:
+            continue
+        if not p:
+            for m in MODELS:
+                credit[m][NO_TOUCH] += 1.0
+                vcredit[m][NO_TOUCH] += val
+            continue
+        k = len(p)
+        weights = {"first_touch": np.eye(1, k, 0)[0], "last_touch": np.eye(1, k, k - 1)[0],
+                   "linear": np.full(k, 1.0 / k), "position": position_weights(k)}
+        for m, w in weights.items():
+            for c, wi in zip(p, w, strict=True):
+                credit[m][c] += wi
+                vcredit[m][c] += wi * val
+    p_conv, effects = markov_removal_effects(list(paths.values()), [bool(conv[j_]) for j_ in paths])
+    touched_conv = sum(1 for jid, p in paths.items() if p and conv[jid])
+    touched_value = sum(float(value[jid]) for jid, p in paths.items() if p and conv[jid])
+    total_effect = sum(effects.values())
+    for c, e in effects.items():
+        share = e / total_effect if total_effect > 0 else 0.0
+        credit["markov"][c] += share * touched_conv
+        vcredit["markov"][c] += share * touched_value
+    return credit, vcredit, p_conv, effects
+
+
 def channels_report(
     tags: pd.DataFrame,
     outcomes: pd.DataFrame | None,
@@ -212,39 +278,8 @@ def channels_report(
     value = j["value"].where(conv, 0.0)
     chans = sorted({c for p in paths.values() for c in p})
     names = chans + ([NO_TOUCH] if any(not p for p in paths.values()) else [])
-    credit = {m: Counter() for m in MODELS}
-    vcredit = {m: Counter() for m in MODELS}
-    touched, first, first_conv, conv_touched = Counter(), Counter(), Counter(), Counter()
-    for jid, p in paths.items():
-        ok, val = bool(conv[jid]), float(value[jid])
-        key = p[0] if p else NO_TOUCH
-        first[key] += 1
-        first_conv[key] += ok
-        for c in set(p) or {NO_TOUCH}:
-            touched[c] += 1
-            conv_touched[c] += ok
-        if not ok:
-            continue
-        if not p:
-            for m in MODELS:
-                credit[m][NO_TOUCH] += 1.0
-                vcredit[m][NO_TOUCH] += val
-            continue
-        k = len(p)
-        weights = {"first_touch": np.eye(1, k, 0)[0], "last_touch": np.eye(1, k, k - 1)[0],
-                   "linear": np.full(k, 1.0 / k), "position": position_weights(k)}
-        for m, w in weights.items():
-            for c, wi in zip(p, w, strict=True):
-                credit[m][c] += wi
-                vcredit[m][c] += wi * val
-    p_conv, effects = markov_removal_effects(list(paths.values()), [bool(conv[j_]) for j_ in paths])
-    touched_conv = sum(1 for jid, p in paths.items() if p and conv[jid])
-    touched_value = sum(float(value[jid]) for jid, p in paths.items() if p and conv[jid])
-    total_effect = sum(effects.values())
-    for c, e in effects.items():
-        share = e / total_effect if total_effect > 0 else 0.0
-        credit["markov"][c] += share * touched_conv
-        vcredit["markov"][c] += share * touched_value
+    touched, first, first_conv, conv_touched = _touch_counts(paths, conv)
+    credit, vcredit, p_conv, effects = _attribution(paths, conv, value)
     n_tp = t[t["channel"].notna()].groupby("channel").size()
     if len(ev):
         n_tp = n_tp.add(ev[ev["channel"].notna()].groupby("channel").size(), fill_value=0)

@@ -76,6 +76,52 @@ def cold_journeys(
     return j
 
 
+def _stage_rows(
+    t: pd.DataFrame, j: pd.DataFrame, order: list[str], top_objections: int
+) -> list[dict[str, Any]]:
+    """Count rows of the funnel: one per stage, then ``(all)``.
+
+    Args:
+        t: The prepared tags.
+        j: One row per journey (from :func:`cold_journeys`).
+        order: The stages, in funnel order.
+        top_objections: How many objection categories to list per stage.
+
+    Returns:
+        The rows, with the count columns of :data:`COLUMNS`.
+    """
+    rank = {s: i for i, s in enumerate(order)}
+    far = j["furthest_stage"].map(lambda s: rank.get(s, -1) if isinstance(s, str) else -1)
+    rows = []
+    for s in order:
+        reached = far >= rank[s]
+        last_here = j["last_stage"] == s
+        cold_here = j["is_cold"] & last_here.fillna(False)
+        counts = j.loc[cold_here, "last_objection"].value_counts()
+        top = "; ".join(f"{k} ({v})" for k, v in counts.head(top_objections).items())
+        rows.append({
+            "stage": s,
+            "journeys_at_stage": int(t.loc[t["stage"] == s, "journey_id"].nunique()),
+            "journeys_reached": int(reached.sum()),
+            "conversions": int((reached & j["converted"]).sum()),
+            "furthest_here": int((far == rank[s]).sum()),
+            "dropped_here": int(((far == rank[s]) & ~j["converted"]).sum()),
+            "last_stage_here": int(last_here.fillna(False).sum()),
+            "cold_here": int(cold_here.sum()),
+            "top_cold_objections": top,
+        })
+    counts = j.loc[j["is_cold"], "last_objection"].value_counts()
+    rows.append({
+        "stage": ALL, "journeys_at_stage": len(j), "journeys_reached": len(j),
+        "conversions": int(j["converted"].sum()), "furthest_here": len(j),
+        "dropped_here": int((~j["converted"]).sum()), "last_stage_here": len(j),
+        "cold_here": int(j["is_cold"].sum()),
+        "top_cold_objections": "; ".join(f"{k} ({v})"
+                                         for k, v in counts.head(top_objections).items()),
+    })
+    return rows
+
+
 def funnel_report(
     tags: pd.DataFrame,
     outcomes: pd.DataFrame | None,
@@ -109,37 +155,8 @@ def funnel_report(
         return _data.empty_report(COLUMNS)
     j = cold_journeys(tags, outcomes, events, settings, as_of=as_of)
     order = _data.stage_order(t, settings)
-    rank = {s: i for i, s in enumerate(order)}
-    far = j["furthest_stage"].map(lambda s: rank.get(s, -1) if isinstance(s, str) else -1)
     n_cold = int(j["is_cold"].sum())
-    rows = []
-    for s in order:
-        reached = far >= rank[s]
-        last_here = j["last_stage"] == s
-        cold_here = j["is_cold"] & last_here.fillna(False)
-        counts = j.loc[cold_here, "last_objection"].value_counts()
-        top = "; ".join(f"{k} ({v})" for k, v in counts.head(top_objections).items())
-        rows.append({
-            "stage": s,
-            "journeys_at_stage": int(t.loc[t["stage"] == s, "journey_id"].nunique()),
-            "journeys_reached": int(reached.sum()),
-            "conversions": int((reached & j["converted"]).sum()),
-            "furthest_here": int((far == rank[s]).sum()),
-            "dropped_here": int(((far == rank[s]) & ~j["converted"]).sum()),
-            "last_stage_here": int(last_here.fillna(False).sum()),
-            "cold_here": int(cold_here.sum()),
-            "top_cold_objections": top,
-        })
-    counts = j.loc[j["is_cold"], "last_objection"].value_counts()
-    rows.append({
-        "stage": ALL, "journeys_at_stage": len(j), "journeys_reached": len(j),
-        "conversions": int(j["converted"].sum()), "furthest_here": len(j),
-        "dropped_here": int((~j["converted"]).sum()), "last_stage_here": len(j),
-        "cold_here": n_cold,
-        "top_cold_objections": "; ".join(f"{k} ({v})"
-                                         for k, v in counts.head(top_objections).items()),
-    })
-    df = pd.DataFrame(rows)
+    df = pd.DataFrame(_stage_rows(t, j, order, top_objections))
     conf = cfg.confidence
     df["reached_share"] = stats.rate(df["journeys_reached"], len(j))
     df["conversion_rate"] = stats.rate(df["conversions"], df["journeys_reached"])

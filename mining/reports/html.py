@@ -264,6 +264,41 @@ def stage_notice_html(tags: pd.DataFrame, stages: list[str] | None = None) -> st
             f"<ul>{items}</ul></section>")
 
 
+def _chart_sections(figures: dict[str, Any]) -> list[str]:
+    """The chart sections of :data:`SECTIONS`, Plotly's script inlined in the first chart only.
+
+    Args:
+        figures: Section key -> a callable that builds its figure (None: not enough data).
+
+    Returns:
+        The HTML pieces of the sections, in order.
+    """
+    out: list[str] = []
+    inline_js: bool | str = True
+    config = {"displaylogo": False, "responsive": True}
+    for key, heading, why in SECTIONS:
+        fig = figures[key]()
+        out.append(
+            f'<section class="chart" data-chart="{key}"><h2>{html.escape(heading)}</h2>'
+            f'<p class="why">{html.escape(why)}</p>'
+        )
+        if fig is None:
+            out.append('<p class="empty">Not enough data for this chart.</p>')
+        else:
+            out.append(
+                fig.to_html(
+                    full_html=False,
+                    include_plotlyjs=inline_js,
+                    config=config,
+                    div_id=f"chart-{key}",
+                    default_height=f"{fig.layout.height or 420}px",
+                )
+            )
+            inline_js = False
+        out.append("</section>")
+    return out
+
+
 def build_report_html(
     tags: pd.DataFrame,
     themes: pd.DataFrame,
@@ -309,28 +344,7 @@ def build_report_html(
         journey_map_html(tags, outcomes, reports, stages=stages),
         "</section>",
     ]
-    inline_js: bool | str = True
-    config = {"displaylogo": False, "responsive": True}
-    for key, heading, why in SECTIONS:
-        fig = figures[key]()
-        body.append(
-            f'<section class="chart" data-chart="{key}"><h2>{html.escape(heading)}</h2>'
-            f'<p class="why">{html.escape(why)}</p>'
-        )
-        if fig is None:
-            body.append('<p class="empty">Not enough data for this chart.</p>')
-        else:
-            body.append(
-                fig.to_html(
-                    full_html=False,
-                    include_plotlyjs=inline_js,
-                    config=config,
-                    div_id=f"chart-{key}",
-                    default_height=f"{fig.layout.height or 420}px",
-                )
-            )
-            inline_js = False
-        body.append("</section>")
+    body.extend(_chart_sections(figures))
     body.append(playbook_section(reports))  # issue 16: rules and open leads
     body.append(
         '<section><h2>Top themes</h2><p class="why">The largest themes of each kind with their '

@@ -39,6 +39,64 @@ COLUMNS = [
 ]
 
 
+def _row(
+    level: str, key: str, stage: str, grp: pd.DataFrame, base: set, j: pd.DataFrame, texts
+) -> dict:
+    """Counts of one (level, objection, stage) row, before rates and tests.
+
+    Args:
+        level: ``"category"`` or ``"theme"``.
+        key: The objection (category or theme).
+        stage: The stage, or :data:`ANY_STAGE`.
+        grp: The objection messages of this row.
+        base: The journeys at this stage.
+        j: One row per journey (``converted``, ``days_to_convert``).
+        texts: Message id -> redacted text, for examples.
+
+    Returns:
+        The row, with helper counts ``_k1``, ``_n2``, ``_k2``.
+    """
+    import pandas as pd
+
+    converted = j["converted"]
+    raised = set(grp["journey_id"])
+    rest = base - raised
+    k1 = int(converted.loc[list(raised)].sum())
+    k2 = int(converted.loc[list(rest)].sum()) if rest else 0
+    days = j.loc[list(raised)]
+    days = days.loc[days["converted"], "days_to_convert"].dropna()
+    cats = grp["objection_category"].dropna()
+    ex = _data.pick_examples(list(grp["message_id"]), texts)
+    return {
+        "level": level, "objection": key,
+        "category": str(cats.mode().iloc[0]) if len(cats) else pd.NA,
+        "stage": stage, "messages": len(grp), "journeys": len(raised),
+        "journeys_at_stage": len(base), "_k1": k1, "_n2": len(rest), "_k2": k2,
+        "median_days_to_convert": float(days.median()) if len(days) else np.nan,
+        "example_1": ex[0], "example_2": ex[1],
+    }
+
+
+def _add_rates(df: pd.DataFrame, cfg) -> None:
+    """Add shares, conversion rates with intervals, lift and tests to the rows, in place.
+
+    Args:
+        df: The rows from :func:`_row`.
+        cfg: ``ReportSettings`` (``confidence``, ``min_support``).
+    """
+    df["share_of_stage"] = stats.rate(df["journeys"], df["journeys_at_stage"])
+    df["conv_with"] = stats.rate(df["_k1"], df["journeys"])
+    df["conv_with_lo"], df["conv_with_hi"] = stats.wilson_interval(df["_k1"], df["journeys"],
+                                                                   cfg.confidence)
+    df["conv_without"] = stats.rate(df["_k2"], df["_n2"])
+    df["conv_without_lo"], df["conv_without_hi"] = stats.wilson_interval(df["_k2"], df["_n2"],
+                                                                         cfg.confidence)
+    df["lift"] = stats.lift(df["conv_with"], df["conv_without"])
+    df["p_value"] = stats.fisher_exact_many(df["_k1"], df["journeys"], df["_k2"], df["_n2"])
+    df["q_value"] = stats.bh_qvalues(df["p_value"])
+    df["low_support"] = df["journeys"] < cfg.min_support
+
+
 def objections_by_stage(
     tags: pd.DataFrame,
     outcomes: pd.DataFrame | None,
@@ -73,7 +131,6 @@ def objections_by_stage(
     order = _data.stage_order(t, settings)
     j = _data.journeys(t, _data.prepare_outcomes(outcomes, t), order=order)
     texts = _data.quotes(messages if messages is not None else tags)
-    converted = j["converted"]
     all_journeys = set(j.index)
     at_stage = {s: set(t.loc[t["stage"] == s, "journey_id"]) for s in order}
     at_stage[ANY_STAGE] = all_journeys
@@ -89,36 +146,11 @@ def objections_by_stage(
             here = sub if stage == ANY_STAGE else sub[sub["stage"] == stage]
             base = at_stage.get(stage, set())
             for key, grp in here.groupby(col, sort=True):
-                raised = set(grp["journey_id"])
-                rest = base - raised
-                k1 = int(converted.loc[list(raised)].sum())
-                k2 = int(converted.loc[list(rest)].sum()) if rest else 0
-                days = j.loc[list(raised)]
-                days = days.loc[days["converted"], "days_to_convert"].dropna()
-                cats = grp["objection_category"].dropna()
-                ex = _data.pick_examples(list(grp["message_id"]), texts)
-                rows.append({
-                    "level": level, "objection": str(key),
-                    "category": str(cats.mode().iloc[0]) if len(cats) else pd.NA,
-                    "stage": stage, "messages": len(grp), "journeys": len(raised),
-                    "journeys_at_stage": len(base), "_k1": k1, "_n2": len(rest), "_k2": k2,
-                    "median_days_to_convert": float(days.median()) if len(days) else np.nan,
-                    "example_1": ex[0], "example_2": ex[1],
-                })
+                rows.append(_row(level, str(key), stage, grp, base, j, texts))
     if not rows:
         return _data.empty_report(COLUMNS)
     df = pd.DataFrame(rows)
-    df["share_of_stage"] = stats.rate(df["journeys"], df["journeys_at_stage"])
-    df["conv_with"] = stats.rate(df["_k1"], df["journeys"])
-    df["conv_with_lo"], df["conv_with_hi"] = stats.wilson_interval(df["_k1"], df["journeys"],
-                                                                   cfg.confidence)
-    df["conv_without"] = stats.rate(df["_k2"], df["_n2"])
-    df["conv_without_lo"], df["conv_without_hi"] = stats.wilson_interval(df["_k2"], df["_n2"],
-                                                                         cfg.confidence)
-    df["lift"] = stats.lift(df["conv_with"], df["conv_without"])
-    df["p_value"] = stats.fisher_exact_many(df["_k1"], df["journeys"], df["_k2"], df["_n2"])
-    df["q_value"] = stats.bh_qvalues(df["p_value"])
-    df["low_support"] = df["journeys"] < cfg.min_support
+    _add_rates(df, cfg)
     rank = {s: i for i, s in enumerate(order + [ANY_STAGE])}
     df["_stage_rank"] = df["stage"].map(rank)
     df = df.sort_values(["level", "_stage_rank", "journeys", "objection"],

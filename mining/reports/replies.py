@@ -131,6 +131,78 @@ def resolution_flags(t: pd.DataFrame, j: pd.DataFrame, order: list[str]) -> pd.D
     return df
 
 
+def _assign_strategies(res: pd.DataFrame, t: pd.DataFrame) -> pd.Series:
+    """Set ``res["strategy"]``: the strategy of each objection's first classified agent reply.
+
+    Objections answered only by unclassified replies get :data:`UNCLASSIFIED`, unanswered ones
+    :data:`NO_REPLY`.
+
+    Args:
+        res: One row per objection (``message_id``); changed in place.
+        t: The prepared tags (``replies_to`` filled).
+
+    Returns:
+        The id of the reply used for each objection (NaN when unanswered), aligned with ``res``.
+    """
+    replies = t[(t["role"] == "agent") & t["replies_to"].notna()]
+    first_any = replies.groupby("replies_to", sort=False)["message_id"].first()
+    classified = replies[replies["reply_strategy"].notna()]
+    first_cls = classified.groupby("replies_to", sort=False)[["reply_strategy", "message_id"]] \
+        .first()
+    strat = res["message_id"].map(first_cls["reply_strategy"]).astype("object")
+    answered = res["message_id"].isin(first_any.index)
+    strat = strat.where(strat.notna(), np.where(answered, UNCLASSIFIED, NO_REPLY))
+    res["strategy"] = strat.astype(str)
+    reply_id = res["message_id"].map(first_cls["message_id"]).fillna(
+        res["message_id"].map(first_any))
+    return reply_id
+
+
+def _example_pairs(res: pd.DataFrame, reply_id: pd.Series, texts: dict) -> dict[str, str]:
+    """Example "objection → reply" quotes by objection message id.
+
+    Args:
+        res: One row per objection (``message_id``).
+        reply_id: The reply used for each objection, aligned with ``res``.
+        texts: Message id -> redacted quote.
+
+    Returns:
+        Objection message id -> "objection → reply" text, where both texts are known.
+    """
+    pairs = {}
+    if texts:
+        for oid, rid in zip(res["message_id"], reply_id, strict=True):
+            if isinstance(rid, str) and oid in texts and rid in texts:
+                pairs[oid] = f"{texts[oid]} → {texts[rid]}"
+    return pairs
+
+
+def _add_rates(df: pd.DataFrame, cfg) -> None:
+    """Add resolution and conversion rates, intervals, lifts and tests to the rows, in place.
+
+    Args:
+        df: One row per (objection category, reply strategy) with the count columns.
+        cfg: ``ReportSettings`` (``confidence``, ``min_support``).
+    """
+    conf = cfg.confidence
+    df["resolution_rate"] = stats.rate(df["resolved"], df["objections"])
+    df["resolution_lo"], df["resolution_hi"] = stats.wilson_interval(
+        df["resolved"], df["objections"], conf)
+    df["resolution_rate_others"] = stats.rate(df["_r2"], df["_n2"])
+    df["resolution_lift"] = stats.lift(df["resolution_rate"], df["resolution_rate_others"])
+    df["p_value"] = stats.fisher_exact_many(df["resolved"], df["objections"], df["_r2"], df["_n2"])
+    df["q_value"] = stats.bh_qvalues(df["p_value"])
+    df["conversion_rate"] = stats.rate(df["conversions"], df["objections"])
+    df["conversion_lo"], df["conversion_hi"] = stats.wilson_interval(
+        df["conversions"], df["objections"], conf)
+    df["conversion_rate_others"] = stats.rate(df["_c2"], df["_n2"])
+    df["conversion_lift"] = stats.lift(df["conversion_rate"], df["conversion_rate_others"])
+    df["conv_p_value"] = stats.fisher_exact_many(df["conversions"], df["objections"], df["_c2"],
+                                                 df["_n2"])
+    df["conv_q_value"] = stats.bh_qvalues(df["conv_p_value"])
+    df["low_support"] = df["objections"] < cfg.min_support
+
+
 def replies_report(
     tags: pd.DataFrame,
     outcomes: pd.DataFrame | None,
@@ -173,23 +245,9 @@ def replies_report(
               .astype(bool)].reset_index(drop=True)
     if res.empty:
         return _data.empty_report(COLUMNS)
-    replies = t[(t["role"] == "agent") & t["replies_to"].notna()]
-    first_any = replies.groupby("replies_to", sort=False)["message_id"].first()
-    classified = replies[replies["reply_strategy"].notna()]
-    first_cls = classified.groupby("replies_to", sort=False)[["reply_strategy", "message_id"]] \
-        .first()
-    strat = res["message_id"].map(first_cls["reply_strategy"]).astype("object")
-    answered = res["message_id"].isin(first_any.index)
-    strat = strat.where(strat.notna(), np.where(answered, UNCLASSIFIED, NO_REPLY))
-    res["strategy"] = strat.astype(str)
-    reply_id = res["message_id"].map(first_cls["message_id"]).fillna(
-        res["message_id"].map(first_any))
+    reply_id = _assign_strategies(res, t)
     texts = _data.quotes(messages if messages is not None else tags, max_chars=120)
-    pairs = {}
-    if texts:
-        for oid, rid in zip(res["message_id"], reply_id, strict=True):
-            if isinstance(rid, str) and oid in texts and rid in texts:
-                pairs[oid] = f"{texts[oid]} → {texts[rid]}"
+    pairs = _example_pairs(res, reply_id, texts)
     rows = []
     special = {NO_REPLY, UNCLASSIFIED}
     for (cat, st), grp in res.groupby(["category", "strategy"], sort=True):
@@ -204,23 +262,7 @@ def replies_report(
             "example_1": ex[0], "example_2": ex[1],
         })
     df = pd.DataFrame(rows)
-    conf = cfg.confidence
-    df["resolution_rate"] = stats.rate(df["resolved"], df["objections"])
-    df["resolution_lo"], df["resolution_hi"] = stats.wilson_interval(
-        df["resolved"], df["objections"], conf)
-    df["resolution_rate_others"] = stats.rate(df["_r2"], df["_n2"])
-    df["resolution_lift"] = stats.lift(df["resolution_rate"], df["resolution_rate_others"])
-    df["p_value"] = stats.fisher_exact_many(df["resolved"], df["objections"], df["_r2"], df["_n2"])
-    df["q_value"] = stats.bh_qvalues(df["p_value"])
-    df["conversion_rate"] = stats.rate(df["conversions"], df["objections"])
-    df["conversion_lo"], df["conversion_hi"] = stats.wilson_interval(
-        df["conversions"], df["objections"], conf)
-    df["conversion_rate_others"] = stats.rate(df["_c2"], df["_n2"])
-    df["conversion_lift"] = stats.lift(df["conversion_rate"], df["conversion_rate_others"])
-    df["conv_p_value"] = stats.fisher_exact_many(df["conversions"], df["objections"], df["_c2"],
-                                                 df["_n2"])
-    df["conv_q_value"] = stats.bh_qvalues(df["conv_p_value"])
-    df["low_support"] = df["objections"] < cfg.min_support
+    _add_rates(df, cfg)
     df = df.sort_values(["objection_category", "objections", "reply_strategy"],
                         ascending=[True, False, True], kind="mergesort")
     out = df[COLUMNS].reset_index(drop=True)

@@ -150,6 +150,41 @@ def _attributes(j: pd.DataFrame, cad: pd.DataFrame, followup_days: float,
     return out
 
 
+def _frequent_holders(
+    tokens: dict, attrs: dict, ids: list[str], max_length: int, floor: int, ceiling: int
+) -> dict[tuple[str, ...], list[str]]:
+    """The journeys holding each frequent pattern (sequence or attribute).
+
+    A sequence pattern neither starts nor ends with a wait token. A pattern is frequent when
+    ``floor <= journeys holding it <= ceiling``.
+
+    Args:
+        tokens: Journey id -> its token sequence.
+        attrs: Journey id -> its attribute tokens.
+        ids: The counted journeys, in order.
+        max_length: Longest sequence pattern, in tokens.
+        floor: Fewest journeys a frequent pattern is held by.
+        ceiling: Most journeys a frequent pattern is held by.
+
+    Returns:
+        Frequent pattern -> the ids of the journeys holding it, in ``ids`` order.
+    """
+    def patterns(jid: str) -> set[tuple[str, ...]]:
+        pats = {p for p in subsequences(tokens[jid], max_length)
+                if not p[0].startswith("wait") and not p[-1].startswith("wait")}
+        return pats | {(a,) for a in attrs[jid]}
+
+    counts: Counter = Counter()
+    for jid in ids:
+        counts.update(patterns(jid))
+    frequent = {p for p, c in counts.items() if floor <= c <= ceiling}
+    holders: dict[tuple[str, ...], list[str]] = {p: [] for p in frequent}
+    for jid in ids:
+        for p in patterns(jid) & frequent:
+            holders[p].append(jid)
+    return holders
+
+
 def sequences_report(
     tags: pd.DataFrame,
     outcomes: pd.DataFrame | None,
@@ -205,21 +240,10 @@ def sequences_report(
         return _data.empty_report(COLUMNS)
     tokens = journey_tokens(t, ev, counted, cfg.sequence_days)
     attrs = _attributes(counted, cad, cfg.followup_days)
-    def patterns(jid: str) -> set[tuple[str, ...]]:
-        pats = {p for p in subsequences(tokens[jid], max_length)
-                if not p[0].startswith("wait") and not p[-1].startswith("wait")}
-        return pats | {(a,) for a in attrs[jid]}
-
-    counts: Counter = Counter()
-    for jid in counted.index:
-        counts.update(patterns(jid))
     n = len(counted)
-    floor = max(cfg.min_support, int(np.ceil(min_share * n)))
-    frequent = {p for p, c in counts.items() if floor <= c <= n - cfg.min_support}
-    holders: dict[tuple[str, ...], list[str]] = {p: [] for p in frequent}
-    for jid in counted.index:
-        for p in patterns(jid) & frequent:
-            holders[p].append(jid)
+    holders = _frequent_holders(tokens, attrs, list(counted.index), max_length,
+                                max(cfg.min_support, int(np.ceil(min_share * n))),
+                                n - cfg.min_support)
     df = _rows(_closed(holders), holders, counted, o, cfg.confidence, n)
     if df.empty:
         return _data.empty_report(COLUMNS)

@@ -11,6 +11,8 @@ import html as _html
 import re
 from html.parser import HTMLParser
 
+from mining.text.whitespace import normalize_whitespace
+
 _BLOCK = frozenset(
     "address article aside blockquote body br dd div dl dt fieldset figcaption figure footer form "
     "h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section table tbody thead tfoot tr ul "
@@ -159,8 +161,6 @@ def html_to_text(html: str, *, strip_quotes: bool = False) -> str:
     Returns:
         The text, with normalised whitespace (see :func:`normalize_whitespace`).
     """
-    from mining.text.clean import normalize_whitespace
-
     if not html:
         return ""
     parser = _TextExtractor(strip_quotes)

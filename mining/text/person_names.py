@@ -36,6 +36,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from mining.text.wordlist import common_words, lower_words
+
 #: A capitalised word may be a name only when it appears in at most this many texts (or 0.1%).
 RARE_TEXTS = 3
 _W = r"[^\W\d_][^\W\d_'’-]*"
@@ -85,12 +87,8 @@ NEVER_NAMES = frozenset(
 @lru_cache(maxsize=1)
 def _vocab() -> frozenset[str]:
     """Common words: mostly written in lower case (``mining.text.wordlist``), stop words, dates."""
-    from mining.text.wordlist import lower_words
-
     words = lower_words()
     if not words:  # the shipped list is missing: fall back to the lemmatiser's vocabulary
-        from mining.themes.names import common_words
-
         words = common_words()
     from spacy.lang.en.stop_words import STOP_WORDS
 

@@ -14,6 +14,8 @@ import gzip
 from functools import lru_cache
 from pathlib import Path
 
+from mining.text.segment import get_nlp
+
 PATH = Path(__file__).with_name("data") / "lower_words.txt.gz"
 MIN_LOGPROB = -17.5
 
@@ -26,6 +28,29 @@ def lower_words() -> frozenset[str]:
             return frozenset(line.strip() for line in fh if line.strip())
     except OSError:
         return frozenset()
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Return lowercase common English words: the lookup lemmatiser's forms and lemmas, stop words.
+
+    Returns:
+        The vocabulary of ``spacy-lookups-data``'s English ``lemma_lookup`` table (keys and
+        values) plus spaCy's English stop words; empty when the table is unavailable.
+    """
+    nlp = get_nlp()
+    words: set[str] = set(nlp.Defaults.stop_words)
+    if nlp.has_pipe("lemmatizer"):
+        try:
+            table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        except (KeyError, ValueError):
+            table = None
+        if table is not None:
+            for k, v in table.items():
+                for w in (k, v):
+                    if isinstance(w, str) and w.isalpha():
+                        words.add(w.lower())
+    return frozenset(words)
 
 
 def build(path: Path = PATH) -> int:

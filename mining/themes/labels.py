@@ -29,6 +29,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from mining.text.segment import get_nlp
+from mining.text.wordlist import common_words
+
 #: Longest label phrase, in words.
 MAX_LABEL_WORDS = 8
 #: Representative member texts considered per theme.
@@ -111,7 +114,7 @@ def spelling_fixes(counts: Counter, vocab: frozenset[str] | set[str]) -> dict[st
 
     Args:
         counts: Lowercased word counts of the corpus (:func:`word_counts`).
-        vocab: Lowercase English vocabulary (``mining.themes.names.common_words``).
+        vocab: Lowercase English vocabulary (``mining.text.wordlist.common_words``).
 
     Returns:
         Misspelled word -> correction (the most frequent qualifying neighbour).
@@ -319,8 +322,6 @@ def disambiguate(labels: Sequence[str], keywords: Sequence[Sequence[str]]) -> li
 
 def lemma_map(texts: Sequence[str], nlp_name: str = "") -> dict[str, str]:
     """Map each lowercased word of ``texts`` to its lemma (spaCy lookup lemmatiser)."""
-    from mining.text.segment import get_nlp
-
     nlp = get_nlp(nlp_name)
     disable = [p for p in ("sentencizer", "senter", "parser", "ner") if nlp.has_pipe(p)]
     out: dict[str, str] = {}
@@ -332,6 +333,30 @@ def lemma_map(texts: Sequence[str], nlp_name: str = "") -> dict[str, str]:
     return out
 
 
+def surface_forms(texts: Sequence[str], nlp_name: str = "") -> dict[str, str]:
+    """Map each lemma to the word form that stands for it most often in ``texts``.
+
+    Lookup lemmatisation sometimes yields forms a reader would not write ("number" -> "numb",
+    "latest" -> "late"); keywords are shown in the corpus's own most frequent form instead.
+
+    Args:
+        texts: The texts the lemmas came from.
+        nlp_name: spaCy pipeline name (see ``mining.text.segment.get_nlp``).
+
+    Returns:
+        Lemma -> most frequent lowercased surface form (ties: alphabetical).
+    """
+    nlp = get_nlp(nlp_name)
+    disable = [p for p in ("sentencizer", "senter", "parser", "ner") if nlp.has_pipe(p)]
+    counts: dict[str, Counter] = {}
+    for doc in nlp.pipe((t.lower() if isinstance(t, str) else "" for t in texts),
+                        batch_size=256, disable=disable):
+        for tok in doc:
+            if tok.is_alpha:
+                counts.setdefault((tok.lemma_ or tok.text).lower(), Counter())[tok.lower_] += 1
+    return {lem: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for lem, c in counts.items()}
+
+
 class Lexicon:
     """What labelling needs to know about a corpus's words, computed once per corpus.
 
@@ -340,17 +365,14 @@ class Lexicon:
 
     Attributes:
         counts: Lowercased word counts.
-        vocab: English vocabulary (``mining.themes.names.common_words``).
+        vocab: English vocabulary (``mining.text.wordlist.common_words``).
         fixes: Spelling fixes (:func:`spelling_fixes`).
         lemma_of: Lowercased word -> lemma.
         forms: Lemma -> the corpus's most frequent surface form
-            (``mining.themes.represent.surface_forms``).
+            (:func:`surface_forms`).
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
-        from mining.themes.names import common_words
-        from mining.themes.represent import surface_forms
-
         self.forms = surface_forms(texts)
         self.counts = word_counts(texts)
         self.vocab = common_words()

@@ -32,7 +32,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+
+from mining.text.person_names import corpus_names, mask_in_context
+from mining.text.wordlist import common_words
 
 #: Placeholder that replaces a personal name in theme examples.
 NAME_PLACEHOLDER = "<NAME>"
@@ -91,31 +93,6 @@ _SIGNOFF_RE = _address_re([w for w in ADDRESS_WORDS if w not in GREETING_WORDS],
 _TOKEN_RE = re.compile(_WORD)
 #: A capitalised word that does not start a sentence (preceded by a letter/comma and a space).
 _MID_CAP_RE = re.compile(r"(?<=[^\W\d_,;:]\s)([A-Z][^\W\d_]+)|(?<=[,;:]\s)([A-Z][^\W\d_]+)")
-
-
-@lru_cache(maxsize=1)
-def common_words() -> frozenset[str]:
-    """Return lowercase common English words: the lookup lemmatiser's forms and lemmas, stop words.
-
-    Returns:
-        The vocabulary of ``spacy-lookups-data``'s English ``lemma_lookup`` table (keys and
-        values) plus spaCy's English stop words; empty when the table is unavailable.
-    """
-    from mining.text.segment import get_nlp
-
-    nlp = get_nlp()
-    words: set[str] = set(nlp.Defaults.stop_words)
-    if nlp.has_pipe("lemmatizer"):
-        try:
-            table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-        except (KeyError, ValueError):
-            table = None
-        if table is not None:
-            for k, v in table.items():
-                for w in (k, v):
-                    if isinstance(w, str) and w.isalpha():
-                        words.add(w.lower())
-    return frozenset(words)
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -179,8 +156,6 @@ def find_names(texts: Sequence[str], authors: Iterable[str] = ()) -> frozenset[s
             tok = word.lower()
             if word[:1].isupper() and len(tok) >= 2 and tok not in vocab and not low[tok]:
                 names.add(tok)
-    from mining.text.person_names import corpus_names  # self-introductions, titles, rare words
-
     names |= corpus_names(texts, low, names)
     if names:  # surnames next to a known first name ("Marta Nowak")
         pair = re.compile(r"\b(" + _WORD + r")\s+(" + _WORD + r")")
@@ -228,6 +203,4 @@ def mask_names(text: str, names: Iterable[str], vocatives: Iterable[str] = ()) -
         greet = "|".join(re.escape(w) for w in ADDRESS_WORDS if " " not in w)
         pattern = re.compile(r"(^|(?i:\b(?:" + greet + r"))[,!]?\s+)(?:" + words + r")(?=\s*[,!])")
         text = pattern.sub(lambda m: m.group(1) + NAME_PLACEHOLDER, text)
-    from mining.text.person_names import mask_in_context  # "Mr Brown", "my name is Grace"
-
     return mask_in_context(text, NAME_PLACEHOLDER)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mining.themes.labels import readable_labels
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -95,39 +97,13 @@ def class_tfidf(
     return out
 
 
-def surface_forms(texts: Sequence[str], nlp_name: str = "") -> dict[str, str]:
-    """Map each lemma to the word form that stands for it most often in ``texts``.
-
-    Lookup lemmatisation sometimes yields forms a reader would not write ("number" -> "numb",
-    "latest" -> "late"); keywords are shown in the corpus's own most frequent form instead.
-
-    Args:
-        texts: The texts the lemmas came from.
-        nlp_name: spaCy pipeline name (see ``mining.text.segment.get_nlp``).
-
-    Returns:
-        Lemma -> most frequent lowercased surface form (ties: alphabetical).
-    """
-    from mining.text.segment import get_nlp
-
-    nlp = get_nlp(nlp_name)
-    disable = [p for p in ("sentencizer", "senter", "parser", "ner") if nlp.has_pipe(p)]
-    counts: dict[str, Counter] = {}
-    for doc in nlp.pipe((t.lower() if isinstance(t, str) else "" for t in texts),
-                        batch_size=256, disable=disable):
-        for tok in doc:
-            if tok.is_alpha:
-                counts.setdefault((tok.lemma_ or tok.text).lower(), Counter())[tok.lower_] += 1
-    return {lem: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for lem, c in counts.items()}
-
-
 def display_terms(terms: Sequence[str], forms: dict[str, str],
                   fixes: dict[str, str] | None = None) -> list[str]:
     """Show each term's words in their surface form, dropping terms that become duplicates.
 
     Args:
         terms: Keyword terms (lemmas; bigrams joined by a space), best first.
-        forms: Lemma -> surface form (:func:`surface_forms`).
+        forms: Lemma -> surface form (:func:`mining.themes.labels.surface_forms`).
         fixes: Misspelled word -> correction (``mining.themes.labels.spelling_fixes``),
             applied to the shown forms ("teh delay" -> "the delay").
 
@@ -226,7 +202,6 @@ def describe_themes(kind: str, texts: Sequence[str], X: np.ndarray, labels: np.n
     import pandas as pd
 
     from mining.schema import conform
-    from mining.themes.labels import readable_labels
 
     ids = list(range(len(centroids)))
     forms = lexicon.forms
