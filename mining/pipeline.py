@@ -179,12 +179,7 @@ def run(
     from mining.config import Settings
     from mining.progress import Progress
 
-    settings = settings or Settings()
-    if taxonomy_dir is not None:  # reports and report.html order stages by the run's taxonomy
-        settings = settings.model_copy(deep=True)
-        settings.tagging.taxonomy_dir = Path(taxonomy_dir)
-    if model_dir is not None and not Path(model_dir).is_dir():
-        raise InputError(Errors.E100.format(path=model_dir))
+    settings = _run_settings(settings or Settings(), taxonomy_dir, model_dir)
     stages = Progress.coerce(progress)
     t_start = time.perf_counter()
     started = datetime.now(timezone.utc)
@@ -221,6 +216,17 @@ def run(
     result.timings["total"] = round(time.perf_counter() - t_start, 3)
     _stage_notes(result.tags, settings)
     return result
+
+
+def _run_settings(settings: Settings, taxonomy_dir: str | PathLike[str] | None,
+                  model_dir: str | PathLike[str] | None) -> Settings:
+    """Return the run's settings with ``taxonomy_dir`` applied; check ``model_dir`` exists."""
+    if taxonomy_dir is not None:  # reports and report.html order stages by the run's taxonomy
+        settings = settings.model_copy(deep=True)
+        settings.tagging.taxonomy_dir = Path(taxonomy_dir)
+    if model_dir is not None and not Path(model_dir).is_dir():
+        raise InputError(Errors.E100.format(path=model_dir))
+    return settings
 
 
 def _stage_notes(tags: pd.DataFrame, settings: Settings) -> None:
