@@ -9,7 +9,19 @@ from typing import Any
 import typer
 
 from mining.cli._app import STATE, app, handle_errors
-from mining.cli._options import parse_map
+from mining.cli._options import (
+    AgentAddressOpt,
+    AgentDomainOpt,
+    AgentNameOpt,
+    DateOrderOpt,
+    EventsOpt,
+    MapOpt,
+    NoRedactOpt,
+    OutcomesOpt,
+    TimezoneOpt,
+    parse_map,
+)
+from mining.config import default
 
 _HEAD = ("source", "kind", "format", "read", "accepted", "rejected", "reject codes")
 
@@ -140,29 +152,15 @@ def validate(
     paths: list[Path] = typer.Argument(  # noqa: B008
         None, help="Message files or folders: .jsonl .json .csv .tsv .parquet (.gz), .eml, .mbox."
     ),
-    events: list[Path] = typer.Option(None, "--events", help="Events file (repeatable)."),  # noqa: B008
-    outcomes: list[Path] = typer.Option(  # noqa: B008
-        None, "--outcomes", help="Outcomes file (repeatable)."
-    ),
-    column_map: str = typer.Option(
-        None, "--map", help="Map fields to your columns: text=body,role=sender_type."
-    ),
-    timezone: str = typer.Option(
-        None, "--timezone", help="IANA time zone of naive timestamps (default UTC)."
-    ),
-    agent_domain: list[str] = typer.Option(  # noqa: B008
-        None, "--agent-domain", help="E-mail domain of the business side (repeatable)."
-    ),
-    agent_address: list[str] = typer.Option(  # noqa: B008
-        None, "--agent-address", help="E-mail address of the business side (repeatable)."
-    ),
-    agent_name: list[str] = typer.Option(  # noqa: B008
-        None, "--agent-name", help="Your name in WhatsApp/Messenger/Telegram chats (repeatable)."
-    ),
-    date_order: str = typer.Option(
-        "auto", "--date-order", help="WhatsApp dates: auto (decided per file), dmy or mdy."
-    ),
-    no_redact: bool = typer.Option(False, "--no-redact", help="Keep PII in clean_text."),
+    events: EventsOpt = None,
+    outcomes: OutcomesOpt = None,
+    column_map: MapOpt = None,
+    timezone: TimezoneOpt = None,
+    agent_domain: AgentDomainOpt = None,
+    agent_address: AgentAddressOpt = None,
+    agent_name: AgentNameOpt = None,
+    date_order: DateOrderOpt = None,
+    no_redact: NoRedactOpt = False,
     max_message_chars: int = typer.Option(
         None, "--max-message-chars", help="Reject longer messages (default 20000)."
     ),
@@ -176,6 +174,7 @@ def validate(
     _validate(
         list(paths or []), list(events or []), list(outcomes or []), column_map, timezone,
         list(agent_domain or []), list(agent_address or []), not no_redact, max_message_chars,
-        strict, rejects_out, as_json, agent_names=list(agent_name or []), date_order=date_order,
+        strict, rejects_out, as_json, agent_names=list(agent_name or []),
+        date_order=date_order or default("ingest", "date_order"),
     )
 
