@@ -56,6 +56,11 @@ class CueResult:
     first_cancel: np.ndarray | None = None
 
 
+def spacy_name(settings: Any) -> str:
+    """Return the spaCy pipeline named by ``settings.embed.spacy_model`` ("" for blank English)."""
+    return getattr(getattr(settings, "embed", None), "spacy_model", "") or ""
+
+
 class CueMatcher:
     """Match a taxonomy file's cues in texts, aware of negation and hedging.
 

@@ -273,7 +273,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
     def _fit(self, X: Any, y: Any, *, vectors: np.ndarray | None,
              context: Sequence[str] | None, categories: Sequence[Any] | None,
              progress: bool) -> ObjectionDetector:
-        from mining.cues import CueMatcher
+        from mining.cues import CueMatcher, spacy_name
         from mining.prototypes import Prototypes
 
         tax_key = self.taxonomy if self.taxonomy is None or isinstance(self.taxonomy, str) \
@@ -282,10 +282,10 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
             if isinstance(self.embedder, str) else None
         if key is not None and key in _BUILTIN_CACHE:
             tf, builtin, bvec, Xb, cues_b = _BUILTIN_CACHE[key]
-            self.matcher_ = CueMatcher(tf)
+            self.matcher_ = CueMatcher(tf, spacy_name(self.settings))
         else:
             tf, builtin = self._builtin()
-            self.matcher_ = CueMatcher(tf)
+            self.matcher_ = CueMatcher(tf, spacy_name(self.settings))
             bvec = self._embed(builtin["text"].tolist(), progress)
             Xb, cues_b = self._design(builtin["text"].tolist(), bvec,
                                       builtin["context"].tolist())
@@ -570,7 +570,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         Raises:
             InputError: [E501] when the folder is not a saved detector.
         """
-        from mining.cues import CueMatcher
+        from mining.cues import CueMatcher, spacy_name
         from mining.errors import InputError
         from mining.prototypes import Prototypes
         from mining.taxonomy import TaxonomyFile
@@ -586,7 +586,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         params = dict(config["params"])
         det = cls(**params)
         det.taxonomy_ = TaxonomyFile.model_validate(config["taxonomy"])
-        det.matcher_ = CueMatcher(det.taxonomy_)
+        det.matcher_ = CueMatcher(det.taxonomy_, spacy_name(det.settings))
         det.prototypes_ = Prototypes.load(folder, "examples", config["prototypes"])
         for name in ("coef", "mean", "scale", "category_coef", "category_intercept"):
             setattr(det, f"{name}_", np.load(folder / f"{name}.npy", allow_pickle=False))

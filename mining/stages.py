@@ -227,13 +227,13 @@ class StageTagger(BaseEstimator):
                           "recall_out_of_fold": recall, "temperature": self.temperature_}
 
     def _setup(self, tf: TaxonomyFile) -> None:
-        from mining.cues import CueMatcher
+        from mining.cues import CueMatcher, spacy_name
 
         self.taxonomy_ = tf
         self.stages_ = tf.names
         self.classes_ = np.array(tf.names, dtype=object)
         self.log_trans_, self.log_start_ = transition_matrix(tf)
-        self.matcher_ = CueMatcher(tf)
+        self.matcher_ = CueMatcher(tf, spacy_name(self.settings))
         self.event_stage_ = {ev.lower(): i for i, name in enumerate(self.stages_)
                              for ev in tf.categories[name].events}
 

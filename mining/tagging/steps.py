@@ -200,7 +200,7 @@ def link_replies(ctx: TagContext) -> TagContext:
 
 def classify_intents_and_replies(ctx: TagContext) -> TagContext:
     """Name the reply strategy of agent messages and the intent category of customer messages."""
-    from mining.cues import CueMatcher
+    from mining.cues import CueMatcher, spacy_name
     from mining.journeys import classify_replies
     from mining.prototypes import Prototypes
 
@@ -210,14 +210,15 @@ def classify_intents_and_replies(ctx: TagContext) -> TagContext:
     answers = ctx.replies_to.iloc[agent].notna().to_numpy(bool)
     replies = Prototypes.from_taxonomy(ctx.taxonomy.replies, embedder=ctx.embedder,
                                        settings=ctx.settings)
+    nlp_name = spacy_name(ctx.settings)
     ctx.strategies = classify_replies(texts.iloc[agent].tolist(), ctx.message_vectors[agent],
-                                      replies, CueMatcher(ctx.taxonomy.replies),
+                                      replies, CueMatcher(ctx.taxonomy.replies, nlp_name),
                                       min_similarity=min_similarity, always=answers)
     customer = np.flatnonzero(ctx.is_customer)
     intents = Prototypes.from_taxonomy(ctx.taxonomy.intents, embedder=ctx.embedder,
                                        settings=ctx.settings)
     ctx.intents = classify_replies(texts.iloc[customer].tolist(), ctx.message_vectors[customer],
-                                   intents, CueMatcher(ctx.taxonomy.intents),
+                                   intents, CueMatcher(ctx.taxonomy.intents, nlp_name),
                                    min_similarity=min_similarity)
     return ctx
 
