@@ -215,3 +215,16 @@ def test_objections_real_model_finds_objections_without_cues(st_detector, st_emb
                                  context=list(ctx))
     assert rows["is_objection"].tolist() == [True, True, True, False, False]
     assert rows["category"].tolist()[:2] == ["price", "price"]
+
+
+def test_objections_spacy_model_setting_reaches_the_cue_matcher():
+    # embed.spacy_model used to reach segmentation only; a missing pipeline now fails in the
+    # detector's cue matcher too, with the numbered error that names it
+    from mining.config import Settings
+    from mining.errors import ConfigError
+    from mining.objections import ObjectionDetector
+
+    settings = Settings()
+    settings.embed.spacy_model = "no_such_spacy_pipeline"
+    with pytest.raises(ConfigError, match="E201"):
+        ObjectionDetector(embedder="hash", settings=settings).fit()
