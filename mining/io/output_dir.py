@@ -21,6 +21,8 @@ import platform
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from os import PathLike
 from pathlib import Path
@@ -166,6 +168,31 @@ def publish(staging: Path, out_dir: str | PathLike[str]) -> None:
 def abandon(staging: Path) -> None:
     """Remove a staging folder after a failure (the output folder was not touched)."""
     shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def staged(out_dir: str | PathLike[str]) -> Iterator[Path]:
+    """Write a folder of outputs atomically: yield a staging folder, publish it on success.
+
+    The one way every command that writes a folder (``themes -o``, ``report all -o``, a run
+    that stopped with rejects only) does it: files are written into the yielded staging folder
+    (see :func:`begin`); when the block ends normally they are moved into ``out_dir`` by
+    :func:`publish`, otherwise (an error, an interrupt) the staging folder is removed and
+    ``out_dir`` is left as it was.
+
+    Raises:
+        InputError: [E700] when a file cannot be written, [E741] when it cannot be moved.
+    """
+    stage = begin(out_dir)
+    try:
+        yield stage
+        publish(stage, out_dir)
+    except OSError as err:
+        abandon(stage)
+        raise _oserror(Path(out_dir), err) from None
+    except BaseException:
+        abandon(stage)
+        raise
 
 
 def check_complete(path: str | PathLike[str]) -> None:
@@ -331,16 +358,8 @@ def write_rejects_only(rejects: pd.DataFrame, out_dir: str | PathLike[str],
     """
     from mining.io.writers import write_table
 
-    stage = begin(out_dir)
-    try:
+    with staged(out_dir) as stage:  # a run.json of an earlier run there then says "incomplete"
         write_table(rejects, stage / "rejects.csv", "csv", {**meta, "table": "rejects"})
-        publish(stage, out_dir)  # a run.json of an earlier run there now says "incomplete"
-    except OSError as err:
-        abandon(stage)
-        raise _oserror(Path(out_dir) / "rejects.csv", err) from None
-    except BaseException:
-        abandon(stage)
-        raise
     return Path(out_dir) / "rejects.csv"
 
 
