@@ -62,6 +62,11 @@ def _invoke(*args):
     return CliRunner().invoke(app, ["--no-progress", *args])
 
 
+def _interrupted(*args):
+    res = _invoke(*args)
+    assert res.exit_code == 130, res.output  # Ctrl-C: README "Exit codes"
+
+
 @pytest.fixture()
 def tables(tmp_path):
     t = handmade_tables(30, seed=3)
@@ -78,7 +83,7 @@ def test_io_staged_writes_validate_rejects_out(tmp_path, interrupt_csv):
     assert _invoke("validate", str(src), "--rejects-out", str(out)).exit_code == 0
     before = out.read_bytes()
     interrupt_csv(1)
-    _invoke("validate", str(src), "--rejects-out", str(out))
+    _interrupted("validate", str(src), "--rejects-out", str(out))
     assert out.read_bytes() == before
     _no_leftovers(out.parent)
 
@@ -110,7 +115,7 @@ def test_io_staged_writes_themes_folder(tmp_path, interrupt_csv):
     before = _snapshot(out)
     assert {"themes.csv", "assignments.csv", "model/config.json"} <= set(before)
     interrupt_csv(2)  # the new themes.csv is complete, assignments.csv is interrupted
-    _invoke(*args[:-4], "--min-theme-size", "4", "-o", str(out))
+    _interrupted(*args[:-4], "--min-theme-size", "4", "-o", str(out))
     assert _snapshot(out) == before
     _no_leftovers(out, tmp_path)
 
@@ -124,7 +129,8 @@ def test_io_staged_writes_report_all_folder_and_one_report(tables, tmp_path, int
     before = _snapshot(out)
     assert len([n for n in before if n.endswith(".csv")]) >= 5
     interrupt_csv(3)  # two new reports complete, the third interrupted
-    _invoke("report", "all", "--tags", str(tags), "--outcomes", str(outcomes), "-o", str(out))
+    _interrupted("report", "all", "--tags", str(tags), "--outcomes", str(outcomes),
+                 "-o", str(out))
     assert _snapshot(out) == before
     _no_leftovers(out, tmp_path)
     one = tmp_path / "funnel.csv"
@@ -132,7 +138,8 @@ def test_io_staged_writes_report_all_folder_and_one_report(tables, tmp_path, int
                    "-o", str(one)).exit_code == 0
     first = one.read_bytes()
     interrupt_csv(1)
-    _invoke("report", "funnel", "--tags", str(tags), "--outcomes", str(outcomes), "-o", str(one))
+    _interrupted("report", "funnel", "--tags", str(tags), "--outcomes", str(outcomes),
+                 "-o", str(one))
     assert one.read_bytes() == first
     _no_leftovers(tmp_path)
 
@@ -157,7 +164,7 @@ def test_io_staged_writes_export(tables, tmp_path, interrupt_csv, monkeypatch, k
         monkeypatch.setattr(mining.io.eventlog, "_xes_attr", attr)
     else:
         interrupt_csv(1)
-    _invoke(*args)
+    _interrupted(*args)
     assert out.read_bytes() == before
     _no_leftovers(out.parent)
 
@@ -170,7 +177,7 @@ def test_io_staged_writes_predict(tables, tmp_path, interrupt_csv):
     assert res.exit_code == 0, res.output
     before = out.read_bytes()
     interrupt_csv(1)
-    _invoke(*args)
+    _interrupted(*args)
     assert out.read_bytes() == before
     _no_leftovers(out.parent)
 
@@ -183,6 +190,6 @@ def test_io_staged_writes_label(tmp_path, interrupt_csv):
     assert res.exit_code == 0, res.output
     before = out.read_bytes()
     interrupt_csv(1)
-    _invoke(*args)
+    _interrupted(*args)
     assert out.read_bytes() == before
     _no_leftovers(out.parent)

@@ -121,8 +121,8 @@ def test_privacy_outputs_email_input_every_command_and_export(key_home, tmp_path
         for fmt in fmts:
             _invoke(runner, "export", kind, "--tags", str(out / "tags.parquet"), *side, "-f", fmt,
                     "-o", str(w / f"{kind}-{stem}.{fmt}"))
-    _invoke(runner, "report", "all", "--tags", str(out), *side, "--messages", *inputs,
-            "-o", str(w / "reports"))
+    _invoke(runner, "report", "all", "--tags", str(out / "tags.parquet"), *side,
+            *[a for i in inputs for a in ("--messages", i)], "-o", str(w / "reports"))
     _invoke(runner, "predict", "--tags", str(out), *side, "-o", str(w / "scores.csv"))
     _invoke(runner, "validate", *inputs, str(EMAIL_DIR / "rejects"),
             "--rejects-out", str(w / "rejects.csv"))
