@@ -110,6 +110,7 @@ def test_privacy_outputs_email_input_every_command_and_export(key_home, tmp_path
     out, w = tmp_path / "out", tmp_path / "written"
     runner = CliRunner()
     _invoke(runner, "run", *inputs, *side, *fast, "--agent-domain", "acme-tools.com",
+            "--agent-address", "support@acme-tools.com",
             "-o", str(out))
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["converted_journeys"] > 0 and not (out / "pseudonyms.csv").exists()

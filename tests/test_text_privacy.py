@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 from pathlib import Path
@@ -207,3 +208,18 @@ def test_text_privacy_quotes_and_theme_examples_mask_alike():
     assert [quotes[i] for i in range(len(texts))] == \
         [redact_names(t, names, vocatives) for t in texts]
     assert "Dana" not in " ".join(quotes.values())
+
+
+def test_text_privacy_staff_addresses_in_recorded_settings_and_command(monkeypatch):
+    from mining.config import Settings
+    from mining.io import output_dir
+
+    argv = ["journeymine", "run", "in/", "--agent-address", "sales@acme.example", "-o", "out"]
+    monkeypatch.setattr("sys.argv", argv)
+    settings = Settings.model_validate({"ingest": {"agent_addresses": ["sales@acme.example"]}})
+    recorded = json.dumps([output_dir.recorded_settings(settings), output_dir._command(settings)])
+    assert "sales@" not in recorded and "<EMAIL>" in recorded and "in/" in recorded
+    settings.ingest.redact = False  # --no-redact records them as given
+    assert output_dir.recorded_settings(settings)["ingest"]["agent_addresses"] == \
+        ["sales@acme.example"]
+    assert output_dir._command(settings) == argv

@@ -326,6 +326,34 @@ def _write_pseudonyms(result: RunResult, stage: Path) -> str:
     return "pseudonyms.csv"
 
 
+def recorded_settings(settings: Settings | None) -> dict[str, Any] | None:
+    """The settings as run.json and the ``.meta.json`` side files record them.
+
+    With redaction on, the staff addresses given with ``--agent-address`` are recorded redacted
+    (``<EMAIL>``): no output holds an e-mail address or phone number by default.
+    """
+    if settings is None:
+        return None
+    doc = settings.model_dump(mode="json")
+    if settings.ingest.redact:
+        from mining.text.redact import redact
+
+        ingest = doc["ingest"]
+        ingest["agent_addresses"] = [redact(str(a)) for a in ingest.get("agent_addresses", [])]
+    return doc
+
+
+def _command(settings: Settings | None) -> list[str] | None:
+    """The command line of a CLI run (redacted like the messages when redaction is on)."""
+    if Path(sys.argv[0]).name not in ("journeymine", "cli.py"):
+        return None
+    if settings is not None and not settings.ingest.redact:
+        return list(sys.argv)
+    from mining.text.redact import redact
+
+    return [redact(a) for a in sys.argv]
+
+
 def run_json(result: RunResult, settings: Settings | None, *, inputs: list[str] | None,
              started: datetime | None, status: str) -> dict[str, Any]:
     """The ``run.json`` document: status, settings, versions, counts, timings, scale, files."""
@@ -337,11 +365,11 @@ def run_json(result: RunResult, settings: Settings | None, *, inputs: list[str] 
         "status": status,
         "started_at": (started or now).isoformat(timespec="seconds"),
         "finished_at": now.isoformat(timespec="seconds"),
-        "command": sys.argv if Path(sys.argv[0]).name in ("journeymine", "cli.py") else None,
+        "command": _command(settings),
         "inputs": inputs or [],
         "versions": package_versions(),
         "platform": platform.platform(),
-        "settings": settings.model_dump(mode="json") if settings is not None else None,
+        "settings": recorded_settings(settings),
         "counts": result.counts,
         "timings_seconds": result.timings,
         "scale": run_facts(settings) if settings is not None else None,
@@ -381,7 +409,7 @@ def table_meta(settings: Settings | None, inputs: list[str] | None) -> dict[str,
     return {
         "journeymine": package_versions()["journeymine"],
         "inputs": inputs or [],
-        "settings": settings.model_dump(mode="json") if settings is not None else None,
+        "settings": recorded_settings(settings),
     }
 
 
