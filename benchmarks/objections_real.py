@@ -168,11 +168,14 @@ def sample_dev(det, settings) -> dict | None:
     from mining.io.corpus import load_corpus
     from mining.journeys import build_journeys
     from mining.labels import customer_messages, score_messages
+    from mining.text.pseudonyms import pseudonymize_frame
 
     labels = SAMPLES / "ground_truth" / "labels.csv"
     if not labels.is_file():
         return None
     truth = pd.read_csv(labels, dtype=str, keep_default_na=False)
+    if settings.ingest.redact:  # e-mail Message-IDs are msg- pseudonyms in the corpus
+        truth = pseudonymize_frame(truth)
     truth = truth.set_index("message_id")["is_objection"].str.lower().eq("true")
     frames = []
     for biz, domain in BUSINESSES.items():
