@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from mining.reports import stats
 
@@ -68,7 +69,6 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.ensemble import HistGradientBoostingClassifier
         from sklearn.model_selection import StratifiedGroupKFold
-        from threadpoolctl import threadpool_limits
 
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=int)
@@ -90,8 +90,6 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated probabilities, shape ``(n, 2)``."""
-        from threadpoolctl import threadpool_limits
-
         check_is_fitted(self, "model_")
         with threadpool_limits(self.n_threads):
             return self.model_.predict_proba(np.asarray(X, dtype=float))

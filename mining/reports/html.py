@@ -10,7 +10,9 @@ import html
 from datetime import datetime, timezone
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from mining.reports import html_charts as charts
 from mining.reports.html_playbook import playbook_section
@@ -20,9 +22,6 @@ from mining.reports.journey_views import (
     objection_view,
     stage_order,
 )
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 #: The chart sections, in page order: (key, heading, what it answers).
 SECTIONS = (
@@ -68,8 +67,6 @@ CSS_FILE = Path(__file__).with_name("report.css")
 
 def _txt(value: Any) -> str:
     """Return ``value`` as text, with missing values (None, NaN, NA) as the empty string."""
-    import pandas as pd
-
     return "" if value is None or pd.isna(value) else str(value)
 
 

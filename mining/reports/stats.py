@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 
 import numpy as np
 
 
 def _z(confidence: float) -> float:
     """Two-sided standard-normal quantile for ``confidence`` (1.959964 for 0.95)."""
-    from statistics import NormalDist
-
     return NormalDist().inv_cdf(1.0 - (1.0 - confidence) / 2.0)
 
 
