@@ -23,6 +23,8 @@ from mining.cli.reports import (
     _read_side,
     _read_table,
 )
+from mining.config import load_settings
+from mining.errors import Warnings
 
 OUTCOMES_REQ = typer.Option(..., "--outcomes", help="Outcomes file (journey_id, converted, "
                                                      "converted_at, value).")
@@ -43,7 +45,6 @@ def predict(
     as_of: str | None = ASOF_OPT, top: int = TOP_OPT,
 ) -> None:
     """Score open journeys: chance to convert, expected value, reasons, next best action."""
-    from mining.config import load_settings
     from mining.leads import predict_leads
     from mining.reports.playbook import next_actions
 
@@ -71,8 +72,6 @@ def predict(
         if not STATE.get("quiet"):
             typer.echo(f"Wrote {path} ({len(scores)} open journeys)", err=True)
     if not len(scores) and not STATE.get("quiet"):
-        from mining.errors import Warnings
-
         typer.echo(Warnings.W611.format(as_of=res.meta["as_of"],
                                         cold=settings.reports.cold_after_days), err=True)
 

@@ -7,6 +7,9 @@ files, computes one report with ``mining.reports`` and prints it as a table, or 
 
 from __future__ import annotations
 
+import math
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ import typer
 from mining.cli._app import STATE, app, handle_errors
 from mining.cli._options import ConfigOpt, build_settings
 from mining.config import default
+from mining.errors import ConfigError, Errors, InputError, Warnings
 
 report_app = typer.Typer(help="Join tags to outcomes: objections, replies, funnel, channels, "
                               "cadence, paths, sequences, playbook, leads.", no_args_is_help=True)
@@ -62,8 +66,6 @@ def _read_table(path: str, what: str) -> Any:
     """Read a tags or messages table (Parquet, CSV, JSONL, JSON); a folder means its tags file."""
     import pandas as pd
 
-    from mining.errors import Errors, InputError
-
     p = Path(path)
     if p.is_dir():
         for name in (f"{what}.parquet", f"{what}.csv"):
@@ -96,8 +98,6 @@ def _read_side(paths: list[str] | str | None, kind: str) -> Any:
     if not paths:
         return None
     import pandas as pd
-
-    from mining.errors import Warnings
 
     if kind == "outcomes":
         from mining.io.outcomes import read_outcomes as reader
@@ -136,8 +136,6 @@ def _settings(cold_after: float | None, followup_days: float | None,
 
 
 def _cell(v: Any, col: str) -> str:
-    import math
-
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     try:
@@ -188,9 +186,6 @@ def _print_table(name: str, df: Any) -> None:
 def _run(name: str, tags: str, outcomes: list[str] | None, events: list[str] | None,
          messages: list[str] | None, output: str | None, fmt: str | None, settings: Any,
          **options: Any) -> None:
-    import sys
-
-    from mining.errors import ConfigError, Errors
     from mining.io.writers import FORMATS, write_table
     from mining.reports import run_reports
 
@@ -218,8 +213,6 @@ def _run(name: str, tags: str, outcomes: list[str] | None, events: list[str] | N
                 _to_stdout(df, fmt, sys.stdout)
                 sys.stdout.flush()
             except BrokenPipeError:  # e.g. `| head`: the reader has what it wanted
-                import os
-
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 raise typer.Exit(0) from None
         else:
@@ -236,8 +229,6 @@ def _to_stdout(df: Any, fmt: str, stream: Any) -> None:
     elif fmt == "json":
         stream.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
     else:
-        from mining.errors import ConfigError, Errors
-
         raise ConfigError(Errors.E604.format(option="--format", expected="csv, jsonl or json "
                                              "when writing to stdout (use -o for parquet)",
                                              value=fmt))
@@ -293,8 +284,6 @@ def _as_of(value: str | None) -> Any:
     if value is None:
         return None
     import pandas as pd
-
-    from mining.errors import ConfigError, Errors
 
     try:
         return pd.Timestamp(value)

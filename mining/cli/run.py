@@ -17,6 +17,7 @@ from mining.cli._options import (
     build_settings,
     input_command,
 )
+from mining.errors import Errors, RejectedDataError
 
 
 def _summary(result: Any, out: Path) -> None:
@@ -35,7 +36,6 @@ def _summary(result: Any, out: Path) -> None:
 
 def _run(inputs: list[Path], out: Path, settings: Any, *, events: list[Path] | None,
          outcomes: list[Path] | None, model: Path | None, strict: bool) -> Path:
-    from mining.errors import Errors, RejectedDataError
     from mining.pipeline import run
 
     result = run(

@@ -9,6 +9,7 @@ import typer
 
 from mining.cli._app import STATE
 from mining.cli._options import InputOptions, InputsArg, OutOpt, input_command
+from mining.errors import Errors, InputError
 
 
 @input_command("tag")
@@ -26,7 +27,6 @@ def tag_command(
 
     Prints the path of tags.csv on stdout.
     """
-    from mining.errors import Errors, InputError
     from mining.io.output_dir import abandon, begin, mark_complete, publish
     from mining.io.writers import write_table
     from mining.tagging import tag
