@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mining.errors import ConfigError, Errors
+from mining.errors import ConfigError, Errors, InputError
 
 
 class _Section(BaseModel):
@@ -195,8 +195,6 @@ def read_config_file(path: str | Path) -> Settings:
         ConfigError: [E001] listing every invalid setting with its ``section -> key`` path.
     """
     import tomllib
-
-    from mining.errors import InputError
 
     path = Path(path)
     if not path.is_file():

@@ -33,6 +33,7 @@ The on-disk cache (:mod:`mining.embed_cache`, ``docs/decisions.md``) lives in
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -44,14 +45,16 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from mining import embed_onnx
+from mining.config import EmbedSettings
 from mining.embed_cache import VectorCache, default_cache_dir, text_keys
 from mining.errors import ConfigError, Errors, Warnings
+from mining.progress import Progress
 
 log = logging.getLogger("mining.embed")
 
 if TYPE_CHECKING:
-    from mining.config import EmbedSettings, Settings
-    from mining.progress import Progress
+    from mining.config import Settings
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -291,8 +294,6 @@ def get_embedder(name: str = DEFAULT_MODEL, backend: str | None = None, *,
     """
     name = name or DEFAULT_MODEL
     if not backend:
-        from mining.config import EmbedSettings  # config imports pydantic: only when needed
-
         backend = EmbedSettings().backend
     if backend not in BACKENDS:
         raise ConfigError(Errors.E002.format(kind="embedding backend", name=backend,
@@ -314,7 +315,6 @@ def _on_backend(base: Embedder, backend: str, cache_dir: str | Path | None,
     """``base`` itself for torch, else its int8 ONNX twin when it can be built (see backends)."""
     if backend == "torch" or not isinstance(base, SentenceTransformerEmbedder):
         return base
-    from mining import embed_onnx
 
     why = embed_onnx.ineligible(base.folder)
     if why is None and not embed_onnx.onnx_runtime_loads():
@@ -368,8 +368,6 @@ def embed_texts(
     Raises:
         ConfigError: [E002]/[E200] when the model cannot be found or loaded.
     """
-    from mining.config import EmbedSettings
-
     es = getattr(settings, "embed", settings) or EmbedSettings()
     # (not isinstance(model, Embedder): a runtime protocol check would read .dim and load a model)
     emb = (get_embedder(model or es.model, es.backend, threads=es.threads,
@@ -419,10 +417,6 @@ def _encode_sorted(emb: Embedder, texts: list[str], batch_size: int,
     Progress goes through :mod:`mining.progress`: a bar on a terminal, a log line at most every
     30 s otherwise (counts, rate, time left; never text).
     """
-    import inspect
-
-    from mining.progress import Progress
-
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     chunk = batch_size * 8
     params = inspect.signature(emb.encode).parameters

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mining.errors import Warnings
+
 CACHE_FORMAT = 1
 MAX_SHARDS = 32  # more shards than this are merged into one on the next write
 
@@ -44,8 +46,6 @@ def _load_shard(
     A damaged shard (truncated by a crash or a full disk, or not a shard at all) is a cache miss:
     it is removed with a warning (W201), so later runs neither crash nor warn again.
     """
-    from mining.errors import Warnings
-
     try:
         with np.load(shard, allow_pickle=False) as z:
             keys = z["keys"]

@@ -21,11 +21,16 @@ from __future__ import annotations
 
 import json
 import logging
+import logging as _logging
 import os
+import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from mining.embed_cache import default_cache_dir
 
 log = logging.getLogger("mining.embed")
 
@@ -121,7 +126,6 @@ class OnnxEmbedder:
     def __init__(self, name: str, folder: Path, fingerprint: str,
                  cache_dir: Path | None = None, threads: int = 0) -> None:
         from mining.embed import _dim_from_config, _safe
-        from mining.embed_cache import default_cache_dir
 
         self.name = name
         self.folder = Path(folder)
@@ -210,8 +214,6 @@ def build_int8(folder: Path, dest: Path, max_length: int = 256) -> None:
         RuntimeError: When any step fails, or the int8 vectors' mean cosine to fp32 on
             :data:`CHECK_TEXTS` is below :data:`MIN_CHECK_COSINE`.
     """
-    import tempfile
-
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".build-") as tmp:
         fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
@@ -242,7 +244,6 @@ def _export_fp32(folder: Path, path: Path, feed: dict[str, np.ndarray]) -> np.nd
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    import warnings
 
     import torch
     from transformers import AutoModel
@@ -281,8 +282,6 @@ def _export_fp32(folder: Path, path: Path, feed: dict[str, np.ndarray]) -> np.nd
 
 def _quantize(fp32: Path, int8: Path) -> None:
     """Dynamic int8 quantisation of the weight matmuls, per output channel."""
-    import logging as _logging
-
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = _logging.getLogger()

@@ -30,7 +30,9 @@ Both refuse to transform before ``fit`` (``NotFittedError``, E300) and clip ``n_
 
 from __future__ import annotations
 
+import importlib
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -173,7 +175,6 @@ def enable_umap_numba_cache() -> int:
     global _numba_cache_enabled
     if _numba_cache_enabled:
         return 0
-    import importlib
 
     from numba.core.caching import NullCache
     from numba.core.dispatcher import Dispatcher
@@ -285,8 +286,6 @@ class UMAPReducer(_Base):
         return self.embedding_.copy()
 
     def _umap(self, X: np.ndarray, k: int, n_comp: int) -> np.ndarray:
-        import warnings
-
         enable_umap_numba_cache()
         import umap
 
