@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import json
 import logging
 import os
 import re
@@ -47,7 +46,7 @@ import numpy as np
 
 from mining import embed_onnx
 from mining.config import EmbedSettings
-from mining.embed_cache import VectorCache, default_cache_dir, text_keys
+from mining.embed_cache import VectorCache, default_cache_dir, model_dim, safe_name, text_keys
 from mining.errors import ConfigError, Errors, Warnings
 from mining.progress import Progress
 
@@ -142,9 +141,9 @@ class SentenceTransformerEmbedder:
         self.name = name
         self.folder = folder
         self.fingerprint = _fingerprint(folder)
-        self.identity = f"{_safe(name)}-{self.fingerprint}"
+        self.identity = f"{safe_name(name)}-{self.fingerprint}"
         self._model: Any = None
-        self._dim: int | None = _dim_from_config(folder)
+        self._dim: int | None = model_dim(folder)
 
     def __getstate__(self) -> dict[str, Any]:
         # sent to a Dask worker (inside a fitted model): the model is loaded there on first use
@@ -184,28 +183,9 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
 
-def _dim_from_config(folder: Path) -> int | None:
-    try:
-        modules = json.loads((folder / "modules.json").read_text())
-        dim = None
-        for m in modules:
-            cfg = folder / m.get("path", "") / "config.json"
-            if m.get("type", "").endswith("Pooling") and cfg.is_file():
-                dim = json.loads(cfg.read_text()).get("word_embedding_dimension")
-            elif m.get("type", "").endswith("Dense") and cfg.is_file():
-                dim = json.loads(cfg.read_text()).get("out_features")
-        return int(dim) if dim else None
-    except (OSError, ValueError, TypeError, AttributeError):
-        return None
-
-
 def _first_line(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")[:60] or "model"
 
 
 def _packaged() -> SentenceTransformerEmbedder:
@@ -391,7 +371,7 @@ def embed_texts(
     if cache:
         root = Path(cache_dir) if cache_dir else (Path(es.cache_dir) if es.cache_dir else
                                                   default_cache_dir())
-        store = VectorCache(root, _safe(getattr(emb, "identity", "") or emb.name))
+        store = VectorCache(root, safe_name(getattr(emb, "identity", "") or emb.name))
         found, vectors = store.lookup(keys)
     todo = np.flatnonzero(~found)
     if len(todo):

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -176,3 +177,24 @@ class VectorCache:
         tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
         tmp.write_text(json.dumps(data, indent=2))
         os.replace(tmp, path)
+
+
+def model_dim(folder: Path) -> int | None:
+    """The output dimension a sentence-transformers model folder declares; None if unknown."""
+    try:
+        modules = json.loads((folder / "modules.json").read_text())
+        dim = None
+        for m in modules:
+            cfg = folder / m.get("path", "") / "config.json"
+            if m.get("type", "").endswith("Pooling") and cfg.is_file():
+                dim = json.loads(cfg.read_text()).get("word_embedding_dimension")
+            elif m.get("type", "").endswith("Dense") and cfg.is_file():
+                dim = json.loads(cfg.read_text()).get("out_features")
+        return int(dim) if dim else None
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def safe_name(name: str) -> str:
+    """``name`` reduced to a short string that is safe as a file or folder name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")[:60] or "model"

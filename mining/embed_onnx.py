@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from mining.embed_cache import default_cache_dir
+from mining.embed_cache import default_cache_dir, model_dim, safe_name
 
 log = logging.getLogger("mining.embed")
 
@@ -125,12 +125,10 @@ class OnnxEmbedder:
 
     def __init__(self, name: str, folder: Path, fingerprint: str,
                  cache_dir: Path | None = None, threads: int = 0) -> None:
-        from mining.embed import _dim_from_config, _safe
-
         self.name = name
         self.folder = Path(folder)
-        self.identity = f"{_safe(name)}-{fingerprint}-{RECIPE}"
-        self.dim = _dim_from_config(self.folder) or 384
+        self.identity = f"{safe_name(name)}-{fingerprint}-{RECIPE}"
+        self.dim = model_dim(self.folder) or 384
         self.path = Path(cache_dir or default_cache_dir()) / "models" / f"{self.identity}.onnx"
         self.threads = int(threads)
         self.max_length = max_seq_length(self.folder)
