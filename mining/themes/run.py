@@ -35,11 +35,11 @@ from mining.tagging import make_context, run_steps
 from mining.tagging.steps import detect_objections, embed_units, segment_units
 from mining.tagging.themes import fit_or_assign_themes, theme_kind, theme_rows
 from mining.text.clean import clean_message
+from mining.themes.model import KINDS, ThemeModel
 
 if TYPE_CHECKING:
     from mining.progress import Progress
     from mining.tagging.context import TagContext
-    from mining.themes.model import ThemeModel
 
 log = logging.getLogger("mining")
 
@@ -219,8 +219,6 @@ def run_themes(
     Returns:
         The themes, the assignments, the model and notes.
     """
-    from mining.themes.model import KINDS, ThemeModel
-
     if kind not in KINDS:
         raise ConfigError(Errors.E002.format(kind="theme kind", name=kind,
                                              choices=", ".join(KINDS)))
