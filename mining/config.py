@@ -194,6 +194,7 @@ def read_config_file(path: str | Path) -> Settings:
         InputError: [E100] when the file does not exist, [E007] when it is not valid TOML.
         ConfigError: [E001] listing every invalid setting with its ``section -> key`` path.
     """
+    # startup: tomllib stays off `journeymine --help`
     import tomllib
 
     path = Path(path)

@@ -133,6 +133,7 @@ def build_settings(config: Path | None = None, *, column_map: str | None = None,
 def load_inputs(inputs: list[Path], settings: Any, events: list[Path] | None,
                 outcomes: list[Path] | None) -> Any:
     """Read the inputs into a corpus with the resolved settings (``mining.load_corpus``)."""
+    # startup: mining.io.corpus (numpy, pandas, pyarrow) loads only when the command runs
     from mining.io.corpus import load_corpus
 
     return load_corpus([str(p) for p in inputs], events=[str(p) for p in events or []] or None,

@@ -81,6 +81,7 @@ def _status(message: str) -> Any:
     """A transient spinner on stderr while inputs are read (off when not a terminal)."""
     if not STATE.get("progress") or not sys.stderr.isatty():
         return contextlib.nullcontext()
+    # startup: rich stays off `journeymine --help`
     from rich.console import Console
 
     return Console(stderr=True).status(message)
@@ -102,6 +103,7 @@ def _validate(
     agent_names: list[str] = (),  # type: ignore[assignment]
     date_order: str = "auto",
 ) -> None:
+    # startup: mining.io.corpus (numpy, pandas, pyarrow) loads only when the command runs
     from mining.io.corpus import load_corpus
 
     if not paths:

@@ -34,6 +34,7 @@ def label_command(
 
     Prints the path of the CSV on stdout.
     """
+    # startup: these load numpy, pandas, rich only when the command runs
     from mining.io.writers import write_table
     from mining.journeys import build_journeys
     from mining.labels import fit_with_labels, label_candidates, read_labels

@@ -45,6 +45,7 @@ def predict(
     as_of: str | None = ASOF_OPT, top: int = TOP_OPT,
 ) -> None:
     """Score open journeys: chance to convert, expected value, reasons, next best action."""
+    # startup: these load numpy, pandas, sklearn only when the command runs
     from mining.leads import predict_leads
     from mining.reports.playbook import next_actions
 
@@ -64,6 +65,7 @@ def predict(
         else res.scores
     _print_summary(res.meta, scores, top)
     if output:
+        # startup: mining.io.writers (pandas) loads only when the command runs
         from mining.io.writers import write_table
 
         meta = {"command": "predict", "inputs": {"tags": tags, "outcomes": outcomes,
@@ -78,6 +80,7 @@ def predict(
 
 def _print_summary(meta: dict, scores: Any, top: int) -> None:
     """Validation (model vs baselines), calibration and the top open journeys, on stdout."""
+    # startup: rich stays off `journeymine --help`
     from rich.console import Console
     from rich.table import Table
 

@@ -64,6 +64,7 @@ _PERCENT = ("share", "rate", "share_of_stage", "reached_share", "continue_rate")
 
 def _read_table(path: str, what: str) -> Any:
     """Read a tags or messages table (Parquet, CSV, JSONL, JSON); a folder means its tags file."""
+    # startup: pandas stays off `journeymine --help`
     import pandas as pd
 
     p = Path(path)
@@ -74,6 +75,7 @@ def _read_table(path: str, what: str) -> Any:
                 break
     if not p.is_file():
         raise InputError(Errors.E100.format(path=path))
+    # startup: mining.io.output_dir (numpy, pandas, rich) loads only when the command runs
     from mining.io.output_dir import check_complete
 
     check_complete(p)  # [E156] a run folder that was never finished
@@ -97,11 +99,14 @@ def _read_side(paths: list[str] | str | None, kind: str) -> Any:
     """Read outcomes or events files with the ingestion readers (concatenated); warn on rejects."""
     if not paths:
         return None
+    # startup: pandas stays off `journeymine --help`
     import pandas as pd
 
     if kind == "outcomes":
+        # startup: mining.io.outcomes (numpy, pandas, pyarrow) loads only when the command runs
         from mining.io.outcomes import read_outcomes as reader
     else:
+        # startup: mining.io.events (numpy, pandas, pyarrow) loads only when the command runs
         from mining.io.events import read_events as reader
     tables = []
     for path in [paths] if isinstance(paths, str) else paths:
@@ -120,6 +125,7 @@ def _read_messages(paths: list[str] | None) -> Any:
         df = _read_table(paths[0], "messages")
         if "clean_text" in df.columns and "message_id" in df.columns:
             return df[["message_id", "clean_text"]]
+    # startup: mining.io.corpus (numpy, pandas, pyarrow) loads only when the command runs
     from mining.io.corpus import load_corpus
 
     corpus = load_corpus(paths, redact=True)
@@ -139,6 +145,7 @@ def _cell(v: Any, col: str) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     try:
+        # startup: pandas stays off `journeymine --help`
         import pandas as pd
 
         if pd.isna(v):
@@ -157,6 +164,7 @@ def _cell(v: Any, col: str) -> str:
 
 
 def _print_table(name: str, df: Any) -> None:
+    # startup: rich stays off `journeymine --help`
     from rich.console import Console
     from rich.table import Table
 
@@ -186,6 +194,7 @@ def _print_table(name: str, df: Any) -> None:
 def _run(name: str, tags: str, outcomes: list[str] | None, events: list[str] | None,
          messages: list[str] | None, output: str | None, fmt: str | None, settings: Any,
          **options: Any) -> None:
+    # startup: these load numpy, pandas, yaml only when the command runs
     from mining.io.writers import FORMATS, write_table
     from mining.reports import run_reports
 
@@ -220,6 +229,7 @@ def _run(name: str, tags: str, outcomes: list[str] | None, events: list[str] | N
 
 
 def _to_stdout(df: Any, fmt: str, stream: Any) -> None:
+    # startup: mining.io.writers (pandas) loads only when the command runs
     from mining.io.writers import csv_safe
 
     if fmt == "csv":
@@ -283,6 +293,7 @@ def _command(name: str, doc: str) -> None:
 def _as_of(value: str | None) -> Any:
     if value is None:
         return None
+    # startup: pandas stays off `journeymine --help`
     import pandas as pd
 
     try:

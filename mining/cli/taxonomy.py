@@ -18,6 +18,7 @@ def check(
     path: str = typer.Argument(..., help="A taxonomy YAML file or a folder of them."),
 ) -> None:
     """Validate taxonomy files and report every problem at once, each with its location."""
+    # startup: mining.taxonomy (pandas, yaml) loads only when the command runs
     from mining.taxonomy import check_path
 
     summaries, problems = check_path(path)
