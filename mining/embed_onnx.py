@@ -54,6 +54,7 @@ CHECK_TEXTS = (
 def onnx_runtime_loads() -> bool:
     """Whether ``onnxruntime`` and ``onnx`` import in this environment."""
     try:
+        # optional: probes whether onnx and onnxruntime import at all
         import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
     except Exception:  # noqa: BLE001 - a broken install is the same as none
@@ -151,6 +152,7 @@ class OnnxEmbedder:
         return self.path
 
     def _load(self) -> None:
+        # heavy: onnxruntime, tokenizers load only when _load() runs
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -187,6 +189,7 @@ class OnnxEmbedder:
 
 def _tokenizer(folder: Path, max_length: int) -> Any:
     """The model's fast tokenizer, truncating to ``max_length`` and padding to the batch max."""
+    # heavy: tokenizers loads only when _tokenizer() runs
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -243,6 +246,7 @@ def _export_fp32(folder: Path, path: Path, feed: dict[str, np.ndarray]) -> np.nd
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+    # heavy: torch, transformers load only when _export_fp32() runs
     import torch
     from transformers import AutoModel
 
@@ -280,6 +284,7 @@ def _export_fp32(folder: Path, path: Path, feed: dict[str, np.ndarray]) -> np.nd
 
 def _quantize(fp32: Path, int8: Path) -> None:
     """Dynamic int8 quantisation of the weight matmuls, per output channel."""
+    # heavy: onnxruntime.quantization loads only when _quantize() runs
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = _logging.getLogger()
@@ -295,6 +300,7 @@ def _quantize(fp32: Path, int8: Path) -> None:
 
 def _check(int8: Path, feed: dict[str, np.ndarray], ref: np.ndarray) -> float:
     """Mean cosine between the fp32 torch vectors ``ref`` and the int8 ONNX vectors of ``feed``."""
+    # heavy: onnxruntime loads only when _check() runs
     import onnxruntime as ort
 
     sess = ort.InferenceSession(str(int8), providers=["CPUExecutionProvider"])

@@ -45,6 +45,7 @@ def customer_messages(journeys: pd.DataFrame) -> pd.DataFrame:
     Returns:
         Columns ``message_id``, ``conversation_id``, ``text`` (``clean_text``), ``context``.
     """
+    # heavy: mining.objections loads sklearn; only when customer_messages() runs
     from mining.objections import reply_context
 
     col = "clean_text" if "clean_text" in journeys.columns else "text"
@@ -116,6 +117,7 @@ def select_uncertain_diverse(probability: np.ndarray, vectors: np.ndarray, n: in
     Returns:
         Row indices: the uncertain half (most uncertain first), then the random half.
     """
+    # heavy: sklearn.cluster loads only when select_uncertain_diverse() runs
     from sklearn.cluster import KMeans
 
     p = np.asarray(probability, float)

@@ -317,6 +317,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
 
     def _linear(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float]:
         """A weighted L2 logistic regression on standardised X; weights in raw units."""
+        # heavy: sklearn.linear_model loads only when _linear() runs
         from sklearn.linear_model import LogisticRegression
 
         mean, scale = self.mean_, self.scale_
@@ -327,6 +328,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
 
     def _oof(self, X: np.ndarray, y: np.ndarray, w: np.ndarray,
              groups: np.ndarray | None = None) -> np.ndarray:
+        # heavy: sklearn.model_selection loads only when _oof() runs
         from sklearn.model_selection import StratifiedKFold
 
         oof = np.zeros(len(y))
@@ -338,6 +340,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
 
     def _fit_binary(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
         """Fit the classifier, then Platt scaling on its out-of-fold scores."""
+        # heavy: sklearn.linear_model loads only when _fit_binary() runs
         from sklearn.linear_model import LogisticRegression
 
         self.mean_ = X.mean(axis=0)
@@ -360,6 +363,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         built-in model, with many it learns what the built-in examples did not say. Both stages
         are linear, so they fold into one weight vector (``coef_``, ``intercept_``).
         """
+        # heavy: these sklearn modules load only when _teach() runs
         from sklearn.linear_model import LogisticRegression
         from sklearn.metrics import log_loss, roc_auc_score
         from sklearn.model_selection import StratifiedKFold
@@ -399,6 +403,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
     def _fit_categories(self, tf: TaxonomyFile, vecs: np.ndarray, cues: np.ndarray,
                         labels: list[str]) -> None:
         """Multinomial category model; the ``other`` threshold from out-of-fold precision."""
+        # heavy: these sklearn modules load only when _fit_categories() runs
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
 

@@ -166,8 +166,10 @@ def run(
         _no_messages(corpus.rejects, out_dir, settings, paths)
 
     if enabled(settings):  # --workers / --cluster: the same steps on Dask (mining.distributed)
+        # choice: settings pick the Dask tag() or the in-process one (same name)
         from mining.distributed import tag
     else:
+        # choice: settings pick the Dask tag() or the in-process one (same name)
         from mining.tagging import tag
     with stages.stage("tag", "Segmenting, embedding, finding themes and tagging"):
         tagged = tag(corpus, settings=settings, taxonomy_dir=taxonomy_dir, model_dir=model_dir,
@@ -203,6 +205,7 @@ def _run_settings(settings: Settings, taxonomy_dir: str | PathLike[str] | None,
 
 def _stage_notes(tags: pd.DataFrame, settings: Settings) -> None:
     """Log [W510]/[W511] when the stage tags are flat or unsure (the CLI prints them)."""
+    # heavy: mining.stages loads scipy, sklearn; only when _stage_notes() runs
     from mining.stages import stage_warnings
 
     for note in stage_warnings(tags, stage_names(settings)):

@@ -176,6 +176,7 @@ def enable_umap_numba_cache() -> int:
     if _numba_cache_enabled:
         return 0
 
+    # heavy: numba.core loads only when enable_umap_numba_cache() runs
     from numba.core.caching import NullCache
     from numba.core.dispatcher import Dispatcher
 
@@ -287,6 +288,7 @@ class UMAPReducer(_Base):
 
     def _umap(self, X: np.ndarray, k: int, n_comp: int) -> np.ndarray:
         enable_umap_numba_cache()
+        # heavy: umap loads only when _umap() runs
         import umap
 
         knn: tuple[Any, Any, Any] = (None, None, None)
@@ -329,6 +331,7 @@ class UMAPReducer(_Base):
     def _refine(self, init: np.ndarray, idx: np.ndarray, dist: np.ndarray) -> np.ndarray:
         """UMAP.transform's optimisation: move new points only, training points stay fixed."""
         enable_umap_numba_cache()
+        # heavy: umap.layouts, umap.umap_ load only when _refine() runs
         from umap.layouts import optimize_layout_euclidean
         from umap.umap_ import make_epochs_per_sample
 

@@ -187,6 +187,7 @@ class StageTagger(BaseEstimator):
 
     def _fit_classifier(self, feats: np.ndarray, labels: np.ndarray) -> None:
         """Fit the logistic regression and its temperature (out-of-fold NLL)."""
+        # heavy: these sklearn modules load only when _fit_classifier() runs
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
 

@@ -297,6 +297,7 @@ _PAT_LINE = re.compile(r"^- \[pattern -> (\d+)(?: -> (.*?))?\] (.*)$")
 
 def check_cue(cue: Any, where: str) -> list[str]:
     """Validate one cue by adding it to a spaCy Matcher; return problems (empty when fine)."""
+    # heavy: spacy.errors, spacy.matcher load only when check_cue() runs
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
 
@@ -615,6 +616,7 @@ def compile_matcher(tf: TaxonomyFile, vocab: Any) -> Any:
     Returns:
         The :class:`spacy.matcher.Matcher`.
     """
+    # heavy: spacy.matcher loads only when compile_matcher() runs
     from spacy.matcher import Matcher
 
     matcher = Matcher(vocab)

@@ -175,6 +175,7 @@ def read_input(path: Any, kind: str, settings: IngestSettings) -> ReadResult | N
     """
     if kind == "email":
         try:
+            # guarded: an e-mail reader that fails to import becomes E107, not a crash
             from mining.io.email import read_email
         except ImportError:  # pragma: no cover - the e-mail reader ships with the package
             detail = "e-mail reading is not available"

@@ -458,6 +458,7 @@ def read_parquet(path: Path, data: bytes) -> Records:
     Raises:
         InputError: [E102] when the file is not Parquet.
     """
+    # heavy: pyarrow.parquet loads only when read_parquet() runs
     import pyarrow.parquet as pq
 
     out = Records(str(path), "parquet")

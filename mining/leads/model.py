@@ -66,6 +66,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         Returns:
             self
         """
+        # heavy: these sklearn modules load only when fit() runs
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.ensemble import HistGradientBoostingClassifier
         from sklearn.model_selection import StratifiedGroupKFold
@@ -116,6 +117,7 @@ class RecencyBaseline(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any) -> RecencyBaseline:
         """Fit the one-feature logistic regression."""
+        # heavy: sklearn.linear_model loads only when fit() runs
         from sklearn.linear_model import LogisticRegression
 
         y = np.asarray(y, dtype=int)
@@ -165,6 +167,7 @@ def metrics(y: Any, p: Any) -> dict[str, Any]:
 
     AUCs are None when ``y`` holds one class only.
     """
+    # heavy: sklearn.metrics loads only when metrics() runs
     from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
     y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)

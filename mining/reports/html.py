@@ -251,6 +251,7 @@ def _about(about: dict[str, Any] | None) -> str:
 
 def stage_notice_html(tags: pd.DataFrame, stages: list[str] | None = None) -> str:
     """A notice for the top of the report when the stage tags are flat or unsure, else ``""``."""
+    # heavy: mining.stages loads scipy, sklearn; only when stage_notice_html() runs
     from mining.stages import stage_warnings
 
     notes = stage_warnings(tags, stages)

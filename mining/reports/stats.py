@@ -116,6 +116,7 @@ def fisher_exact_p(k1: int, n1: int, k2: int, n2: int, alternative: str = "two-s
     """
     if n1 <= 0 or n2 <= 0:
         return math.nan
+    # heavy: scipy.stats loads only when fisher_exact_p() runs
     from scipy.stats import fisher_exact
 
     table = [[int(k1), int(n1 - k1)], [int(k2), int(n2 - k2)]]
@@ -168,6 +169,7 @@ def binom_test_p(k: int, n: int, p: float, alternative: str = "two-sided") -> fl
     """
     if n <= 0:
         return math.nan
+    # heavy: scipy.stats loads only when binom_test_p() runs
     from scipy.stats import binomtest
 
     return float(binomtest(int(k), int(n), float(p), alternative=alternative).pvalue)

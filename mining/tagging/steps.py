@@ -125,6 +125,7 @@ def load_or_fit(ctx: TagContext, cls: Any, name: str, taxonomy_file: Any,
 
 def detect_objections(ctx: TagContext) -> TagContext:
     """Score every customer unit with the objection detector; add its columns to ``units``."""
+    # heavy: mining.objections loads sklearn; only when detect_objections() runs
     from mining.objections import ObjectionDetector, reply_context
 
     if ctx.settings.tagging.labels is not None:  # the user's labels: refit (saved in model/)
@@ -179,6 +180,7 @@ def summarise_objections(ctx: TagContext) -> TagContext:
 
 def tag_stages(ctx: TagContext) -> TagContext:
     """Tag a journey stage per message with the stage tagger (scores + sequence decoding)."""
+    # heavy: mining.stages loads scipy, sklearn; only when tag_stages() runs
     from mining.stages import StageTagger
 
     tagger = load_or_fit(ctx, StageTagger, "stages", ctx.taxonomy.stages)

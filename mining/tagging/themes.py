@@ -74,6 +74,7 @@ def theme_kind(ctx: TagContext, kind: str, rows: np.ndarray,
 
 def _model(ctx: TagContext, kind: str) -> tuple[Any, bool]:
     """A kind's ThemeModel: given, loaded from ``model_dir``, or built from settings (unfitted)."""
+    # heavy: mining.themes loads sklearn; only when _model() runs
     from mining.themes import ThemeModel
 
     if kind in ctx.theme_models:

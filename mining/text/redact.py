@@ -340,6 +340,7 @@ def corpus_person_names(messages: Any) -> tuple[frozenset[str], frozenset[str]]:
     Args:
         messages: A DataFrame with ``text`` and/or ``clean_text`` (and optionally ``author``).
     """
+    # heavy: the mining.themes package loads sklearn; only when corpus_person_names() runs
     from mining.themes.names import author_words, find_names
 
     key = id(messages)
@@ -372,6 +373,7 @@ def redact_names(text: str, names: Iterable[str] | None = None,
     Returns:
         The text with names replaced.
     """
+    # heavy: the mining.themes package loads sklearn; only when redact_names() runs
     from mining.themes.names import find_names, mask_names
 
     if not text:
@@ -388,6 +390,7 @@ def redact_quotes(quotes: dict[str, str], messages: Any) -> dict[str, str]:
         quotes: The quotes, already PII-redacted ``clean_text``.
         messages: The messages table they were taken from (names are found in all of it).
     """
+    # heavy: the mining.themes package loads sklearn; only when redact_quotes() runs
     from mining.themes.names import mask_names
 
     if not quotes:

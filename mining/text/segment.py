@@ -58,6 +58,7 @@ def get_nlp(name: str = "") -> spacy.Language:
 
 @functools.lru_cache(maxsize=4)
 def _load_nlp(name: str) -> spacy.Language:
+    # heavy: spacy loads only when _load_nlp() runs
     import spacy
 
     if not name:

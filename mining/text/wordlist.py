@@ -56,6 +56,7 @@ def common_words() -> frozenset[str]:
 
 def build(path: Path = PATH) -> int:
     """Derive the list from ``spacy-lookups-data`` and write it to ``path``; returns its size."""
+    # heavy: spacy_lookups_data loads only when build() runs
     import spacy_lookups_data
 
     table = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"

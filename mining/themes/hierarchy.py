@@ -61,6 +61,7 @@ def coarse_parents(centroids: np.ndarray, sizes: np.ndarray,
     if g >= k:
         groups = np.arange(k)
     else:
+        # heavy: scipy.cluster loads only when coarse_parents() runs
         from scipy.cluster.hierarchy import fcluster, linkage
 
         Z = linkage(np.asarray(centroids, dtype=np.float64), method="ward")
