@@ -1,10 +1,11 @@
 """Import hygiene: no import cycles in `mining`, and every function-local import says why.
 
-Static (ast only, nothing is imported), so it runs in well under a second. A function-local import
-is allowed only for a reason written beside it: a heavy package that a command must not pay for
-until it needs it, a cycle, an optional dependency, or CLI start-up. The reason is a ``#`` comment
-on the import line or on the line directly above; one comment line above a block of consecutive
-imports covers the whole block.
+The import graph and the reasons are read with ast (nothing is imported); one test imports
+``mining.cli`` in a subprocess to see what ``journeymine --help`` loads. A function-local import is
+allowed only with a reason written beside it: a heavy package that a command must not pay for until
+it needs it (``heavy:``), CLI start-up (``startup:``), an optional dependency, a cycle. The reason
+is a ``#`` comment on the import line or on the line directly above; one comment line above a
+block of consecutive imports covers the whole block.
 """
 
 from __future__ import annotations
