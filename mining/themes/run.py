@@ -18,17 +18,30 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from mining.config import Settings
 from mining.errors import ConfigError, Errors, InputError
+from mining.io.corpus import load_corpus
+from mining.io.output_dir import staged
+from mining.io.records import read_records, record_key
+from mining.io.writers import write_table
+from mining.tagging import make_context, run_steps
+from mining.tagging.steps import detect_objections, embed_units, segment_units
+from mining.tagging.themes import fit_or_assign_themes, theme_kind, theme_rows
+from mining.text.clean import clean_message
+from mining.text.pseudonyms import pseudonymize_frame
+from mining.themes.model import KINDS, ThemeModel
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from mining.config import Settings
     from mining.progress import Progress
     from mining.tagging.context import TagContext
-    from mining.themes.model import ThemeModel
 
 log = logging.getLogger("mining")
 
@@ -89,11 +102,6 @@ def read_table_rows(paths: Sequence[Path], text_column: str, id_column: str | No
     Raises:
         InputError: [E100] missing path, [E306] missing column, and unreadable files.
     """
-    import pandas as pd
-
-    from mining.io.records import read_records, record_key
-    from mining.text.clean import clean_message
-
     files = _table_files(paths)
     ids: list[str] = []
     texts: list[str] = []
@@ -121,8 +129,6 @@ def read_table_rows(paths: Sequence[Path], text_column: str, id_column: str | No
             notes_col.append(note)
     rows = pd.DataFrame({"message_id": ids, "text": texts, "note": notes_col}, dtype="string")
     if redact:  # an id that is an e-mail address or phone number becomes msg-…
-        from mining.text.pseudonyms import pseudonymize_frame
-
         rows = pseudonymize_frame(rows, ("message_id",))
     dup = rows["message_id"].duplicated(keep=False).to_numpy(dtype=bool)
     rows.loc[dup, "note"] = [("duplicate message_id; " + n).rstrip("; ")
@@ -160,8 +166,6 @@ def read_corpus_rows(paths: Sequence[Path], kind: str, *, settings: Settings | N
     Returns:
         ``(rows, notes)`` with ``message_id``, ``text`` (``clean_text``) and ``note``.
     """
-    from mining.io.corpus import load_corpus
-
     corpus = load_corpus(list(paths), events=list(events or []) or None,
                          outcomes=list(outcomes or []) or None, settings=settings)
     msgs = corpus.messages
@@ -220,9 +224,6 @@ def run_themes(
     Returns:
         The themes, the assignments, the model and notes.
     """
-    from mining.config import Settings
-    from mining.themes.model import KINDS, ThemeModel
-
     if kind not in KINDS:
         raise ConfigError(Errors.E002.format(kind="theme kind", name=kind,
                                              choices=", ".join(KINDS)))
@@ -260,10 +261,6 @@ def run_themes(
 def _context(rows: pd.DataFrame, kind: str, settings: Settings, model: ThemeModel | None,
              progress: bool | Progress) -> TagContext:
     """A tagging context whose "journeys" are the rows that can be themed."""
-    from types import SimpleNamespace
-
-    from mining.tagging import make_context
-
     ok = rows["note"].eq("").to_numpy(dtype=bool) | rows["note"].str.startswith(
         "duplicate message_id").fillna(False).to_numpy(dtype=bool)
     ok &= rows["text"].str.strip().ne("").fillna(False).to_numpy(dtype=bool)
@@ -296,12 +293,6 @@ def _theme_messages(ctx: TagContext, kind: str, rows: pd.DataFrame
     Raises:
         InputError: [E302] when fitting and no unit can be themed.
     """
-    import numpy as np
-
-    from mining.tagging import run_steps
-    from mining.tagging.steps import detect_objections, embed_units, segment_units
-    from mining.tagging.themes import fit_or_assign_themes, theme_kind, theme_rows
-
     ctx.fit_themes = False  # the themes step only adds the theme column; theme_kind fits
     steps = ((segment_units, "Splitting messages into sentences"),
              (embed_units, "Embedding sentences"),
@@ -327,15 +318,11 @@ def _theme_messages(ctx: TagContext, kind: str, rows: pd.DataFrame
 
 def pd_frame(data: dict[str, Any]) -> pd.DataFrame:
     """A ``pandas.DataFrame`` of strings (pandas imported lazily)."""
-    import pandas as pd
-
     return pd.DataFrame(data).astype("string")
 
 
 def _assignments(rows: pd.DataFrame, theme_ids: Any, probs: Any,
                  model: ThemeModel) -> pd.DataFrame:
-    import pandas as pd
-
     labels = model.label_of(theme_ids)
     notes = rows["note"].fillna("").tolist()
     for i, t in enumerate(theme_ids):
@@ -351,8 +338,6 @@ def _assignments(rows: pd.DataFrame, theme_ids: Any, probs: Any,
 
 
 def _themes_table(model: ThemeModel, theme_ids: Any) -> pd.DataFrame:
-    import numpy as np
-
     t = model.themes_.copy()
     counts = np.bincount(np.asarray(theme_ids)[np.asarray(theme_ids) >= 0],
                          minlength=len(t)) if len(t) else np.zeros(0, dtype=int)
@@ -368,9 +353,6 @@ def _write(out: Path, themes: pd.DataFrame, assignments: pd.DataFrame,
     writing leaves the previous outputs in ``out`` as they were, and a link in ``out`` is
     replaced, never written through.
     """
-    from mining.io.output_dir import staged
-    from mining.io.writers import write_table
-
     with staged(out) as stage:
         write_table(themes, stage / "themes.csv", "csv", side_file=False)
         write_table(assignments, stage / "assignments.csv", "csv", side_file=False)
@@ -385,9 +367,6 @@ def print_themes(result: ThemesRun, width: int | None = None) -> None:
         result: A :func:`run_themes` result.
         width: Console width; None detects it.
     """
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table(title=f"{len(result.themes)} {result.model.kind} themes", show_lines=False)
     for name, kw in (("id", {"justify": "right"}), ("size", {"justify": "right"}),
                      ("label", {}), ("keywords", {}), ("example", {})):
