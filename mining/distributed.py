@@ -175,6 +175,25 @@ def _encode_on_worker(texts: list[str], spec: Any, model_batch: int) -> np.ndarr
                       dtype=np.float32)
 
 
+def loaded_embedders() -> dict[str, int]:
+    """The embedding models this process has loaded, to check that a worker loads each once.
+
+    Run on every worker with ``client.run(loaded_embedders)``.
+
+    Returns:
+        ``{"<name>:<backend>": id of the loaded model object}`` (torch model or ONNX session);
+        embedders not loaded yet, or without a model (``"hash"``), are left out.
+    """
+    from mining.embed import _LOADED
+
+    out: dict[str, int] = {}
+    for (name, _), emb in _LOADED.items():
+        inner = getattr(emb, "_model", None) or getattr(emb, "_session", None)
+        if inner is not None:
+            out[f"{name}:{getattr(emb, 'backend', '')}"] = id(inner)
+    return out
+
+
 def distributed_embedder(client: Any, ctx: TagContext, local: bool) -> DistributedEmbedder:
     """Wrap the run's embedder so its batches run on the workers."""
     from mining.embed import get_embedder

@@ -108,3 +108,38 @@ def test_distributed_block_assigner_equals_in_process():
         assert blocks.calls == 2
         empty = blocks(X[:0], C, 0.3)
         assert len(empty[0]) == 0 and blocks.calls == 2  # nothing sent for no rows
+
+
+@pytest.mark.slow
+def test_distributed_real_model_loaded_once_per_worker(st_embedder):
+    """Each worker loads the packaged model once and keeps it; its vectors are one process's."""
+    from mining.distributed import DistributedEmbedder, connect, loaded_embedders
+    from mining.embed import _encode_sorted
+
+    asks = ("Can you send me the price list", "Is there a discount for a team of ten",
+            "We are still comparing you with another vendor", "How long does setup take",
+            "My manager has to approve anything over budget", "Could we move the call to Friday")
+    tails = ("", " please", " before the end of the month?", ", thanks", " for our Leeds office",
+             " if we sign this week?", " — no rush")
+    texts = [a + t for a in asks for t in tails] * 2 + [f"order {i} has not arrived" for i in
+                                                         range(120)]
+    client, cluster = connect(_settings_workers(2))
+    try:
+        spec = (st_embedder.name, getattr(st_embedder, "backend", "torch"), 1)
+        emb = DistributedEmbedder(client, st_embedder, spec)
+        first = _encode_sorted(emb, texts, 8, False)  # 4 chunks of 64 texts over 2 workers
+        loaded = client.run(loaded_embedders)
+        _encode_sorted(emb, texts[::-1], 8, False)
+        assert client.run(loaded_embedders) == loaded  # the same model objects: not reloaded
+        assert sum(len(v) for v in loaded.values()) >= 1
+        assert all(len(v) <= 1 for v in loaded.values())  # one model per worker process
+    finally:
+        client.close()
+        cluster.close()
+    np.testing.assert_allclose(first, _encode_sorted(st_embedder, texts, 8, False), atol=1e-5)
+
+
+def _settings_workers(n: int) -> Settings:
+    settings = Settings()
+    settings.scale.workers = n
+    return settings
