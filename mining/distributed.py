@@ -14,8 +14,10 @@ of work go to the workers, in pieces made so that every result equals the single
 - **theme assignment**: each theme model is fitted on the client on the capped sample the theme
   settings choose (``themes.fit_sample_max``; the same sample as in one process), and every unit
   is assigned to its nearest centroid on the workers (:class:`BlockAssigner`, also for models
-  loaded from ``model_dir``). Labels, keywords and examples are then written on the client. Requires ``dask[distributed]`` (``pip install journeymine[scale]``); workers of an
-existing cluster need ``pip install journeymine`` in the same version. README: "Scaling out".
+  loaded from ``model_dir``). Labels, keywords and examples are then written on the client.
+
+Requires ``dask[distributed]`` (``pip install journeymine[scale]``); workers of an existing
+cluster need ``pip install journeymine`` in the same version. README: "Scaling out".
 """
 
 from __future__ import annotations
