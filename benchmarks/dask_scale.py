@@ -34,6 +34,9 @@ from scale import measure  # noqa: E402
 #: client's, on a capped sample).
 ON_WORKERS = ("tag.segment_units", "tag.embed_units", "tag.detect_objections", "tag.tag_stages")
 TARGET = 1_000_000
+#: Client-only steps whose work does not depend on the number of workers: how much the shared
+#: machine's load differed between two runs.
+CONTROL = ("tag.classify_intents_and_replies", "reports", "write")
 
 
 def main() -> None:
@@ -43,7 +46,14 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--backend", default="onnx", choices=("auto", "onnx", "torch"))
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--render", action="store_true", help="rewrite the .md from the .json")
     args = ap.parse_args()
+    if args.render:
+        res = json.loads((RESULTS / "dask_scale.json").read_text())
+        res["best"] = {int(k): v for k, v in res["best"].items()}
+        (RESULTS / "dask_scale.md").write_text(render_md(res))
+        print(render_md(res))
+        return
     t0 = time.perf_counter()
     runs: dict[int, list[dict]] = {1: [], 2: []}
     for _ in range(args.repeats):
@@ -77,24 +87,29 @@ def estimate(res: dict, workers: tuple[int, ...] = (1, 2, 8, 32)) -> list[str]:
     s1, s2 = _stages(one), _stages(two)
     w1 = sum(v for k, v in s1.items() if k in ON_WORKERS)
     w2 = sum(v for k, v in s2.items() if k in ON_WORKERS)
-    eff = min(1.0, w1 / w2 / 2) if w2 > 0 else 1.0
-    client = sum(v for k, v in s1.items() if k not in ON_WORKERS and k != "tag.dask_setup")
+    c1, c2 = (sum(s[k] for k in CONTROL if k in s) for s in (s1, s2))
+    load = c1 / c2 if c2 > 0 else 1.0
+    eff = min(1.0, w1 / w2 / load / 2) if w2 > 0 else 1.0
+    # the client's steps at the quieter run's pace
+    client = sum(v for k, v in s2.items() if k not in ON_WORKERS and k != "tag.dask_setup")
     scale = TARGET / n
     lines = ["", f"## Estimate for {TARGET:,} messages", "",
-             f"Per-stage rates of the 1-worker run ({n:,} messages), scaled linearly to "
-             f"{TARGET:,}. Worker steps ({', '.join(s[4:] for s in ON_WORKERS)}) took "
-             f"{w1:.1f} s on 1 worker and {w2:.1f} s on 2: parallel efficiency "
-             f"**{eff:.2f}**, used for N workers. The client's steps (journeys, themes fit "
-             f"and labels, replies, intents, assembly, reports, writing) took {client:.1f} s and "
+             f"Per-stage rates ({n:,} messages), scaled linearly to {TARGET:,}. Worker steps "
+             f"({', '.join(s[4:] for s in ON_WORKERS)}) took {w1:.1f} s on 1 worker and "
+             f"{w2:.1f} s on 2; with the load difference taken out (control above, "
+             f"{load:.2f}x) the parallel efficiency is **{eff:.2f}**, used for N workers and "
+             f"capped at 1. The client's steps (journeys, themes fit "
+             f"and labels, replies, intents, assembly, reports, writing; the 2-worker run) took "
+             f"{client:.1f} s and "
              "do not shrink with workers. Worker setup (model loading, fitting the taggers "
              "once) is a fixed cost and left out.", "",
              "| workers | worker steps h | client steps h | total h |", "|---|---|---|---|"]
     for w in workers:
-        wt = w1 * scale / (w * eff if w > 1 else 1)
+        wt = w1 / load * scale / (w * eff if w > 1 else 1)  # 1-worker time at run 2's load
         ct = client * scale
         lines.append(f"| {w} | {wt / 3600:.1f} | {ct / 3600:.1f} | {(wt + ct) / 3600:.1f} |")
-    top = max((k for k in s1 if k not in ON_WORKERS and k != "tag.dask_setup"), key=s1.get)
-    lines += ["", f"Caveats: the client's largest step here is `{top}` ({s1[top]:.1f} s); the "
+    top = max((k for k in s2 if k not in ON_WORKERS and k != "tag.dask_setup"), key=s2.get)
+    lines += ["", f"Caveats: the client's largest step here is `{top}` ({s2[top]:.1f} s); the "
               "themes step fits on at most `themes.fit_sample_max` units (20,000 by default), so "
               "its fit does not grow past the cap and the linear figure overstates it at 1M; "
               "the vectors and tags still travel through the client, which needs memory for "
@@ -119,10 +134,17 @@ def render_md(res: dict) -> str:
         md.append(f"| {r['workers']} | {r['wall_s']} | {r['cpu_s']} | {r['messages_per_s']} | "
                   f"{r['peak_rss_child_mb']:,} / {r['peak_rss_tree_mb']:,} | "
                   f"{r['load_avg_1m'][0]}-{r['load_avg_1m'][1]} |")
-    md += ["", f"Ratio 1 worker / 2 workers (wall): **{one['wall_s'] / two['wall_s']:.2f}x** "
-           "(2.0 would be ideal on 2 cores).", "",
-           "| stage | 1 worker s | 2 workers s | ratio |", "|---|---|---|---|"]
     s1, s2 = _stages(one), _stages(two)
+    w1, w2 = (sum(v for k, v in s.items() if k in ON_WORKERS) for s in (s1, s2))
+    c1, c2 = (sum(s[k] for k in CONTROL if k in s) for s in (s1, s2))
+    md += ["", f"Ratio 1 worker / 2 workers (wall): **{one['wall_s'] / two['wall_s']:.2f}x**; "
+           f"worker steps only: {w1 / w2:.2f}x (2.0 would be ideal on 2 cores).", "",
+           f"Control: the client-only steps ({', '.join(CONTROL)}) do the same work in both "
+           f"runs and took {c1:.1f} s vs {c2:.1f} s ({c1 / c2:.2f}x): the machine's other load "
+           f"differed by that much between the runs. Worker-step ratio divided by it: "
+           f"**{w1 / w2 / (c1 / c2):.2f}x** (the speed-up from the second worker with the "
+           "load difference taken out; a rough correction).", "",
+           "| stage | 1 worker s | 2 workers s | ratio |", "|---|---|---|---|"]
     for k in sorted(s1, key=lambda k: -s1[k]):
         ratio = f"{s1[k] / s2[k]:.2f}" if s2.get(k) else "-"
         where = " (workers)" if k in ON_WORKERS else ""
