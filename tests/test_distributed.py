@@ -126,7 +126,7 @@ def test_distributed_real_model_loaded_once_per_worker(st_embedder):
                                                          range(120)]
     client, cluster = connect(_settings_workers(2))
     try:
-        spec = (st_embedder.name, getattr(st_embedder, "backend", "torch"), 1)
+        spec = (st_embedder.name, Settings().embed.backend, 1)  # as distributed_embedder
         emb = DistributedEmbedder(client, st_embedder, spec)
         first = _encode_sorted(emb, texts, 8, False)  # 4 chunks of 64 texts over 2 workers
         loaded = client.run(loaded_embedders)
