@@ -149,6 +149,13 @@ def render_md(res: dict) -> str:
         ratio = f"{s1[k] / s2[k]:.2f}" if s2.get(k) else "-"
         where = " (workers)" if k in ON_WORKERS else ""
         md.append(f"| {k}{where} | {s1[k]:.2f} | {s2.get(k, float('nan')):.2f} | {ratio} |")
+    loads = [x for r in (one, two) for x in r["load_avg_1m"]]
+    if max(loads) > res["cpus"]:
+        md += ["", f"**Not conclusive here**: the 1-minute load average was {min(loads)}-"
+               f"{max(loads)} on {res['cpus']} cores during these runs (other work on the shared "
+               "machine), so a second worker process had no idle core to use; the ratios above "
+               "and the efficiency in the estimate below measure that contention, not Dask. "
+               "Rerun on a quiet machine (`--repeats 3`)."]
     md += estimate(res)
     return "\n".join(md) + "\n"
 
