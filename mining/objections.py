@@ -577,7 +577,8 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         """Read a detector written by :meth:`save`.
 
         Raises:
-            InputError: [E501] when the folder is not a saved detector.
+            InputError: [E501] when the folder is not a saved detector; [E518] when it was
+                saved with other features than this version computes.
         """
         folder = Path(path)
         names = ("config.json", "meta.json", "examples_vectors.npy", "coef.npy", "mean.npy",
@@ -587,6 +588,9 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
                 raise InputError(Errors.E501.format(path=folder, name="objection detector",
                                                     missing=name))
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        if list(config.get("features", FEATURES)) != list(FEATURES):
+            raise InputError(Errors.E518.format(path=folder, saved=len(config["features"]),
+                                                now=len(FEATURES)))
         params = dict(config["params"])
         det = cls(**params)
         det.taxonomy_ = TaxonomyFile.model_validate(config["taxonomy"])
