@@ -97,7 +97,7 @@ def objections(backend: str) -> dict | None:
     cb = orl.load_cb()
     msgs = customer_messages(cb).merge(cb[["message_id", "is_objection"]], on="message_id")
     det = ObjectionDetector(embedder=settings.embed.model, settings=settings).fit()
-    res, _ = orl.zero_shot(det, msgs, settings)
+    res, _ = orl.zero_shot(det, msgs, orl.CachedUnits(msgs, det, settings))
     return res["detector"]
 
 
