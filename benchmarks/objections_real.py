@@ -87,6 +87,8 @@ def _key(texts, contexts, det) -> str:
     import inspect
 
     h = hashlib.sha256(str(det.embedder).encode())
+    es = getattr(getattr(det, "settings", None), "embed", None)
+    h.update(str(getattr(es, "backend", "")).encode())  # torch and int8 ONNX vectors differ
     h.update(inspect.getsource(type(det)._design).encode())
     h.update(_SOURCES)
     for t, c in zip(texts, contexts, strict=True):
