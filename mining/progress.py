@@ -37,6 +37,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
+from rich.progress import Progress as Bar
+
 log = logging.getLogger("mining.progress")
 
 #: Seconds between two progress log lines of a task when stderr is not a terminal.
@@ -45,8 +49,6 @@ LOG_INTERVAL = 30.0
 
 def stderr_is_terminal() -> bool:
     """Return True when Rich would treat stderr as a terminal (honours ``TTY_COMPATIBLE``)."""
-    from rich.console import Console
-
     return bool(Console(stderr=True).is_terminal)
 
 
@@ -136,8 +138,6 @@ class Progress:
 
     def _console_(self) -> Any:
         if self._console is None:
-            from rich.console import Console
-
             self._console = Console(stderr=True, force_terminal=self._terminal or None)
         return self._console
 
@@ -207,8 +207,6 @@ class Progress:
             if self.mode == "log" and time.perf_counter() - task._t0 >= self.interval:
                 log.info("%s", task.summary())
             return
-        from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
-        from rich.progress import Progress as Bar
 
         live, self._live = self._live, None
         if live is not None:
