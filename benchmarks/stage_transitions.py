@@ -3,7 +3,7 @@
 Reads both sample_transcripts/ businesses (messages, events, outcomes), orders them into journeys
 as the tagger does (``mining.journeys.build_journeys``), joins the ground-truth stage of every
 message and counts moves with ``mining.stage_sequence.fit_transitions`` (every weight floored at
-0.05 so that moves the sample never shows stay possible). The printed ``transitions`` block is
+0.02 so that moves the sample never shows stay possible). The printed ``transitions`` block is
 what taxonomies/stages.yaml carries.
 
 The sample transcripts are the project's own simulated data (see sample_transcripts/README.md),

@@ -169,7 +169,7 @@ def step_kinds(journeys: pd.DataFrame, codes: np.ndarray, t: Transitions | None 
 
 
 def fit_transitions(journeys: pd.DataFrame, stages: list[str], names: list[str], *,
-                    t: Transitions | None = None, min_move: float = 0.05) -> dict[str, Any]:
+                    t: Transitions | None = None, min_move: float = 0.02) -> dict[str, Any]:
     """Estimate the move and start weights of the sequence model from labelled journeys.
 
     Every step between consecutive messages of a journey is counted by its kind

@@ -16,8 +16,10 @@ Viterbi (:mod:`mining.stage_sequence`), whose start and move weights (same sessi
 agent/bot/system message) come from stages.yaml and are estimated from labelled journeys. Other
 evidence adds to the emissions when present:
 
-- role: agent, bot and system messages count with ``agent_weight`` (a quote, a proposal, a
-  closing question or onboarding steps are evidence too, but the customer leads);
+- role: customer messages count with ``customer_weight`` and agent, bot and system messages
+  with ``agent_weight`` (a quote, a proposal, a closing question or onboarding steps are
+  evidence too, but the customer leads); both scale the text evidence against the fitted
+  transitions (docs/stages.md says how they were chosen);
 - position: ``position_weight`` x closeness of the message's relative position in its journey to
   the stage's place in the order, centred over the stages, and faded in over the first four
   messages (a one-message journey gets none);
@@ -29,9 +31,9 @@ evidence adds to the emissions when present:
   ``event_weight`` at the first message after the event;
 - conversion: messages after ``converted_at`` are in ``post_conversion_stage``
   (``hard_weight``); in a converted journey no earlier message is past the conversion stage, the
-  last message before ``converted_at`` leans to it (``hard_weight / 2``), as do the other
-  messages of that customer session (``event_weight``); journeys known not to have converted get
-  ``-event_weight`` on the conversion stage and later.
+  last message before ``converted_at`` leans to it (``hard_weight / 2``; the rest of that
+  session is left to the text and the sequence model); journeys known not to have converted
+  get ``-event_weight`` on the conversion stage and later.
 
 ``stage_confidence`` is the forward-backward posterior of the decoded stage.
 :func:`stage_warnings` says when the result is too flat or too unsure to trust.
@@ -118,6 +120,8 @@ class StageTagger(BaseEstimator):
         settings: ``mining.config.Settings``.
         C: Inverse L2 strength of the logistic regression.
         cue_weight: Value of a stage-cue feature when the cue matches.
+        customer_weight: Factor on the log-probabilities of customer messages (the text
+            evidence's weight against the fitted transitions; see docs/stages.md).
         agent_weight: Factor on the text evidence of agent, bot and system messages.
         position_weight: Logit for a message whose relative position fits the stage.
         first_session_weight: Logit for the first stage in the first customer session of a
@@ -129,7 +133,8 @@ class StageTagger(BaseEstimator):
 
     def __init__(self, taxonomy: Taxonomy | str | Path | None = None, *, embedder: Any = None,
                  settings: Any = None, C: float = 4.0, cue_weight: float = 1.0,
-                 agent_weight: float = 0.7, position_weight: float = 0.5,
+                 customer_weight: float = 0.7, agent_weight: float = 0.2,
+                 position_weight: float = 0.5,
                  first_session_weight: float = 1.5, event_weight: float = 2.0,
                  hard_weight: float = 8.0, top_k: int = 3) -> None:
         self.taxonomy = taxonomy
@@ -137,6 +142,7 @@ class StageTagger(BaseEstimator):
         self.settings = settings
         self.C = C
         self.cue_weight = cue_weight
+        self.customer_weight = customer_weight
         self.agent_weight = agent_weight
         self.position_weight = position_weight
         self.first_session_weight = first_session_weight
@@ -144,8 +150,8 @@ class StageTagger(BaseEstimator):
         self.hard_weight = hard_weight
         self.top_k = top_k
 
-    _HYPER = ("C", "cue_weight", "agent_weight", "position_weight", "first_session_weight",
-              "event_weight", "hard_weight", "top_k")
+    _HYPER = ("C", "cue_weight", "customer_weight", "agent_weight", "position_weight",
+              "first_session_weight", "event_weight", "hard_weight", "top_k")
 
     # ---------------------------------------------------------------------------------- fit
     def fit(self, X: Any = None, y: Any = None, **fit_params: Any) -> StageTagger:
@@ -304,7 +310,7 @@ class StageTagger(BaseEstimator):
             if n else np.zeros(0, bool)
         feats, cues = self._features(texts, np.asarray(vectors, np.float32), is_cust)
         proba = self._proba(feats) if n else np.zeros((0, k))
-        logits = np.where(is_cust, 1.0, self.agent_weight)[:, None] * np.log(
+        logits = np.where(is_cust, self.customer_weight, self.agent_weight)[:, None] * np.log(
             np.maximum(proba, 1e-9))
         logits += self._position(journeys, k)
         logits[:, 0] += self._first_session(journeys)
@@ -394,15 +400,10 @@ class StageTagger(BaseEstimator):
         if "_before_conversion" in journeys:
             before = journeys["_before_conversion"].fillna(False).to_numpy(bool)
             logits[before, conv_i + 1:] -= self.hard_weight
+            # the conversion timestamp pins the purchase: the last message before it (the
+            # rest of that session is left to the text and the sequence model)
             last = journeys["_last_before_conversion"].fillna(False).to_numpy(bool)
             logits[last, conv_i] += self.hard_weight / 2
-            # the customer session that ends with the conversion is the buying session
-            codes, session = self._sessions(journeys)
-            conv_session = dict(zip(codes[last].tolist(), session[last].tolist(), strict=True))
-            in_conv = before & np.array([conv_session.get(c, -1) == s for c, s in
-                                         zip(codes.tolist(), session.tolist(), strict=True)],
-                                        dtype=bool)
-            logits[in_conv, conv_i] += self.event_weight
         return post
 
     def transform(self, journeys: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
