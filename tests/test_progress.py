@@ -44,3 +44,22 @@ def test_progress_terminal_mode_shows_stage_and_time(capsys, monkeypatch):
         task.advance(2)
     err = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", capsys.readouterr().err)
     assert "✓ stages" in err and "Tagging stages" in err and progress.mode == "terminal"
+
+
+def test_progress_log_mode_heartbeat_names_silent_work(caplog):
+    """Work without a count (fitting themes) still logs a line at least every interval."""
+    import time
+
+    progress = Progress(terminal=False, interval=1.0)
+    with caplog.at_level(logging.INFO, logger="mining.progress"):
+        with progress.stage("themes", "Finding themes"), \
+                progress.status("Finding objection themes (10 units)"):
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not any(
+                    "still running" in r.getMessage() for r in caplog.records):
+                time.sleep(0.1)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[1] == "Finding objection themes (10 units)"
+    beat = [line for line in lines if "still running" in line]
+    assert beat and beat[0].startswith("Finding objection themes (10 units): still running (")
+    assert lines[-1].startswith("done themes in ")
