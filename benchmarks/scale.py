@@ -59,12 +59,17 @@ def _user_models() -> Path:
     return (Path(env).expanduser() if env else Path.home() / ".cache" / "journeymine") / "models"
 
 
+#: The longest time the child's stderr (progress log lines) did not grow, of the last run.
+SILENCE: dict[str, float] = {}
+
+
 def run_child(cmd: list[str], env: dict[str, str],
               log: Path) -> tuple[float, float, float, int, float]:
     """Run ``cmd``; return wall s, peak RSS of the child (MB), peak tree RSS (MB), rc, CPU s.
 
     CPU seconds (user + system of the child and the processes it waited for) do not depend on
-    how busy the shared machine was, unlike wall time.
+    how busy the shared machine was, unlike wall time. The longest stretch without a new line
+    on stderr (a log file: progress must log at least every 30 s) goes to ``SILENCE``.
     """
     import psutil
 
@@ -73,10 +78,15 @@ def run_child(cmd: list[str], env: dict[str, str],
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
         tree_peak = 0
         ps = psutil.Process(proc.pid)
+        size, grew, silence = 0, t0, 0.0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
+            now, new_size = time.perf_counter(), log.stat().st_size
+            if new_size != size:
+                size, grew = new_size, now
+            silence = max(silence, now - grew)
             try:
                 procs = [ps, *ps.children(recursive=True)]
                 tree_peak = max(tree_peak, sum(p.memory_info().rss for p in procs))
@@ -84,6 +94,7 @@ def run_child(cmd: list[str], env: dict[str, str],
                 pass
             time.sleep(0.5)
     wall = time.perf_counter() - t0
+    SILENCE["max_s"] = round(silence, 1)
     proc.returncode = rc = os.waitstatus_to_exitcode(status)
     if rc != 0:
         print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
@@ -111,6 +122,7 @@ def measure(n: int, workers: int, backend: str, seed: int) -> dict:
         load_before = os.getloadavg()[0]
         wall, child_mb, tree_mb, rc, cpu = run_child(cmd, _env(cache), tmp / "stderr.log")
         doc = json.loads((out / "run.json").read_text()) if (out / "run.json").is_file() else {}
+        log_text = (tmp / "stderr.log").read_text(errors="replace")
     return {
         "n_requested": n, "corpus": stats, "workers": workers, "backend": backend,
         "returncode": rc, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
@@ -121,6 +133,8 @@ def measure(n: int, workers: int, backend: str, seed: int) -> dict:
         "run_json_scale": doc.get("scale", {}),
         "counts": {k: v for k, v in doc.get("counts", {}).items() if not k.startswith("stage_")},
         "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+        "max_log_silence_s": SILENCE.get("max_s"),
+        "log_lines": len(log_text.splitlines()),
         "cpus": os.cpu_count(),
         "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
