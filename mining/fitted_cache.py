@@ -8,7 +8,7 @@ package, the taxonomy and the embedder. :func:`fit_or_reuse` fits a model once a
 depends on:
 
 - the model class and its hyper-parameters (``get_params`` without the taxonomy, embedder and
-  settings objects);
+  settings objects; a file parameter such as ``examples`` by its content);
 - the taxonomy in use (every file, as validated JSON);
 - the embedder's identity (model weights fingerprint and backend: the vectors differ);
 - the embedding settings (model, backend, batch size) and the spaCy pipeline of the cue matcher;
@@ -86,6 +86,13 @@ def _embedder_identity(embedder: Any, settings: Any) -> str | None:
     return getattr(embedder, "identity", None)
 
 
+def _param(value: Any) -> Any:
+    """A parameter for the key: a file (e.g. the ``examples`` file) counts by its content."""
+    if isinstance(value, (str, Path)) and str(value) and Path(value).is_file():
+        return {"file": str(value), "sha256": hashlib.sha256(Path(value).read_bytes()).hexdigest()}
+    return str(value) if isinstance(value, Path) else value
+
+
 def cache_key(model: Any) -> str | None:
     """The key of an unfitted model's fitted state, or None when it cannot be cached.
 
@@ -104,7 +111,7 @@ def cache_key(model: Any) -> str | None:
     doc = {
         "format": CACHE_FORMAT,
         "model": type(model).__name__,
-        "params": {k: v for k, v in sorted(params.items()) if k not in _OBJECT_PARAMS},
+        "params": {k: _param(v) for k, v in sorted(params.items()) if k not in _OBJECT_PARAMS},
         "taxonomy": taxonomy,
         "embedder": identity,
         "embed": None if embed is None else {k: str(v) for k, v in sorted(

@@ -56,6 +56,12 @@ def test_key_follows_params_and_taxonomy_and_embedder(setup):
     other = load_taxonomy(None)
     other.objections.negative_examples.append("a brand new hard negative example")
     assert cache_key(_new(settings, other)) != base
+    examples = settings.embed.cache_dir / "examples.yaml"
+    examples.write_text("objections:\n  price: [too dear]\nnot_objections:\n  ok: [fine]\n")
+    first = cache_key(_new(settings, taxonomy, examples=examples))
+    examples.write_text("objections:\n  price: [too dear for us]\nnot_objections:\n  ok: [fine]\n")
+    assert first not in (None, base) and cache_key(_new(settings, taxonomy,
+                                                         examples=examples)) != first
     torch_like = Settings()
     torch_like.embed.cache_dir = settings.embed.cache_dir
     assert cache_key(ObjectionDetector(taxonomy=taxonomy, embedder="hash",
