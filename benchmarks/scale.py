@@ -154,23 +154,38 @@ def _growth(entries: list[dict], stage: str) -> str:
     return f"{math.log(t2 / t1) / math.log(n2 / n1):.2f}" if t1 > 0 and t2 > 0 else ""
 
 
+def _single(runs: list[dict]) -> list[dict]:
+    """Single-process runs on the backend of the latest single-process run (one code state)."""
+    solo = [r for r in runs if r["workers"] == 0]
+    if not solo:
+        return []
+    latest = max(solo, key=lambda r: r.get("finished", ""))
+    return [r for r in solo if r["backend"] == latest["backend"]]
+
+
 def write_markdown(results: dict) -> str:
     """Render scale.json as a table per run plus the per-stage growth exponents."""
     runs = sorted(results.values(), key=lambda r: (r["backend"], r["workers"], r["n_requested"]))
     stages = sorted({s for r in runs for s in r["timings_seconds"]},
                     key=lambda s: (s == "total", s))
-    head = ["run", "messages", "distinct", "wall s", "msg/s", "peak RSS MB (child / tree)",
-            "load 1m"]
+    head = ["run", "messages", "distinct", "wall s", "CPU s", "msg/s",
+            "peak RSS MB (child / tree)", "load 1m before-after", "longest log silence s",
+            "finished"]
     md = ["# Scale: `journeymine run` end to end", "",
-          "Command: `nice -n 10 python benchmarks/scale.py N ...` (corpus from "
-          "`benchmarks/scale_corpus.py`; fresh process, empty embedding cache; 2 shared cores, "
-          "so the load average is given).", "",
+          "Command: `python benchmarks/scale.py N [--workers K] [--backend B]` (corpus from "
+          "`benchmarks/scale_corpus.py`; fresh process, empty embedding cache; the fitted "
+          "built-in models and the int8 ONNX file are per-machine files in "
+          "`~/.cache/journeymine/models`, reused when present). The 2 cores are shared with "
+          "other work, so the 1-minute load average before and after each run is given: wall "
+          "times at a load above 2 are upper bounds; CPU s (user + system of the run) depends "
+          "less on the load. backend=auto is the configured default at the time of the run.", "",
           "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in runs:
         c = r["corpus"]
         md.append(f"| {_key(r)} | {c['messages']:,} | {c['distinct_share']:.1%} | {r['wall_s']} | "
-                  f"{r['messages_per_s']} | {r['peak_rss_child_mb']:,} / "
-                  f"{r['peak_rss_tree_mb']:,} | {r['load_avg_1m'][0]}-{r['load_avg_1m'][1]} |")
+                  f"{r.get('cpu_s', '')} | {r['messages_per_s']} | {r['peak_rss_child_mb']:,} / "
+                  f"{r['peak_rss_tree_mb']:,} | {r['load_avg_1m'][0]}-{r['load_avg_1m'][1]} | "
+                  f"{r.get('max_log_silence_s', '')} | {r.get('finished', '')} |")
     md += ["", "Seconds per stage (run.json `timings_seconds`):", "",
            "| stage | " + " | ".join(_key(r) for r in runs) + " |",
            "|---|" + "---|" * len(runs)]
@@ -190,7 +205,7 @@ def write_markdown(results: dict) -> str:
             md += ["", f"Local Dask workers at N = {n:,}: 2 workers took "
                    f"{got[2]['wall_s']} s, 1 worker {got[1]['wall_s']} s: ratio "
                    f"**{got[1]['wall_s'] / got[2]['wall_s']:.2f}x** (2 is ideal on 2 cores)."]
-    single = [r for r in runs if r["workers"] == 0 and r["backend"] == "auto"]
+    single = _single(runs)
     if len(single) >= 2:
         md += ["", "Growth of each stage with N (exponent b in t ~ N^b between the smallest and "
                "largest N, single process): " + ", ".join(
@@ -211,7 +226,7 @@ def estimate_1m(runs: list[dict], target: int = 1_000_000) -> list[str]:
     run; 1 when only one size was run); steps in :data:`ON_WORKERS` are divided by the number of
     worker cores times the measured 2-vs-1-worker efficiency (1 when not measured).
     """
-    single = [r for r in runs if r["workers"] == 0 and r["backend"] == "auto"]
+    single = _single(runs)
     if not single:
         return []
     base = max(single, key=lambda r: r["corpus"]["messages"])
