@@ -23,7 +23,8 @@ What the user sees depends on where stderr goes:
   :data:`LOG_INTERVAL` seconds with the count done, the rate and the estimated time left; work
   without a count (fitting themes, scoring) logs its status when it starts and, while nothing
   else was logged for :data:`LOG_INTERVAL` seconds, a ``still running`` line with the seconds so
-  far (a heartbeat thread), so a log never stays silent for long;
+  far, or the open task's count, rate and time left (a heartbeat thread), so a log never stays
+  silent for long;
 - **off** (``enabled=False``, ``journeymine --no-progress``, ``--quiet``): nothing; timings are
   still recorded.
 
@@ -116,6 +117,7 @@ class Progress:
         self._doing: list[tuple[str, float]] = []  # log mode: open stages and statuses
         self._last_line = time.perf_counter()
         self._beat: threading.Thread | None = None
+        self._tasks: list[Task] = []  # log mode: open counted tasks (the heartbeat shows them)
         self._lock = threading.Lock()
 
     def _log(self, fmt: str, *args: Any) -> None:
@@ -147,9 +149,13 @@ class Progress:
                     self._beat = None
                     return
                 what, t0 = self._doing[-1]
+                task = self._tasks[-1] if self._tasks else None
             now = time.perf_counter()
             if now - self._last_line >= self.interval:
-                self._log("%s: still running (%.0f s so far)", what, now - t0)
+                if task is not None and task._t0 >= t0:  # counted work: count, rate, time left
+                    self._log("%s", task.summary(now))
+                else:
+                    self._log("%s: still running (%.0f s so far)", what, now - t0)
 
     @classmethod
     def off(cls) -> Progress:
@@ -250,10 +256,17 @@ class Progress:
             The :class:`Task`; call ``task.advance(n)``.
         """
         task = Task(self, description, total)
+        if self.mode == "log":
+            self._tasks.append(task)
+            try:
+                yield task
+            finally:
+                self._tasks.remove(task)
+            if time.perf_counter() - task._t0 >= self.interval:
+                self._log("%s", task.summary())
+            return
         if self.mode != "terminal":
             yield task
-            if self.mode == "log" and time.perf_counter() - task._t0 >= self.interval:
-                self._log("%s", task.summary())
             return
         from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
         from rich.progress import Progress as Bar

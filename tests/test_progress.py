@@ -63,3 +63,20 @@ def test_progress_log_mode_heartbeat_names_silent_work(caplog):
     beat = [line for line in lines if "still running" in line]
     assert beat and beat[0].startswith("Finding objection themes (10 units): still running (")
     assert lines[-1].startswith("done themes in ")
+
+
+def test_progress_log_mode_heartbeat_gives_an_open_tasks_count_and_rate(caplog):
+    """Between a slow task's own lines (batches slower than the interval) the heartbeat logs
+    the task's count, rate and time left, not only 'still running'."""
+    import time
+
+    progress = Progress(terminal=False, interval=1.0)
+    with caplog.at_level(logging.INFO, logger="mining.progress"):
+        with progress.stage("embed", "Embedding"), progress.task("Embedding", 10) as task:
+            task.advance(2)  # within the interval: no line of its own
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not any(
+                    r.getMessage().startswith("Embedding: 2/10 (") for r in caplog.records):
+                time.sleep(0.1)
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(line.startswith("Embedding: 2/10 (") and "s left" in line for line in lines)
