@@ -163,8 +163,11 @@ def _single(runs: list[dict]) -> list[dict]:
     return [r for r in solo if r["backend"] == latest["backend"]]
 
 
-def write_markdown(results: dict) -> str:
-    """Render scale.json as a table per run plus the per-stage growth exponents."""
+def write_markdown(results: dict, notes: list[str] = ()) -> str:
+    """Render scale.json as a table per run plus the per-stage growth exponents.
+
+    ``notes`` (``scale.json["_notes"]``, written by hand) are listed under the first table.
+    """
     runs = sorted(results.values(), key=lambda r: (r["backend"], r["workers"], r["n_requested"]))
     stages = sorted({s for r in runs for s in r["timings_seconds"]},
                     key=lambda s: (s == "total", s))
@@ -186,6 +189,7 @@ def write_markdown(results: dict) -> str:
                   f"{r.get('cpu_s', '')} | {r['messages_per_s']} | {r['peak_rss_child_mb']:,} / "
                   f"{r['peak_rss_tree_mb']:,} | {r['load_avg_1m'][0]}-{r['load_avg_1m'][1]} | "
                   f"{r.get('max_log_silence_s', '')} | {r.get('finished', '')} |")
+    md += ["", *[f"- {note}" for note in notes]] if notes else []
     md += ["", "Seconds per stage (run.json `timings_seconds`):", "",
            "| stage | " + " | ".join(_key(r) for r in runs) + " |",
            "|---|" + "---|" * len(runs)]
@@ -284,7 +288,8 @@ def main() -> None:
         print(json.dumps(r, indent=1), flush=True)
         path.write_text(json.dumps(results, indent=1) + "\n")
         (RESULTS / "scale.md").write_text(write_markdown(
-            {k: v for k, v in results.items() if not k.startswith("_")}))
+            {k: v for k, v in results.items() if not k.startswith("_")},
+            results.get("_notes", [])))
     print((RESULTS / "scale.md").read_text())
 
 
