@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mining.errors import ConfigError, Errors
+from mining.errors import ConfigError, Errors, InputError
 
 
 class _Section(BaseModel):
@@ -194,9 +194,8 @@ def read_config_file(path: str | Path) -> Settings:
         InputError: [E100] when the file does not exist, [E007] when it is not valid TOML.
         ConfigError: [E001] listing every invalid setting with its ``section -> key`` path.
     """
+    # startup: tomllib stays off `journeymine --help`
     import tomllib
-
-    from mining.errors import InputError
 
     path = Path(path)
     if not path.is_file():

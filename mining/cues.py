@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mining.taxonomy import compile_matcher
+from mining.text.segment import get_nlp
+
 if TYPE_CHECKING:
     from mining.taxonomy import TaxonomyFile
 
@@ -70,9 +73,6 @@ class CueMatcher:
     """
 
     def __init__(self, tf: TaxonomyFile, nlp_name: str = "") -> None:
-        from mining.taxonomy import compile_matcher
-        from mining.text.segment import get_nlp
-
         self.tf = tf
         self.categories = tf.names
         self._index = {c: i for i, c in enumerate(self.categories)}

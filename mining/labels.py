@@ -14,15 +14,17 @@ objections are.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from mining.errors import ConfigError, Errors, InputError
-
-if TYPE_CHECKING:
-    import pandas as pd
+from mining.embed import embed_texts
+from mining.errors import ConfigError, Errors, InputError, Warnings
+from mining.taxonomy import load_taxonomy
+from mining.text.segment import segment
 
 #: The pool of uncertain messages is this many times the number of labels asked for.
 POOL_FACTOR = 4
@@ -43,8 +45,7 @@ def customer_messages(journeys: pd.DataFrame) -> pd.DataFrame:
     Returns:
         Columns ``message_id``, ``conversation_id``, ``text`` (``clean_text``), ``context``.
     """
-    import pandas as pd
-
+    # heavy: mining.objections loads sklearn; only when customer_messages() runs
     from mining.objections import reply_context
 
     col = "clean_text" if "clean_text" in journeys.columns else "text"
@@ -74,11 +75,6 @@ def score_messages(messages: pd.DataFrame, detector: Any, *, settings: Any = Non
         (a counted cue in any sentence) and ``category`` (of the most probable sentence); and
         the vectors of the sentence units (for callers that reuse them).
     """
-    import pandas as pd
-
-    from mining.embed import embed_texts
-    from mining.text.segment import segment
-
     nlp = getattr(getattr(settings, "embed", None), "spacy_model", "") or ""
     frame = pd.DataFrame({"message_id": messages["message_id"].astype(str),
                           "clean_text": messages["text"].astype(str)})
@@ -121,6 +117,7 @@ def select_uncertain_diverse(probability: np.ndarray, vectors: np.ndarray, n: in
     Returns:
         Row indices: the uncertain half (most uncertain first), then the random half.
     """
+    # heavy: sklearn.cluster loads only when select_uncertain_diverse() runs
     from sklearn.cluster import KMeans
 
     p = np.asarray(probability, float)
@@ -165,8 +162,6 @@ def label_candidates(journeys: pd.DataFrame, detector: Any, n: int, *, settings:
         ConfigError: [E516] when ``n`` is not positive; InputError: [E517] without customer
             messages.
     """
-    from mining.embed import embed_texts
-
     if n <= 0:
         raise ConfigError(Errors.E516.format(value=n))
     msgs = customer_messages(journeys)
@@ -207,8 +202,6 @@ def read_labels(path: str | Path, *, known_ids: Any = None,
         InputError: [E511] unreadable or missing columns, [E512] unknown message ids, [E513]
             bad is_objection values, [E514] unknown categories, [E515] no usable labels.
     """
-    import pandas as pd
-
     p = Path(path)
     try:
         raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -263,11 +256,6 @@ def fit_with_labels(detector: Any, journeys: pd.DataFrame, path: str | Path, *,
         The fitted detector; ``detector.labels_report_`` says how many labels were used,
         how many blank rows were skipped and how well the built-in model agreed with them.
     """
-    import logging
-
-    from mining.errors import Warnings
-    from mining.taxonomy import load_taxonomy
-
     tax = detector.taxonomy
     names = (load_taxonomy(tax) if tax is None or isinstance(tax, (str, Path)) else tax
              ).objections.names

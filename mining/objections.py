@@ -38,18 +38,22 @@ import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
+import yaml
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
-from mining.errors import ConfigError, Errors, NotFittedError
+from mining.cues import CueMatcher, spacy_name
+from mining.embed import embed_texts
+from mining.errors import ConfigError, Errors, InputError, NotFittedError
+from mining.persist import embedder_name, write_model_files
+from mining.prototypes import Prototypes
 from mining.stance import STANCE_FEATURES, is_question, is_request, stance_features, stance_flags
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from mining.taxonomy import TaxonomyFile
+from mining.taxonomy import TaxonomyFile, load_taxonomy
 
 __all__ = ["ObjectionDetector", "OTHER", "EXAMPLES_FILE", "load_examples", "reply_context",
            "is_question", "is_request"]
@@ -83,9 +87,6 @@ def load_examples(path: str | Path | None = None) -> pd.DataFrame:
     Raises:
         ConfigError: [E510] when the file is missing or malformed.
     """
-    import pandas as pd
-    import yaml
-
     p = Path(path) if path is not None else EXAMPLES_FILE
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
@@ -120,8 +121,6 @@ def reply_context(frame: pd.DataFrame) -> pd.Series:
         A string Series aligned with ``frame`` ("" when no agent message came before in the
         same conversation).
     """
-    import pandas as pd
-
     col = "clean_text" if "clean_text" in frame.columns else "text"
     if col not in frame.columns or "role" not in frame.columns:
         return pd.Series("", index=frame.index, dtype="string")
@@ -151,8 +150,6 @@ _BUILTIN_CACHE: dict[Any, Any] = {}
 @functools.lru_cache(maxsize=1)
 def _packaged_taxonomy() -> Any:
     """The packaged taxonomy, validated once per process (read only)."""
-    from mining.taxonomy import load_taxonomy
-
     return load_taxonomy(None)
 
 
@@ -200,8 +197,6 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
 
     # ---------------------------------------------------------------------------- helpers
     def _embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        from mining.embed import embed_texts
-
         return embed_texts(list(texts), model=self.embedder, settings=self.settings,
                            progress=progress)
 
@@ -224,10 +219,6 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
 
     # -------------------------------------------------------------------------------- fit
     def _builtin(self) -> tuple[TaxonomyFile, pd.DataFrame]:
-        import pandas as pd
-
-        from mining.taxonomy import load_taxonomy
-
         tax = self.taxonomy
         if tax is None:
             tax = _packaged_taxonomy()
@@ -263,8 +254,6 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         Returns:
             self
         """
-        from threadpoolctl import threadpool_limits
-
         # small linear models: one BLAS thread is much faster than many on a shared machine
         with threadpool_limits(1, user_api="blas"):
             return self._fit(X, y, vectors=vectors, context=context, categories=categories,
@@ -273,9 +262,6 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
     def _fit(self, X: Any, y: Any, *, vectors: np.ndarray | None,
              context: Sequence[str] | None, categories: Sequence[Any] | None,
              progress: bool) -> ObjectionDetector:
-        from mining.cues import CueMatcher, spacy_name
-        from mining.prototypes import Prototypes
-
         tax_key = self.taxonomy if self.taxonomy is None or isinstance(self.taxonomy, str) \
             else str(getattr(self.taxonomy, "source", self.taxonomy))
         key = (self.embedder, tax_key, str(self.examples)) \
@@ -331,6 +317,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
 
     def _linear(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float]:
         """A weighted L2 logistic regression on standardised X; weights in raw units."""
+        # heavy: sklearn.linear_model loads only when _linear() runs
         from sklearn.linear_model import LogisticRegression
 
         mean, scale = self.mean_, self.scale_
@@ -341,6 +328,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
 
     def _oof(self, X: np.ndarray, y: np.ndarray, w: np.ndarray,
              groups: np.ndarray | None = None) -> np.ndarray:
+        # heavy: sklearn.model_selection loads only when _oof() runs
         from sklearn.model_selection import StratifiedKFold
 
         oof = np.zeros(len(y))
@@ -352,6 +340,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
 
     def _fit_binary(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
         """Fit the classifier, then Platt scaling on its out-of-fold scores."""
+        # heavy: sklearn.linear_model loads only when _fit_binary() runs
         from sklearn.linear_model import LogisticRegression
 
         self.mean_ = X.mean(axis=0)
@@ -374,6 +363,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         built-in model, with many it learns what the built-in examples did not say. Both stages
         are linear, so they fold into one weight vector (``coef_``, ``intercept_``).
         """
+        # heavy: these sklearn modules load only when _teach() runs
         from sklearn.linear_model import LogisticRegression
         from sklearn.metrics import log_loss, roc_auc_score
         from sklearn.model_selection import StratifiedKFold
@@ -413,6 +403,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
     def _fit_categories(self, tf: TaxonomyFile, vecs: np.ndarray, cues: np.ndarray,
                         labels: list[str]) -> None:
         """Multinomial category model; the ``other`` threshold from out-of-fold precision."""
+        # heavy: these sklearn modules load only when _fit_categories() runs
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -468,8 +459,6 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         Raises:
             NotFittedError: [E500] before :meth:`fit` or :meth:`load`.
         """
-        import pandas as pd
-
         self._check()
         texts = ["" if not isinstance(t, str) else t for t in texts]
         ctx = list(context) if context is not None else [""] * len(texts)
@@ -517,8 +506,6 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         Returns:
             ``(n, 2)``: column 0 not an objection, column 1 an objection.
         """
-        from sklearn.utils.validation import check_is_fitted
-
         check_is_fitted(self)
         texts, ctx = _texts_and_context(X, context)
         vecs = self._embed(texts) if vectors is None else np.asarray(vectors)
@@ -540,8 +527,6 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         Returns:
             The folder.
         """
-        from mining.persist import embedder_name, write_model_files
-
         self._check()
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
@@ -570,11 +555,6 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         Raises:
             InputError: [E501] when the folder is not a saved detector.
         """
-        from mining.cues import CueMatcher, spacy_name
-        from mining.errors import InputError
-        from mining.prototypes import Prototypes
-        from mining.taxonomy import TaxonomyFile
-
         folder = Path(path)
         names = ("config.json", "meta.json", "examples_vectors.npy", "coef.npy", "mean.npy",
                  "scale.npy", "category_coef.npy", "category_intercept.npy")
@@ -602,8 +582,6 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
 
 
 def _texts_and_context(X: Any, context: Sequence[str] | None) -> tuple[list[str], list[str]]:
-    import pandas as pd
-
     if isinstance(X, pd.DataFrame):
         texts = X["text"].fillna("").astype(str).tolist()
         if context is None and "context" in X.columns:
@@ -618,8 +596,6 @@ def _texts_and_context(X: Any, context: Sequence[str] | None) -> tuple[list[str]
 def _user_frame(X: Any, y: Any, context: Any, categories: Any,
                 names: list[str]) -> pd.DataFrame | None:
     """The user's labelled texts as ``text, context, is_objection, category`` (or None)."""
-    import pandas as pd
-
     if X is None:
         return None
     texts, ctx = _texts_and_context(X, context)

@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from mining import __version__
+
 
 def write_model_files(folder: str | Path, model: str, config: dict[str, Any],
                       **meta: Any) -> Path:
@@ -25,8 +27,6 @@ def write_model_files(folder: str | Path, model: str, config: dict[str, Any],
     Returns:
         The folder as a ``Path``.
     """
-    from mining import __version__
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     info = {"library": "journeymine", "version": __version__, "model": model,

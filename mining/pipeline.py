@@ -14,6 +14,7 @@ and times them (``mining.progress``); the output folder is written atomically by
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,17 +23,21 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mining.config import Settings
+from mining.distributed import enabled
 from mining.errors import Errors, InputError
+from mining.io.corpus import load_corpus
 from mining.io.output_dir import (
     table_meta,
     write_outputs,  # noqa: F401 - public here since the start
+    write_rejects_only,
 )
+from mining.progress import Progress
+from mining.reports import run_reports
+from mining.reports._data import stage_names
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from mining.config import Settings
-    from mining.progress import Progress
 
 
 
@@ -149,9 +154,6 @@ def run(
             ``out_dir``, so the user can see why).
         ConfigError: When settings or the taxonomy are invalid.
     """
-    from mining.config import Settings
-    from mining.progress import Progress
-
     settings = _run_settings(settings or Settings(), taxonomy_dir, model_dir)
     stages = Progress.coerce(progress)
     t_start = time.perf_counter()
@@ -163,12 +165,11 @@ def run(
     if len(corpus.messages) == 0:
         _no_messages(corpus.rejects, out_dir, settings, paths)
 
-    from mining.distributed import enabled
-    from mining.reports import run_reports
-
     if enabled(settings):  # --workers / --cluster: the same steps on Dask (mining.distributed)
+        # choice: settings pick the Dask tag() or the in-process one (same name)
         from mining.distributed import tag
     else:
+        # choice: settings pick the Dask tag() or the in-process one (same name)
         from mining.tagging import tag
     with stages.stage("tag", "Segmenting, embedding, finding themes and tagging"):
         tagged = tag(corpus, settings=settings, taxonomy_dir=taxonomy_dir, model_dir=model_dir,
@@ -204,9 +205,7 @@ def _run_settings(settings: Settings, taxonomy_dir: str | PathLike[str] | None,
 
 def _stage_notes(tags: pd.DataFrame, settings: Settings) -> None:
     """Log [W510]/[W511] when the stage tags are flat or unsure (the CLI prints them)."""
-    import logging
-
-    from mining.reports._data import stage_names
+    # heavy: mining.stages loads scipy, sklearn; only when _stage_notes() runs
     from mining.stages import stage_warnings
 
     for note in stage_warnings(tags, stage_names(settings)):
@@ -216,8 +215,6 @@ def _stage_notes(tags: pd.DataFrame, settings: Settings) -> None:
 def _ingest(paths: list[str], settings: Settings, events: Any, outcomes: Any,
             agent_domains: Sequence[str] | None) -> Any:
     """Read input paths into a corpus with the run's settings (``agent_domains`` override them)."""
-    from mining.io.corpus import load_corpus
-
     return load_corpus(paths, events=events, outcomes=outcomes,
                        agent_domains=list(agent_domains or settings.ingest.agent_domains),
                        settings=settings)
@@ -232,8 +229,6 @@ def _no_messages(rejects: pd.DataFrame, out_dir: str | PathLike[str] | None,
     """
     where = "the rejects table of mining.load_corpus"
     if out_dir is not None:
-        from mining.io.output_dir import write_rejects_only
-
         where = str(write_rejects_only(rejects, out_dir, table_meta(settings, inputs)))
     raise InputError(Errors.E705.format(count=len(rejects), where=where))
 

@@ -42,6 +42,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
+from rich.progress import Progress as Bar
+
 log = logging.getLogger("mining.progress")
 
 #: Seconds between two progress log lines of a task when stderr is not a terminal.
@@ -50,8 +54,6 @@ LOG_INTERVAL = 30.0
 
 def stderr_is_terminal() -> bool:
     """Return True when Rich would treat stderr as a terminal (honours ``TTY_COMPATIBLE``)."""
-    from rich.console import Console
-
     return bool(Console(stderr=True).is_terminal)
 
 
@@ -183,8 +185,6 @@ class Progress:
 
     def _console_(self) -> Any:
         if self._console is None:
-            from rich.console import Console
-
             self._console = Console(stderr=True, force_terminal=self._terminal or None)
         return self._console
 
@@ -268,8 +268,6 @@ class Progress:
         if self.mode != "terminal":
             yield task
             return
-        from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
-        from rich.progress import Progress as Bar
 
         live, self._live = self._live, None
         if live is not None:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from mining.embed import embed_texts
 
 if TYPE_CHECKING:
     from mining.taxonomy import TaxonomyFile
@@ -47,8 +50,6 @@ class Prototypes:
         Returns:
             The prototypes.
         """
-        from mining.embed import embed_texts
-
         cats = tf.names
         texts, labels = [], []
         for i, name in enumerate(cats):
@@ -98,8 +99,6 @@ class Prototypes:
 
     def save(self, folder: Any, prefix: str) -> dict[str, Any]:
         """Write the vectors as ``<prefix>_vectors.npy``; return the JSON-able rest."""
-        from pathlib import Path
-
         np.save(Path(folder) / f"{prefix}_vectors.npy", self.vectors, allow_pickle=False)
         return {"categories": self.categories, "texts": self.texts,
                 "labels": self.labels.tolist()}
@@ -107,8 +106,6 @@ class Prototypes:
     @classmethod
     def load(cls, folder: Any, prefix: str, config: dict[str, Any]) -> Prototypes:
         """Read what :meth:`save` wrote."""
-        from pathlib import Path
-
         vectors = np.load(Path(folder) / f"{prefix}_vectors.npy", allow_pickle=False)
         return cls(list(config["categories"]), list(config["texts"]),
                    np.asarray(config["labels"], dtype=np.int64), vectors)

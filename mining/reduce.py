@@ -30,7 +30,9 @@ Both refuse to transform before ``fit`` (``NotFittedError``, E300) and clip ``n_
 
 from __future__ import annotations
 
+import importlib
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -173,8 +175,8 @@ def enable_umap_numba_cache() -> int:
     global _numba_cache_enabled
     if _numba_cache_enabled:
         return 0
-    import importlib
 
+    # heavy: numba.core loads only when enable_umap_numba_cache() runs
     from numba.core.caching import NullCache
     from numba.core.dispatcher import Dispatcher
 
@@ -285,9 +287,8 @@ class UMAPReducer(_Base):
         return self.embedding_.copy()
 
     def _umap(self, X: np.ndarray, k: int, n_comp: int) -> np.ndarray:
-        import warnings
-
         enable_umap_numba_cache()
+        # heavy: umap loads only when _umap() runs
         import umap
 
         knn: tuple[Any, Any, Any] = (None, None, None)
@@ -330,6 +331,7 @@ class UMAPReducer(_Base):
     def _refine(self, init: np.ndarray, idx: np.ndarray, dist: np.ndarray) -> np.ndarray:
         """UMAP.transform's optimisation: move new points only, training points stay fixed."""
         enable_umap_numba_cache()
+        # heavy: umap.layouts, umap.umap_ load only when _refine() runs
         from umap.layouts import optimize_layout_euclidean
         from umap.umap_ import make_epochs_per_sample
 

@@ -7,10 +7,7 @@ order, with the declared dtypes), and :func:`check` to validate one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pandas is imported lazily so that `journeymine --help` stays instant
-    import pandas as pd
+import pandas as pd
 
 #: Version of the tags table layout; bump on any change to TAGS and document it in
 #: docs/tags-schema.md.
@@ -130,8 +127,6 @@ def empty(table: str) -> pd.DataFrame:
     Returns:
         An empty DataFrame.
     """
-    import pandas as pd
-
     cols = TABLES[table]
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in cols.items()})
 
@@ -148,8 +143,6 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     Returns:
         A new DataFrame.
     """
-    import pandas as pd
-
     cols = TABLES[table]
     out = {}
     for c, d in cols.items():

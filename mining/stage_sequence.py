@@ -18,11 +18,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
+
+from mining.taxonomy import Transitions
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from mining.taxonomy import TaxonomyFile, Transitions
+    from mining.taxonomy import TaxonomyFile
 
 #: Step kinds, in the order of the transition matrices.
 STEP_KINDS = ("same_session", "new_session", "other_roles")
@@ -63,8 +64,6 @@ def transition_matrix(tf: TaxonomyFile) -> tuple[np.ndarray, np.ndarray]:
         ``(log_trans, log_start)``: ``(3, k, k)`` row-normalised log transition probabilities
         (row = from) for the three :data:`STEP_KINDS`, and ``(k,)`` log start probabilities.
     """
-    from mining.taxonomy import Transitions
-
     k = len(tf.categories)
     t = tf.transitions or Transitions()
     stay = {tf.names.index(n): w for n, w in t.stay_by_stage.items() if n in tf.categories}
@@ -134,10 +133,6 @@ def step_kinds(journeys: pd.DataFrame, codes: np.ndarray, t: Transitions | None 
     Returns:
         ``(n,)`` int64 step kinds.
     """
-    import pandas as pd
-
-    from mining.taxonomy import Transitions
-
     t = t or Transitions()
     n = len(journeys)
     if n == 0:
@@ -196,8 +191,6 @@ def fit_transitions(journeys: pd.DataFrame, stages: list[str], names: list[str],
         ``skip``, ``back``, ``new_session``, ``other_roles``, ``start``) plus ``counts``
         (steps counted per kind) for the record.
     """
-    import pandas as pd
-
     codes = pd.factorize(journeys["journey_id"].astype("string").fillna(""))[0]
     kinds = step_kinds(journeys, codes, t)
     idx = np.array([names.index(s) if s in names else -1 for s in stages], dtype=np.int64)

@@ -41,18 +41,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
+import yaml
+from scipy.optimize import minimize_scalar
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError as SkNotFitted
+from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
-from mining.errors import Errors, NotFittedError, Warnings
+from mining.cues import CueMatcher, spacy_name
+from mining.embed import embed_texts
+from mining.errors import ConfigError, Errors, InputError, NotFittedError, Warnings
+from mining.persist import embedder_name, write_model_files
+from mining.prototypes import Prototypes
 from mining.stage_sequence import logsumexp, step_kinds, transition_matrix, viterbi
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from mining.taxonomy import Taxonomy, TaxonomyFile
+from mining.taxonomy import Taxonomy, TaxonomyFile, default_dir, load_taxonomy
 
 __all__ = ["StageTagger", "stage_warnings", "training_examples", "transition_matrix", "viterbi"]
 
@@ -80,10 +86,6 @@ def training_examples(tf: TaxonomyFile, folder: str | Path | None = None
         ``(texts, labels, is_customer)``: labels index ``tf.names``, and ``len(tf.names)``
         marks a neutral message; taxonomy examples count as customer messages.
     """
-    import yaml
-
-    from mining.taxonomy import default_dir
-
     path = Path(folder or default_dir()) / EXAMPLES_FILE
     extra = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
     names = tf.names
@@ -160,11 +162,6 @@ class StageTagger(BaseEstimator):
         Raises:
             ConfigError: [E530] when ``y`` names a stage the taxonomy does not have.
         """
-        from mining.embed import embed_texts
-        from mining.errors import ConfigError
-        from mining.prototypes import Prototypes
-        from mining.taxonomy import Taxonomy, load_taxonomy
-
         tax = self.taxonomy
         if not isinstance(tax, Taxonomy):
             tax = load_taxonomy(tax)
@@ -190,10 +187,9 @@ class StageTagger(BaseEstimator):
 
     def _fit_classifier(self, feats: np.ndarray, labels: np.ndarray) -> None:
         """Fit the logistic regression and its temperature (out-of-fold NLL)."""
-        from scipy.optimize import minimize_scalar
+        # heavy: these sklearn modules load only when _fit_classifier() runs
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
-        from threadpoolctl import threadpool_limits
 
         def make() -> LogisticRegression:
             return LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000)
@@ -227,8 +223,6 @@ class StageTagger(BaseEstimator):
                           "recall_out_of_fold": recall, "temperature": self.temperature_}
 
     def _setup(self, tf: TaxonomyFile) -> None:
-        from mining.cues import CueMatcher, spacy_name
-
         self.taxonomy_ = tf
         self.stages_ = tf.names
         self.classes_ = np.array(tf.names, dtype=object)
@@ -238,9 +232,6 @@ class StageTagger(BaseEstimator):
                              for ev in tf.categories[name].events}
 
     def _check(self) -> None:
-        from sklearn.exceptions import NotFittedError as SkNotFitted
-        from sklearn.utils.validation import check_is_fitted
-
         try:
             check_is_fitted(self, ["coef_", "temperature_"])
         except SkNotFitted:
@@ -280,8 +271,6 @@ class StageTagger(BaseEstimator):
         self._check()
         texts = ["" if t is None else str(t) for t in X]
         if vectors is None:
-            from mining.embed import embed_texts
-
             vectors = embed_texts(texts, model=self.embedder, settings=self.settings,
                                   progress=False)
         is_cust = np.ones(len(texts), bool) if roles is None else \
@@ -434,8 +423,6 @@ class StageTagger(BaseEstimator):
         Raises:
             NotFittedError: [E500] before :meth:`fit` or :meth:`load`.
         """
-        import pandas as pd
-
         self._check()
         logits, evidence = self.scores(journeys, vectors)
         n = len(journeys)
@@ -460,8 +447,6 @@ class StageTagger(BaseEstimator):
 
     def _sessions(self, journeys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Journey code and customer-session number (0 = first contact) of each message."""
-        import pandas as pd
-
         codes = pd.factorize(journeys["journey_id"].astype("string").fillna(""))[0]
         kinds = self._step_kinds(journeys, codes)
         out = np.zeros(len(journeys), dtype=np.int64)
@@ -479,8 +464,6 @@ class StageTagger(BaseEstimator):
     # ------------------------------------------------------------------------------ persist
     def save(self, path: str | Path) -> Path:
         """Write the tagger to a folder (``config.json``, weights, example vectors, meta)."""
-        from mining.persist import embedder_name, write_model_files
-
         self._check()
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
@@ -500,10 +483,6 @@ class StageTagger(BaseEstimator):
         Raises:
             InputError: [E501] when the folder is not a saved stage tagger.
         """
-        from mining.errors import InputError
-        from mining.prototypes import Prototypes
-        from mining.taxonomy import TaxonomyFile
-
         folder = Path(path)
         for name in ("config.json", "meta.json", "examples_vectors.npy", "stage_coef.npy"):
             if not (folder / name).is_file():

@@ -26,13 +26,16 @@ Variants: a file with ``extends`` starts from its base, overrides the fields it 
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
 
 from mining.errors import ConfigError, Errors
+from mining.text.segment import get_nlp
 
 KINDS = ("stages", "objections", "intents", "replies")
 
@@ -216,8 +219,6 @@ def default_dir() -> Path:
 
 
 def _nlp() -> Any:
-    from mining.text.segment import get_nlp
-
     return get_nlp("")
 
 
@@ -249,8 +250,6 @@ def phrase_to_patterns(phrase: str) -> list[list[dict[str, Any]]]:
     Raises:
         ValueError: When the phrase is empty or expands into too many patterns.
     """
-    import itertools
-
     nlp = _nlp()
     groups: list[list[list[dict[str, Any]]]] = []
     for group in phrase.lower().split():
@@ -298,6 +297,7 @@ _PAT_LINE = re.compile(r"^- \[pattern -> (\d+)(?: -> (.*?))?\] (.*)$")
 
 def check_cue(cue: Any, where: str) -> list[str]:
     """Validate one cue by adding it to a spaCy Matcher; return problems (empty when fine)."""
+    # heavy: spacy.errors, spacy.matcher load only when check_cue() runs
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
 
@@ -351,8 +351,6 @@ def _loc(fname: str, loc: tuple[Any, ...]) -> str:
 
 
 def _read_yaml(path: Path, problems: list[str]) -> dict | None:
-    import yaml
-
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -618,6 +616,7 @@ def compile_matcher(tf: TaxonomyFile, vocab: Any) -> Any:
     Returns:
         The :class:`spacy.matcher.Matcher`.
     """
+    # heavy: spacy.matcher loads only when compile_matcher() runs
     from spacy.matcher import Matcher
 
     matcher = Matcher(vocab)

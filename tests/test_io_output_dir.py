@@ -34,9 +34,7 @@ def result():
 @pytest.fixture()
 def fast_html(monkeypatch):
     """The page itself is tested elsewhere; here only where files go matters."""
-    import mining.reports.html
-
-    monkeypatch.setattr(mining.reports.html, "write_report_html",
+    monkeypatch.setattr(output_dir, "write_report_html",
                         lambda path, **kw: path.write_text("<html></html>", encoding="utf-8"))
 
 
@@ -62,12 +60,11 @@ def test_io_output_dir_interrupt_while_writing_keeps_the_previous_run(result, tm
     out = tmp_path / "out"
     write_outputs(result, out, settings=Settings())
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    import mining.reports.html
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(mining.reports.html, "write_report_html", interrupted)
+    monkeypatch.setattr(output_dir, "write_report_html", interrupted)
     smaller = RunResult(**{**result.__dict__, "tags": result.tags.head(3), "files": []})
     with pytest.raises(KeyboardInterrupt):
         write_outputs(smaller, out, settings=Settings())
@@ -173,7 +170,7 @@ _KILLED_RUN = """
 import sys, time
 sys.path.insert(0, sys.argv[2])
 from _handmade import handmade_tables
-import mining.reports.html
+import mining.io.output_dir
 from mining import schema
 from mining.config import Settings
 from mining.pipeline import RunResult, write_outputs
@@ -184,7 +181,7 @@ def slow_page(path, **kw):
     print("writing", flush=True)
     time.sleep(60)
 
-mining.reports.html.write_report_html = slow_page
+mining.io.output_dir.write_report_html = slow_page
 t = handmade_tables(3, seed=2)
 res = RunResult(tags=t["tags"].head(5), themes=t["themes"], reports={},
                 rejects=schema.empty("rejects"), messages=t["tags"], events=t["events"],

@@ -159,12 +159,12 @@ def test_text_privacy_no_address_or_phone_in_any_output_or_export(key_home, tmp_
 def test_text_privacy_mapping_file_only_on_request(key_home, tmp_path, monkeypatch):
     from _handmade import handmade_tables
 
-    import mining.reports.html
     from mining import schema
     from mining.config import Settings
+    from mining.io import output_dir
     from mining.pipeline import RunResult, write_outputs
 
-    monkeypatch.setattr(mining.reports.html, "write_report_html",
+    monkeypatch.setattr(output_dir, "write_report_html",
                         lambda path, **kw: path.write_text("<html></html>", encoding="utf-8"))
     t = handmade_tables(4, seed=1)
     tags = pseudonyms.pseudonymize_frame(t["tags"].assign(journey_id="ann@x.example"))

@@ -13,10 +13,13 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
+
+from mining.errors import Errors, JourneymineError
 
 app = typer.Typer(
     name="journeymine",
@@ -64,8 +67,6 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from mining.errors import JourneymineError
-
         try:
             return func(*args, **kwargs)
         except JourneymineError as err:
@@ -73,15 +74,11 @@ def handle_errors(func: F) -> F:
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except OSError as err:  # a file that cannot be written or read: the user can fix it
-            from mining.errors import Errors
-
             fail(Errors.E009.format(path=err.filename or "?", detail=err.strerror or err), 2)
         except MemoryError:
             fail("out of memory; try a smaller input or a smaller --batch-size", 3)
         except Exception as err:  # noqa: BLE001 - the CLI edge: no traceback with private data
             if STATE.get("verbose"):  # the traceback, but still exit 3 (1 means --strict)
-                import traceback
-
                 traceback.print_exc(file=sys.stderr)
             fail(
                 f"unexpected {type(err).__name__}: {err} "

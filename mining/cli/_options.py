@@ -21,7 +21,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from mining.cli._app import app, handle_errors
-from mining.config import default
+from mining.config import Settings, default, load_settings, read_config_file
+from mining.errors import ConfigError, Errors
 
 InputsArg = Annotated[list[Path], typer.Argument(
     help="Message files or folders: chat JSONL/CSV/Parquet/JSON exports, .eml, .mbox.")]
@@ -66,8 +67,6 @@ def parse_map(value: str | None) -> dict[str, str]:
     Raises:
         ConfigError: [E003] for a malformed value.
     """
-    from mining.errors import ConfigError, Errors
-
     if not value:
         return {}
     out = {}
@@ -112,8 +111,6 @@ def build_settings(config: Path | None = None, *, column_map: str | None = None,
         ConfigError: [E001] invalid settings (all at once), [E003] bad ``--map``, [E007] bad file.
         InputError: [E100] when the config file does not exist.
     """
-    from mining.config import Settings, load_settings, read_config_file
-
     base = read_config_file(config) if config is not None else Settings()
     data = base.model_dump()
     given = {
@@ -136,6 +133,7 @@ def build_settings(config: Path | None = None, *, column_map: str | None = None,
 def load_inputs(inputs: list[Path], settings: Any, events: list[Path] | None,
                 outcomes: list[Path] | None) -> Any:
     """Read the inputs into a corpus with the resolved settings (``mining.load_corpus``)."""
+    # startup: mining.io.corpus (numpy, pandas, pyarrow) loads only when the command runs
     from mining.io.corpus import load_corpus
 
     return load_corpus([str(p) for p in inputs], events=[str(p) for p in events or []] or None,

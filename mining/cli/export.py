@@ -43,16 +43,19 @@ def export_command(
     per event and per conversion, with the columns case:concept:name, concept:name,
     time:timestamp and org:resource that process-mining tools expect. Prints the written path.
     """
+    # startup: mining.io.exports (numpy, pandas, rich) loads only when the command runs
     from mining.io.exports import check_format, export, read_tags
 
     fmt = check_format(kind, fmt)
     table = read_tags(tags)
     ev = oc = None
     if events is not None:
+        # startup: mining.io.events (numpy, pandas, pyarrow) loads only when the command runs
         from mining.io.events import read_events
 
         ev = read_events(events).table
     if outcomes is not None:
+        # startup: mining.io.outcomes (numpy, pandas, pyarrow) loads only when the command runs
         from mining.io.outcomes import read_outcomes
 
         oc = read_outcomes(outcomes).table

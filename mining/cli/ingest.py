@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,8 @@ from mining.cli._options import (
     TimezoneOpt,
     parse_map,
 )
-from mining.config import default
+from mining.config import IngestSettings, default
+from mining.errors import ConfigError, Errors, RejectedDataError
 
 _HEAD = ("source", "kind", "format", "read", "accepted", "rejected", "reject codes")
 
@@ -65,8 +68,6 @@ def format_summary(summary: dict[str, Any]) -> str:
 
 
 def _write_rejects(rejects: Any, path: Path) -> None:
-    from mining.errors import ConfigError, Errors
-
     def safe(v: Any) -> Any:  # spreadsheet formula injection: prefix cells that start a formula
         return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
 
@@ -78,11 +79,9 @@ def _write_rejects(rejects: Any, path: Path) -> None:
 
 def _status(message: str) -> Any:
     """A transient spinner on stderr while inputs are read (off when not a terminal)."""
-    import contextlib
-    import sys
-
     if not STATE.get("progress") or not sys.stderr.isatty():
         return contextlib.nullcontext()
+    # startup: rich stays off `journeymine --help`
     from rich.console import Console
 
     return Console(stderr=True).status(message)
@@ -104,8 +103,7 @@ def _validate(
     agent_names: list[str] = (),  # type: ignore[assignment]
     date_order: str = "auto",
 ) -> None:
-    from mining.config import IngestSettings
-    from mining.errors import ConfigError, Errors, RejectedDataError
+    # startup: mining.io.corpus (numpy, pandas, pyarrow) loads only when the command runs
     from mining.io.corpus import load_corpus
 
     if not paths:

@@ -9,6 +9,7 @@ import typer
 
 from mining.cli._app import STATE
 from mining.cli._options import InputOptions, InputsArg, input_command
+from mining.errors import Errors, InputError
 
 
 @input_command("label")
@@ -33,7 +34,7 @@ def label_command(
 
     Prints the path of the CSV on stdout.
     """
-    from mining.errors import Errors, InputError
+    # startup: these load numpy, pandas, rich only when the command runs
     from mining.io.writers import write_table
     from mining.journeys import build_journeys
     from mining.labels import fit_with_labels, label_candidates, read_labels

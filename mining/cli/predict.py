@@ -23,6 +23,8 @@ from mining.cli.reports import (
     _read_side,
     _read_table,
 )
+from mining.config import load_settings
+from mining.errors import Warnings
 
 OUTCOMES_REQ = typer.Option(..., "--outcomes", help="Outcomes file (journey_id, converted, "
                                                      "converted_at, value).")
@@ -43,7 +45,7 @@ def predict(
     as_of: str | None = ASOF_OPT, top: int = TOP_OPT,
 ) -> None:
     """Score open journeys: chance to convert, expected value, reasons, next best action."""
-    from mining.config import load_settings
+    # startup: these load numpy, pandas, sklearn only when the command runs
     from mining.leads import predict_leads
     from mining.reports.playbook import next_actions
 
@@ -63,6 +65,7 @@ def predict(
         else res.scores
     _print_summary(res.meta, scores, top)
     if output:
+        # startup: mining.io.writers (pandas) loads only when the command runs
         from mining.io.writers import write_table
 
         meta = {"command": "predict", "inputs": {"tags": tags, "outcomes": outcomes,
@@ -71,14 +74,13 @@ def predict(
         if not STATE.get("quiet"):
             typer.echo(f"Wrote {path} ({len(scores)} open journeys)", err=True)
     if not len(scores) and not STATE.get("quiet"):
-        from mining.errors import Warnings
-
         typer.echo(Warnings.W611.format(as_of=res.meta["as_of"],
                                         cold=settings.reports.cold_after_days), err=True)
 
 
 def _print_summary(meta: dict, scores: Any, top: int) -> None:
     """Validation (model vs baselines), calibration and the top open journeys, on stdout."""
+    # startup: rich stays off `journeymine --help`
     from rich.console import Console
     from rich.table import Table
 

@@ -7,6 +7,9 @@ files, computes one report with ``mining.reports`` and prints it as a table, or 
 
 from __future__ import annotations
 
+import math
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ import typer
 from mining.cli._app import STATE, app, handle_errors
 from mining.cli._options import ConfigOpt, build_settings
 from mining.config import default
+from mining.errors import ConfigError, Errors, InputError, Warnings
 
 report_app = typer.Typer(help="Join tags to outcomes: objections, replies, funnel, channels, "
                               "cadence, paths, sequences, playbook, leads.", no_args_is_help=True)
@@ -60,9 +64,8 @@ _PERCENT = ("share", "rate", "share_of_stage", "reached_share", "continue_rate")
 
 def _read_table(path: str, what: str) -> Any:
     """Read a tags or messages table (Parquet, CSV, JSONL, JSON); a folder means its tags file."""
+    # startup: pandas stays off `journeymine --help`
     import pandas as pd
-
-    from mining.errors import Errors, InputError
 
     p = Path(path)
     if p.is_dir():
@@ -72,6 +75,7 @@ def _read_table(path: str, what: str) -> Any:
                 break
     if not p.is_file():
         raise InputError(Errors.E100.format(path=path))
+    # startup: mining.io.output_dir (numpy, pandas, rich) loads only when the command runs
     from mining.io.output_dir import check_complete
 
     check_complete(p)  # [E156] a run folder that was never finished
@@ -95,13 +99,14 @@ def _read_side(paths: list[str] | str | None, kind: str) -> Any:
     """Read outcomes or events files with the ingestion readers (concatenated); warn on rejects."""
     if not paths:
         return None
+    # startup: pandas stays off `journeymine --help`
     import pandas as pd
 
-    from mining.errors import Warnings
-
     if kind == "outcomes":
+        # startup: mining.io.outcomes (numpy, pandas, pyarrow) loads only when the command runs
         from mining.io.outcomes import read_outcomes as reader
     else:
+        # startup: mining.io.events (numpy, pandas, pyarrow) loads only when the command runs
         from mining.io.events import read_events as reader
     tables = []
     for path in [paths] if isinstance(paths, str) else paths:
@@ -120,6 +125,7 @@ def _read_messages(paths: list[str] | None) -> Any:
         df = _read_table(paths[0], "messages")
         if "clean_text" in df.columns and "message_id" in df.columns:
             return df[["message_id", "clean_text"]]
+    # startup: mining.io.corpus (numpy, pandas, pyarrow) loads only when the command runs
     from mining.io.corpus import load_corpus
 
     corpus = load_corpus(paths, redact=True)
@@ -136,11 +142,10 @@ def _settings(cold_after: float | None, followup_days: float | None,
 
 
 def _cell(v: Any, col: str) -> str:
-    import math
-
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     try:
+        # startup: pandas stays off `journeymine --help`
         import pandas as pd
 
         if pd.isna(v):
@@ -159,6 +164,7 @@ def _cell(v: Any, col: str) -> str:
 
 
 def _print_table(name: str, df: Any) -> None:
+    # startup: rich stays off `journeymine --help`
     from rich.console import Console
     from rich.table import Table
 
@@ -188,9 +194,7 @@ def _print_table(name: str, df: Any) -> None:
 def _run(name: str, tags: str, outcomes: list[str] | None, events: list[str] | None,
          messages: list[str] | None, output: str | None, fmt: str | None, settings: Any,
          **options: Any) -> None:
-    import sys
-
-    from mining.errors import ConfigError, Errors
+    # startup: these load numpy, pandas, yaml only when the command runs
     from mining.io.writers import FORMATS, write_table
     from mining.reports import run_reports
 
@@ -218,8 +222,6 @@ def _run(name: str, tags: str, outcomes: list[str] | None, events: list[str] | N
                 _to_stdout(df, fmt, sys.stdout)
                 sys.stdout.flush()
             except BrokenPipeError:  # e.g. `| head`: the reader has what it wanted
-                import os
-
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 raise typer.Exit(0) from None
         else:
@@ -227,6 +229,7 @@ def _run(name: str, tags: str, outcomes: list[str] | None, events: list[str] | N
 
 
 def _to_stdout(df: Any, fmt: str, stream: Any) -> None:
+    # startup: mining.io.writers (pandas) loads only when the command runs
     from mining.io.writers import csv_safe
 
     if fmt == "csv":
@@ -236,8 +239,6 @@ def _to_stdout(df: Any, fmt: str, stream: Any) -> None:
     elif fmt == "json":
         stream.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
     else:
-        from mining.errors import ConfigError, Errors
-
         raise ConfigError(Errors.E604.format(option="--format", expected="csv, jsonl or json "
                                              "when writing to stdout (use -o for parquet)",
                                              value=fmt))
@@ -292,9 +293,8 @@ def _command(name: str, doc: str) -> None:
 def _as_of(value: str | None) -> Any:
     if value is None:
         return None
+    # startup: pandas stays off `journeymine --help`
     import pandas as pd
-
-    from mining.errors import ConfigError, Errors
 
     try:
         return pd.Timestamp(value)

@@ -17,6 +17,7 @@ from mining.cli._options import (
     build_settings,
     input_command,
 )
+from mining.errors import Errors, RejectedDataError
 
 
 def _summary(result: Any, out: Path) -> None:
@@ -35,7 +36,7 @@ def _summary(result: Any, out: Path) -> None:
 
 def _run(inputs: list[Path], out: Path, settings: Any, *, events: list[Path] | None,
          outcomes: list[Path] | None, model: Path | None, strict: bool) -> Path:
-    from mining.errors import Errors, RejectedDataError
+    # startup: mining.pipeline (numpy, pandas, pyarrow) loads only when the command runs
     from mining.pipeline import run
 
     result = run(
@@ -46,6 +47,7 @@ def _run(inputs: list[Path], out: Path, settings: Any, *, events: list[Path] | N
         progress=bool(STATE.get("progress", True)),
     )
     if settings.tagging.labels is not None and not STATE.get("quiet"):
+        # startup: mining.labels (numpy, pandas, rich) loads only when the command runs
         from mining.labels import labels_summary
 
         typer.echo(labels_summary(result.tag_result.models["objections"]), err=True)
@@ -103,6 +105,7 @@ def demo_command(
     reducer: ReducerOpt = None,
 ) -> None:
     """Run the whole pipeline on the bundled sample transcripts and say where the report is."""
+    # startup: mining.demo loads only when the command runs
     from mining.demo import demo_inputs
 
     demo = demo_inputs()

@@ -9,6 +9,7 @@ import typer
 
 from mining.cli._app import STATE
 from mining.cli._options import InputOptions, InputsArg, OutOpt, input_command
+from mining.errors import Errors, InputError
 
 
 @input_command("tag")
@@ -26,7 +27,7 @@ def tag_command(
 
     Prints the path of tags.csv on stdout.
     """
-    from mining.errors import Errors, InputError
+    # startup: these load numpy, pandas, rich only when the command runs
     from mining.io.output_dir import abandon, begin, mark_complete, publish
     from mining.io.writers import write_table
     from mining.tagging import tag
@@ -58,6 +59,7 @@ def tag_command(
         abandon(stage)
     csv_path = out / "tags.csv"
     if labels is not None and not STATE.get("quiet"):
+        # startup: mining.labels (numpy, pandas, rich) loads only when the command runs
         from mining.labels import labels_summary
 
         typer.echo(labels_summary(result.models["objections"]), err=True)

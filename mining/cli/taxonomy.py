@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from mining.cli._app import STATE, app, handle_errors
+from mining.errors import ConfigError, Errors
 
 taxonomy_app = typer.Typer(help="Check the YAML taxonomies (stages, objections, intents, replies).",
                            no_args_is_help=True)
@@ -17,7 +18,7 @@ def check(
     path: str = typer.Argument(..., help="A taxonomy YAML file or a folder of them."),
 ) -> None:
     """Validate taxonomy files and report every problem at once, each with its location."""
-    from mining.errors import ConfigError, Errors
+    # startup: mining.taxonomy (pandas, yaml) loads only when the command runs
     from mining.taxonomy import check_path
 
     summaries, problems = check_path(path)

@@ -45,6 +45,7 @@ def themes_command(
     opts: InputOptions | None = None,
 ) -> None:
     """Find themes in customer messages, or assign messages to saved themes (--model)."""
+    # startup: these load numpy, pandas, pyarrow only when the command runs
     from mining.themes.hierarchy import apply_level, check_level
     from mining.themes.run import print_themes, run_themes
 

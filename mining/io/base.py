@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
+
+from mining.schema import REJECTS
 
 
 @dataclass
@@ -43,10 +43,6 @@ def reject_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
     Returns:
         A DataFrame with the columns and dtypes of ``mining.schema.REJECTS``.
     """
-    import pandas as pd
-
-    from mining.schema import REJECTS
-
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=d) for c, d in REJECTS.items()})
     df = pd.DataFrame([tuple(str(v) for v in r) for r in rows], columns=list(REJECTS))

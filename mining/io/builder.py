@@ -6,7 +6,9 @@ Shared by the table, chat and export readers.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from mining.errors import Errors
 from mining.io.fields import (
@@ -20,9 +22,7 @@ from mining.io.fields import (
     timestamp_reject,
 )
 from mining.io.records import _type_name
-
-if TYPE_CHECKING:
-    import pandas as pd
+from mining.schema import conform
 
 Reject = tuple[str, str, str, str]
 
@@ -114,9 +114,5 @@ class MessageBuilder:
 
     def frame(self) -> pd.DataFrame:
         """The accepted rows as a messages table (``clean_text`` left empty for the corpus)."""
-        import pandas as pd
-
-        from mining.schema import conform
-
         cols = list(MESSAGE_FIELDS) + ["source"]
         return conform(pd.DataFrame(self.rows, columns=cols), "messages")

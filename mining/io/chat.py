@@ -22,8 +22,9 @@ position and its metadata; missing ``channel`` is ``chat``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mining.config import IngestSettings
 from mining.errors import Errors, InputError
 from mining.io.base import ReadResult, reject_frame
 from mining.io.builder import MessageBuilder
@@ -42,9 +43,6 @@ from mining.io.records import (
     read_records,
     record_problem,
 )
-
-if TYPE_CHECKING:
-    from mining.config import IngestSettings
 
 _CONV_FIELDS = ("conversation_id", "journey_id", "channel")
 
@@ -167,8 +165,6 @@ def read_chat_export(path: str | Path, settings: IngestSettings | None = None) -
     Raises:
         InputError: When the file cannot be read or is not a chat export.
     """
-    from mining.config import IngestSettings
-
     return chat_from_records(read_records(path), settings or IngestSettings())
 
 

@@ -17,15 +17,26 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import pandas as pd
+from pydantic import ValidationError
+
+from mining.config import IngestSettings, format_validation_error
 from mining.errors import ConfigError, Errors, InputError
+from mining.io.base import reject_frame
 from mining.io.dispatch import plan_inputs, read_input
+from mining.io.events import events_from_records
 from mining.io.fields import check_column_map, resolve_timezone, show
-from mining.io.records import record_key
+from mining.io.outcomes import outcomes_from_records
+from mining.io.records import Records, record_key, record_problem
+from mining.io.tables import messages_from_records
+from mining.schema import conform, empty
+from mining.text.clean import clean_message
+from mining.text.pseudonyms import pseudonymize_frame
+from mining.text.redact import redact
+from mining.text.redact import redact as redact_text
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from mining.config import IngestSettings, Settings
+    from mining.config import Settings
     from mining.io.base import ReadResult
 
 PathArg = str | PathLike[str]
@@ -119,10 +130,6 @@ def split_source(source: str) -> tuple[str, str]:
 
 
 def _ingest_settings(settings: Settings | IngestSettings | None, overrides: dict) -> IngestSettings:
-    from pydantic import ValidationError
-
-    from mining.config import IngestSettings, format_validation_error
-
     base = getattr(settings, "ingest", settings)
     data = base.model_dump() if base is not None else {}
     defaults = {"column_map": None, "timezone": "UTC", "agent_domains": (), "agent_addresses": (),
@@ -161,9 +168,6 @@ def _clean_messages(
     Returns:
         The kept rows and rejects as ``(result index, source, record, code, reason)``.
     """
-    from mining.text.clean import clean_message
-    from mining.text.redact import redact
-
     limit, do_redact = settings.max_message_chars, settings.redact
     rejects: list[tuple[int, str, str, str, str]] = []
     clean: list[str | None] = []
@@ -347,11 +351,6 @@ def corpus_from_frames(
         InputError: [E106] when a frame lacks its required columns.
         ConfigError: For an unknown time zone (E004), a bad column map (E002) or invalid settings.
     """
-    from mining.io.events import events_from_records
-    from mining.io.outcomes import outcomes_from_records
-    from mining.io.records import Records, record_problem
-    from mining.io.tables import messages_from_records
-
     ingest = _ingest_settings(settings, {
         "column_map": column_map, "timezone": timezone, "agent_domains": (),
         "agent_addresses": (), "redact": redact, "max_message_chars": max_message_chars,
@@ -391,10 +390,6 @@ def assemble(
     Returns:
         The corpus.
     """
-    import pandas as pd
-
-    from mining.schema import conform
-
     unreadable = file_errors
     tables: dict[str, list[pd.DataFrame]] = {k: [] for k in _KINDS}
     reject_frames = []
@@ -454,8 +449,6 @@ def _dedupe_outcomes(
     Returns:
         The merged outcomes and, per reader, how many outcome records were accepted.
     """
-    import pandas as pd
-
     if "conversation_id" not in outs:
         outs = outs.assign(conversation_id=pd.NA)
     key = outs["conversation_id"]
@@ -482,10 +475,6 @@ def _sorted_rejects(reject_frames: list[pd.DataFrame], corpus_rejects: list) -> 
     Returns:
         One reject frame with ``_rid``, possibly empty.
     """
-    import pandas as pd
-
-    from mining.io.base import reject_frame
-
     if corpus_rejects:
         extra = reject_frame([r[1:] for r in corpus_rejects])
         reject_frames = [*reject_frames, extra.assign(_rid=[r[0] for r in corpus_rejects])]
@@ -527,14 +516,10 @@ def _private(res: ReadResult, redact: bool) -> tuple[pd.DataFrame, pd.DataFrame]
     """A reader's table and rejects with e-mail/phone ids pseudonymised and reasons redacted."""
     if not redact:
         return res.table, res.rejects
-    from mining.text.pseudonyms import pseudonymize_frame
-    from mining.text.redact import redact as redact_text
 
     reasons = res.rejects["reason"].map(redact_text, na_action="ignore")
     return pseudonymize_frame(res.table), res.rejects.assign(reason=reasons)
 
 
 def _empty(table: str) -> pd.DataFrame:
-    from mining.schema import empty
-
     return empty(table)

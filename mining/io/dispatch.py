@@ -14,9 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from mining.errors import Errors, InputError, Warnings
 from mining.io.base import ReadResult
+from mining.io.chat import chat_from_records, is_chat_export
+from mining.io.events import events_from_records
 from mining.io.fields import ALIASES
+from mining.io.outcomes import outcomes_from_records
 from mining.io.records import EMAIL_SUFFIXES, read_records, table_format
 from mining.io.registry import is_text_export, read_json_export, read_text_export
+from mining.io.tables import messages_from_records
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -169,12 +173,9 @@ def read_input(path: Any, kind: str, settings: IngestSettings) -> ReadResult | N
         The reader's result; None for a table found in a folder that holds neither messages,
         events nor outcomes (a labels file, for example).
     """
-    from mining.io.events import events_from_records
-    from mining.io.outcomes import outcomes_from_records
-    from mining.io.tables import messages_from_records
-
     if kind == "email":
         try:
+            # guarded: an e-mail reader that fails to import becomes E107, not a crash
             from mining.io.email import read_email
         except ImportError:  # pragma: no cover - the e-mail reader ships with the package
             detail = "e-mail reading is not available"
@@ -198,13 +199,9 @@ def read_input(path: Any, kind: str, settings: IngestSettings) -> ReadResult | N
     cmap = settings.column_map
     has_text = _has_field(records.columns, "text", cmap)
     if kind == "found" and records.doc is not None:
-        from mining.io.chat import is_chat_export
-
         if not is_chat_export(records.doc):  # some other JSON document (settings, a report)
             return None
     if records.doc is not None or ("messages" in records.columns and not has_text):
-        from mining.io.chat import chat_from_records
-
         return chat_from_records(records, settings)
     if kind in ("auto", "found") and records.items and not has_text:
         # found in a folder, the file name must agree too (a ground-truth journeys table with a

@@ -43,6 +43,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from mining.config import IngestSettings
 from mining.errors import Errors, InputError
 from mining.io.base import ReadResult, reject_frame
@@ -54,6 +56,8 @@ from mining.io.email_threads import (
     normalize_subject,
     parse_ids,
 )
+from mining.io.fields import resolve_timezone
+from mining.schema import MESSAGES, conform
 from mining.text.clean import clean_email_body
 
 EML_SUFFIXES = (".eml", ".msg.eml")
@@ -311,8 +315,6 @@ class _Batch:
 
 
 def _read_batches(paths: list[Path], settings: IngestSettings) -> list[_Batch]:
-    from mining.io.fields import resolve_timezone
-
     tz = resolve_timezone(settings.timezone)
     plan = [(p, _expand(p)) for p in paths]  # every path is checked before any is read
     batches: list[_Batch] = []
@@ -357,10 +359,6 @@ def _as_paths(path: str | Path | Sequence[str | Path]) -> list[Path]:
 
 def _result(batches: list[_Batch], rows: list[dict[str, Any]], settings: IngestSettings,
             label: str, *, agent_note: bool) -> ReadResult:
-    import pandas as pd
-
-    from mining.schema import MESSAGES, conform
-
     parsed = [p for b in batches for p in b.parsed]
     rejects = [r for b in batches for r in b.rejects]
     table = conform(pd.DataFrame(rows, columns=list(MESSAGES)), "messages")

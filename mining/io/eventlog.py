@@ -21,10 +21,11 @@ import re
 import xml.etree.ElementTree as ET
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
+
+from mining.io.writers import atomic_path
 
 CASE, ACTIVITY, TIMESTAMP, RESOURCE = (
     "case:concept:name",
@@ -70,8 +71,6 @@ def to_event_log(
         One row per activity with the columns of :data:`COLUMNS`, sorted by case, then time
         (unknown times last), then input order.
     """
-    import pandas as pd
-
     parts = [_message_rows(tags)]
     if events is not None and not events.empty:
         parts.append(
@@ -118,8 +117,6 @@ def _message_rows(tags: pd.DataFrame) -> pd.DataFrame:
     Returns:
         The message rows (objections as ``objection: <category>`` activities).
     """
-    import pandas as pd
-
     is_obj = tags["is_objection"].fillna(False).astype(bool)
     category = _nonempty(tags["objection_category"]).fillna(_nonempty(tags["objection_theme"]))
     stage = _nonempty(tags["stage"])
@@ -155,8 +152,6 @@ def _clean(value: Any) -> str:
 
 def _xes_attr(parent: ET.Element, key: str, value: Any) -> None:
     """Append a typed XES attribute element for ``value`` (skipped when missing)."""
-    import pandas as pd
-
     if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
         return
     if isinstance(value, pd.Timestamp):
@@ -204,7 +199,6 @@ def write_xes(
     head_xml = ET.tostring(head, encoding="unicode")
     opening = head_xml[: -len("</log>")]  # the log element and its header, left open
     attr_cols = [c for c in log.columns if c != CASE]
-    from mining.io.writers import atomic_path
 
     with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write('<?xml version="1.0" encoding="UTF-8"?>\n')

@@ -9,8 +9,11 @@ a file keyed by ``conversation_id`` instead is accepted and joined to journeys b
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pandas as pd
+
+from mining.config import IngestSettings
 from mining.errors import Errors, InputError
 from mining.io.base import ReadResult, reject_frame
 from mining.io.fields import (
@@ -26,9 +29,8 @@ from mining.io.fields import (
     timestamp_reject,
 )
 from mining.io.records import Records, in_record_order, read_records
-
-if TYPE_CHECKING:
-    from mining.config import IngestSettings
+from mining.schema import conform
+from mining.text.pseudonyms import pseudonymize_frame
 
 
 def key_column(path: str, mapping: dict[str, str], columns: list[str]) -> str:
@@ -68,7 +70,6 @@ def events_from_records(records: Records, settings: IngestSettings) -> ReadResul
             err = Errors.E106.format(path=records.path, field="event_type", columns=cols)
             raise InputError(err)
     for label, rec in records.items:
-
         def get(f: str, rec: dict = rec) -> Any:
             return rec.get(mapping[f]) if f in mapping else None
 
@@ -125,10 +126,6 @@ def keyed_result(
     Returns:
         The accepted table and the rejects.
     """
-    import pandas as pd
-
-    from mining.schema import conform
-
     table = conform(pd.DataFrame(rows, columns=list(fields) + ["source"]), kind)
     if rows and rows[0]["conversation_id"] is not None:
         table["conversation_id"] = table["journey_id"]
@@ -156,12 +153,8 @@ def read_events(path: str | Path, settings: IngestSettings | None = None) -> Rea
     Raises:
         InputError: When the file cannot be read, or lacks a key or ``event_type`` column.
     """
-    from mining.config import IngestSettings
-
     settings = settings or IngestSettings()
     res = events_from_records(read_records(path), settings)
     if settings.redact:  # the same keyed pseudonyms as the corpus, so they join the tags
-        from mining.text.pseudonyms import pseudonymize_frame
-
         res.table = pseudonymize_frame(res.table)
     return res

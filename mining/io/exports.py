@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from mining import schema
 from mining.errors import ConfigError, Errors, InputError
-
-if TYPE_CHECKING:
-    import pandas as pd
+from mining.io.eventlog import to_event_log, write_xes
+from mining.io.output_dir import check_complete
+from mining.io.writers import write_table
 
 #: Export kind -> the formats it can be written in (the first is the default).
 EXPORTS: dict[str, tuple[str, ...]] = {
@@ -40,11 +42,6 @@ def read_tags(path: str | PathLike[str]) -> pd.DataFrame:
         InputError: [E100] when missing, [E702] when unreadable, [E703] when it lacks tag columns,
             [E156] when it belongs to a run folder whose ``run.json`` does not say complete.
     """
-    import pandas as pd
-
-    from mining import schema
-    from mining.io.output_dir import check_complete
-
     p = Path(path)
     if not p.is_file():
         raise InputError(Errors.E100.format(path=p))
@@ -111,9 +108,6 @@ def export(
     Raises:
         ConfigError: For an unknown kind or format.
     """
-    from mining.io.eventlog import to_event_log, write_xes
-    from mining.io.writers import write_table
-
     fmt = check_format(kind, fmt)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

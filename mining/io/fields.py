@@ -12,6 +12,7 @@ import math
 import re
 from datetime import date, datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mining.errors import ConfigError, Errors, Warnings
 
@@ -75,8 +76,6 @@ def resolve_timezone(name: str) -> Any:
     Raises:
         ConfigError: [E004] when the name is unknown.
     """
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     if str(name).strip().upper() in ("UTC", "Z"):
         return timezone.utc
     try:

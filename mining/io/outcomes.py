@@ -10,8 +10,9 @@ first row is kept).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mining.config import IngestSettings
 from mining.errors import Errors, InputError
 from mining.io.base import ReadResult
 from mining.io.events import key_column, keyed_result
@@ -30,9 +31,7 @@ from mining.io.fields import (
     timestamp_reject,
 )
 from mining.io.records import Records, read_records
-
-if TYPE_CHECKING:
-    from mining.config import IngestSettings
+from mining.text.pseudonyms import pseudonymize_frame
 
 
 def outcomes_from_records(records: Records, settings: IngestSettings) -> ReadResult:
@@ -58,7 +57,6 @@ def outcomes_from_records(records: Records, settings: IngestSettings) -> ReadRes
             cols = list_columns(records.columns)
             raise InputError(Errors.E106.format(path=records.path, field="converted", columns=cols))
     for label, rec in records.items:
-
         def get(f: str, rec: dict = rec) -> Any:
             return rec.get(mapping[f]) if f in mapping else None
 
@@ -118,12 +116,8 @@ def read_outcomes(path: str | Path, settings: IngestSettings | None = None) -> R
     Raises:
         InputError: When the file cannot be read, or lacks a key or ``converted`` column.
     """
-    from mining.config import IngestSettings
-
     settings = settings or IngestSettings()
     res = outcomes_from_records(read_records(path), settings)
     if settings.redact:  # the same keyed pseudonyms as the corpus, so they join the tags
-        from mining.text.pseudonyms import pseudonymize_frame
-
         res.table = pseudonymize_frame(res.table)
     return res

@@ -22,15 +22,21 @@ import shutil
 import sys
 import time
 from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
+from mining.distributed import run_facts
 from mining.errors import Errors, InputError
+from mining.io.writers import write_table
+from mining.reports._data import stage_names
+from mining.reports.html import write_report_html
+from mining.text.pseudonyms import ID_COLUMNS, mapping_frame
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from mining.config import Settings
     from mining.pipeline import RunResult
 
@@ -203,8 +209,6 @@ def _save_models(tag_result: Any, model_dir: Path) -> None:
 
 
 def _write_tables(result: RunResult, stage: Path, meta: dict[str, Any]) -> list[str]:
-    from mining.io.writers import write_table
-
     files: list[str] = []
 
     def _write(df: pd.DataFrame, rel: str, fmt: str, side_file: bool = True, **extra: Any) -> None:
@@ -254,9 +258,6 @@ def write_outputs(
         InputError: [E700] when the folder cannot be created or written, [E741] when the
             finished files cannot be moved into place.
     """
-    from mining.reports._data import stage_names
-    from mining.reports.html import write_report_html
-
     t0 = time.perf_counter()
     stage = begin(out_dir)
     try:
@@ -287,11 +288,6 @@ def write_outputs(
 
 def _write_pseudonyms(result: RunResult, stage: Path) -> str:
     """Write ``pseudonyms.csv`` (pseudonym -> original id), only when the user asked for it."""
-    import pandas as pd
-
-    from mining.io.writers import write_table
-    from mining.text.pseudonyms import ID_COLUMNS, mapping_frame
-
     ids = pd.concat([t[c] for t in (result.tags, result.events, result.outcomes)
                      for c in ID_COLUMNS if c in t.columns], ignore_index=True)
     write_table(mapping_frame(ids.dropna().unique().tolist()), stage / "pseudonyms.csv", "csv",
@@ -302,8 +298,6 @@ def _write_pseudonyms(result: RunResult, stage: Path) -> str:
 def run_json(result: RunResult, settings: Settings | None, *, inputs: list[str] | None,
              started: datetime | None, status: str) -> dict[str, Any]:
     """The ``run.json`` document: status, settings, versions, counts, timings, scale, files."""
-    from mining.distributed import run_facts
-
     now = datetime.now(timezone.utc)
     return {
         "journeymine_run": 1,
@@ -329,8 +323,6 @@ def write_rejects_only(rejects: pd.DataFrame, out_dir: str | PathLike[str],
     Raises:
         InputError: [E700] when the folder cannot be written.
     """
-    from mining.io.writers import write_table
-
     stage = begin(out_dir)
     try:
         write_table(rejects, stage / "rejects.csv", "csv", {**meta, "table": "rejects"})
@@ -346,8 +338,6 @@ def write_rejects_only(rejects: pd.DataFrame, out_dir: str | PathLike[str],
 
 def package_versions() -> dict[str, str | None]:
     """Return the Python version and the installed version of each package in VERSIONED."""
-    from importlib.metadata import PackageNotFoundError, version
-
     out: dict[str, str | None] = {"python": platform.python_version()}
     for name in VERSIONED:
         try:

@@ -14,8 +14,11 @@ import json
 import re
 import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from mining.errors import Errors, InputError, Warnings
 from mining.io.fields import ALIASES, ALL_FIELDS
@@ -347,8 +350,6 @@ def _sniff_delimiter(first_line: str, path: Path) -> str:
 
 def _looks_like_data(header: list[str]) -> bool:
     """True when a CSV's first row looks like a record, not column names."""
-    from datetime import datetime
-
     cells = [h.strip() for h in header if h.strip()]  # an empty cell: a pandas index column
     if not cells:
         return True
@@ -457,7 +458,7 @@ def read_parquet(path: Path, data: bytes) -> Records:
     Raises:
         InputError: [E102] when the file is not Parquet.
     """
-    import pyarrow as pa
+    # heavy: pyarrow.parquet loads only when read_parquet() runs
     import pyarrow.parquet as pq
 
     out = Records(str(path), "parquet")

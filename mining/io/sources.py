@@ -25,6 +25,7 @@ from mining.io.base import ReadResult, reject_frame
 from mining.io.builder import MessageBuilder
 from mining.io.fields import MESSAGE_FIELDS, resolve_timezone
 from mining.io.records import has_bad_bytes, in_record_order
+from mining.text.html import html_to_text, looks_like_html
 
 if TYPE_CHECKING:
     from mining.config import IngestSettings
@@ -123,8 +124,6 @@ def agent_names(settings: IngestSettings) -> set[str]:
 
 def html_text(value: Any) -> str | None:
     """A message body as plain text: HTML (helpdesk bodies, rich text) converted, else as is."""
-    from mining.text.html import html_to_text, looks_like_html
-
     if not isinstance(value, str):
         return None
     if looks_like_html(value) or value.lstrip().startswith("<"):

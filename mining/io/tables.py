@@ -15,8 +15,9 @@ A table with only a text column is therefore a set of customer messages, one con
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mining.config import IngestSettings
 from mining.errors import Errors, InputError
 from mining.io.base import ReadResult, reject_frame
 from mining.io.builder import MessageBuilder
@@ -29,9 +30,6 @@ from mining.io.fields import (
     resolve_timezone,
 )
 from mining.io.records import Records, in_record_order, read_records
-
-if TYPE_CHECKING:
-    from mining.config import IngestSettings
 
 
 def messages_from_records(
@@ -92,8 +90,6 @@ def read_message_table(path: str | Path, settings: IngestSettings | None = None)
         InputError: When the file cannot be read at all (E100-E107).
         ConfigError: For an unknown time zone (E004) or a bad column map (E002).
     """
-    from mining.config import IngestSettings
-
     settings = settings or IngestSettings()
     records = read_records(path)
     chat_lines = "messages" in records.columns and not any(

@@ -31,12 +31,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mining.config import IngestSettings
 from mining.errors import Errors, InputError, Warnings
 from mining.io.records import decode, read_bytes
 from mining.io.sources import SourceBuilder, agent_names, name_key, stable_id
 
 if TYPE_CHECKING:
-    from mining.config import IngestSettings
     from mining.io.base import ReadResult
 
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
@@ -376,8 +376,6 @@ def read_whatsapp(path: str | Path, settings: IngestSettings | None = None) -> R
         InputError: When the file cannot be read (E100, E105, E107), is a broken archive (E161),
             an archive without a chat (E162), or not a WhatsApp chat (E160).
     """
-    from mining.config import IngestSettings
-
     p = Path(path)
     text, chat_name, media = _load(p)
     return whatsapp_from_text(p, text, settings or IngestSettings(), chat_name=chat_name,

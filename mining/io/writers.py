@@ -28,10 +28,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
+
+from mining import __version__
+from mining.errors import ConfigError, Errors
 
 FORMATS = ("csv", "parquet", "jsonl", "json")
 
@@ -71,8 +73,6 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     Returns:
         A new DataFrame; numeric, boolean and datetime columns are untouched.
     """
-    import pandas as pd
-
     out = df.copy()
     for col in out.columns:
         s = out[col]
@@ -154,9 +154,6 @@ def write_table(
     Raises:
         ConfigError: [E603] for an unknown format.
     """
-    from mining import __version__
-    from mining.errors import ConfigError, Errors
-
     fmt = (format or infer_format(path) or "csv").lower()
     if fmt not in FORMATS:
         raise ConfigError(Errors.E603.format(fmt=fmt, choices=", ".join(FORMATS)))
@@ -198,8 +195,6 @@ def _jsonable(v: Any) -> bool:
 
 def _iso_dates(df: pd.DataFrame) -> pd.DataFrame:
     """Datetime columns as ISO 8601 strings (missing stays missing)."""
-    import pandas as pd
-
     cols = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c].dtype)]
     if not cols:
         return df

@@ -12,14 +12,10 @@ the data the scorer was fitted on, so a custom taxonomy needs no change here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
+import pandas as pd
 
 from mining.reports import _data
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 #: Human-readable names of the fixed features (the per-value ones are named when built).
 LABELS: dict[str, str] = {
@@ -111,8 +107,6 @@ def snapshot_features(
     Returns:
         A float frame indexed like ``snapshots`` with :func:`feature_names` columns.
     """
-    import pandas as pd
-
     snaps = snapshots[["journey_id", "cut"]].rename_axis("_snap").reset_index()
     msgs = tags[tags["timestamp"].notna()]
     m = snaps.merge(msgs, on="journey_id", how="inner")
@@ -154,8 +148,6 @@ def _days(delta: pd.Series) -> pd.Series:
 
 def _activity(m: pd.DataFrame, snaps: pd.DataFrame) -> pd.DataFrame:
     """Age, recency and message counts."""
-    import pandas as pd
-
     cut = snaps.set_index("_snap")["cut"]
     g = m.groupby("_snap")
     cust, agent = m[m["role"] == "customer"], m[m["role"] == "agent"]
@@ -177,8 +169,6 @@ def _activity(m: pd.DataFrame, snaps: pd.DataFrame) -> pd.DataFrame:
 
 def _stages(m: pd.DataFrame, tags: pd.DataFrame) -> pd.DataFrame:
     """Furthest and last stage (rank in the taxonomy's order) among the messages so far."""
-    import pandas as pd
-
     order = _data.stage_order(tags["stage"])
     staged = m[m["stage"].notna()].copy()
     staged["_rank"] = _data.stage_rank(staged["stage"], order)
@@ -188,8 +178,6 @@ def _stages(m: pd.DataFrame, tags: pd.DataFrame) -> pd.DataFrame:
 
 def _objections(m: pd.DataFrame) -> pd.DataFrame:
     """Objections raised so far, how many no agent reply answered (by the cut), the last one."""
-    import pandas as pd
-
     cust = m[m["role"] == "customer"]
     obj = cust[cust["is_objection"]]
     answered = m.loc[(m["role"] == "agent") & m["replies_to"].notna(), ["_snap", "replies_to"]]
@@ -206,8 +194,6 @@ def _objections(m: pd.DataFrame) -> pd.DataFrame:
 
 def _cadence(m: pd.DataFrame, followup_days: float) -> pd.DataFrame:
     """Follow-ups (chasers in the first days, as the cadence report counts them), response time."""
-    import pandas as pd
-
     talk = m[m["role"].isin(["customer", "agent"])].copy()
     talk["_prev"] = talk.groupby("_snap")["role"].shift(1)
     t0 = talk[talk["role"] == "customer"].groupby("_snap")["timestamp"].min()
@@ -228,8 +214,6 @@ def _cadence(m: pd.DataFrame, followup_days: float) -> pd.DataFrame:
 
 def _counts(df: pd.DataFrame, values: list[str], prefix: str) -> pd.DataFrame:
     """Per snapshot, how many rows have each of ``values`` in column ``v``."""
-    import pandas as pd
-
     if not values:
         return pd.DataFrame()
     known = df[df["v"].astype("object").isin(values)]

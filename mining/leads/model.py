@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from mining.reports import stats
 
@@ -65,10 +66,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         Returns:
             self
         """
+        # heavy: these sklearn modules load only when fit() runs
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.ensemble import HistGradientBoostingClassifier
         from sklearn.model_selection import StratifiedGroupKFold
-        from threadpoolctl import threadpool_limits
 
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=int)
@@ -90,8 +91,6 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated probabilities, shape ``(n, 2)``."""
-        from threadpoolctl import threadpool_limits
-
         check_is_fitted(self, "model_")
         with threadpool_limits(self.n_threads):
             return self.model_.predict_proba(np.asarray(X, dtype=float))
@@ -118,6 +117,7 @@ class RecencyBaseline(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any) -> RecencyBaseline:
         """Fit the one-feature logistic regression."""
+        # heavy: sklearn.linear_model loads only when fit() runs
         from sklearn.linear_model import LogisticRegression
 
         y = np.asarray(y, dtype=int)
@@ -167,6 +167,7 @@ def metrics(y: Any, p: Any) -> dict[str, Any]:
 
     AUCs are None when ``y`` holds one class only.
     """
+    # heavy: sklearn.metrics loads only when metrics() runs
     from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
     y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)

@@ -19,17 +19,20 @@ Definitions (also in docs/predict.md):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from mining.config import ReportSettings, Settings
+from mining.errors import Errors, InputError, JourneymineError, Warnings
 from mining.leads import features as feats
 from mining.leads import model as lm
 from mining.reports import _data
-
-if TYPE_CHECKING:
-    import pandas as pd
+from mining.reports.playbook import next_actions
+from mining.reports.replies import derive_replies_to
 
 SCORE_COLUMNS = [
     "journey_id", "probability", "expected_value", "stage", "days_since_customer_message",
@@ -56,8 +59,6 @@ class LeadScores:
 
 def journey_status(j: pd.DataFrame, as_of: Any, cold_after_days: float) -> pd.Series:
     """``"converted"``, ``"cold"`` or ``"open"`` for every journey of ``_data.journeys``."""
-    import pandas as pd
-
     cold = j["last_activity"] <= as_of - pd.Timedelta(days=cold_after_days)
     status = np.where(j["converted"], "converted", np.where(cold.fillna(True), "cold", "open"))
     return pd.Series(status, index=j.index, dtype="string")
@@ -66,8 +67,6 @@ def journey_status(j: pd.DataFrame, as_of: Any, cold_after_days: float) -> pd.Se
 def training_snapshots(j: pd.DataFrame, status: pd.Series, as_of: Any,
                        days: list[float]) -> pd.DataFrame:
     """Candidate snapshots of closed journeys (before the open-at-cut check on features)."""
-    import pandas as pd
-
     closed = j[(status != "open") & j["first_ts"].notna()]
     closed = closed[~(closed["converted"] & closed["converted_at"].isna())]
     rows = [(jid, start + pd.Timedelta(days=d), conv_at)
@@ -84,17 +83,12 @@ def training_snapshots(j: pd.DataFrame, status: pd.Series, as_of: Any,
 
 
 def _label(s: pd.DataFrame, horizon_days: float) -> np.ndarray:
-    import pandas as pd
-
     end = s["cut"] + pd.Timedelta(days=horizon_days)
     return ((s["converted_at"] > s["cut"]) & (s["converted_at"] <= end)).fillna(False) \
         .to_numpy(dtype=int)
 
 
 def _prepare(tags: pd.DataFrame, outcomes: Any, events: Any) -> tuple:
-    from mining.errors import Errors, InputError
-    from mining.reports.replies import derive_replies_to
-
     t = _data.prepare_tags(tags)
     if t["timestamp"].notna().sum() == 0:
         raise InputError(Errors.E612)
@@ -130,11 +124,6 @@ def predict_leads(
         InputError: [E612] when no message has a timestamp; [E610] when no closed journey can
             be learned from; [E611] when every training snapshot has the same label.
     """
-    import logging
-
-    from mining.config import Settings
-    from mining.errors import Errors, InputError, Warnings
-
     settings = settings if isinstance(settings, Settings) else Settings()
     rep, cfg = settings.reports, settings.predict
     t, o, ev, j = _prepare(tags, outcomes, events)
@@ -250,8 +239,6 @@ def _as_known_at(t: pd.DataFrame, o: pd.DataFrame, ev: pd.DataFrame, as_of: Any)
 
 def pd_nat() -> Any:
     """Return pandas.NaT (pandas imported lazily)."""
-    import pandas as pd
-
     return pd.NaT
 
 
@@ -266,8 +253,6 @@ def _typical_value(o: pd.DataFrame, j: pd.DataFrame, status: pd.Series) -> float
 def _score_open(t: pd.DataFrame, ev: pd.DataFrame, j: pd.DataFrame, open_ids: Any, as_of: Any,
                 vocab: dict, model: Any, reference: np.ndarray, typical_value: float | None,
                 settings: Any) -> tuple:
-    import pandas as pd
-
     if not len(open_ids):
         return _data.empty_report(SCORE_COLUMNS), None
     snaps = pd.DataFrame({"journey_id": list(open_ids), "cut": as_of})
@@ -339,10 +324,6 @@ def leads_report(
     Returns:
         A DataFrame with :data:`LEADS_COLUMNS`, most likely to convert first.
     """
-    from mining.config import ReportSettings, Settings
-    from mining.errors import JourneymineError
-    from mining.reports.playbook import next_actions
-
     if isinstance(settings, ReportSettings):
         settings = Settings(reports=settings)
     if _data.prepare_tags(tags).empty:

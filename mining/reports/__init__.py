@@ -9,8 +9,12 @@ column are in each module's docstring and in docs/reports.md.
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+
+from mining.errors import ConfigError, Errors, Warnings
+from mining.reports import _data
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,8 +58,6 @@ def get_report(name: str) -> Callable[..., pd.DataFrame]:
     Raises:
         ConfigError: [E600] naming the available reports.
     """
-    from mining.errors import ConfigError, Errors
-
     if name not in REPORTS:
         raise ConfigError(Errors.E600.format(name=name, choices=", ".join(REPORTS)))
     module, func = REPORTS[name].split(":")
@@ -110,11 +112,6 @@ def check_outcomes(tags: pd.DataFrame, outcomes: pd.DataFrame | None) -> dict[st
     Returns:
         ``{"total", "unmatched", "journeys", "missing"}`` counts (all 0 when ``outcomes`` is None).
     """
-    import logging
-
-    from mining.errors import Warnings
-    from mining.reports import _data
-
     counts = {"total": 0, "unmatched": 0, "journeys": 0, "missing": 0}
     if outcomes is None or len(outcomes) == 0:
         return counts

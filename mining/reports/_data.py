@@ -17,14 +17,16 @@ Every report calls these helpers, so the definitions they encode hold everywhere
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from mining.config import ReportSettings, Settings
+from mining import schema
+from mining.config import ReportSettings, Settings
+from mining.errors import Errors, InputError
+from mining.taxonomy import stage_order as taxonomy_stage_order
+from mining.text.redact import redact_quotes
 
 #: Columns of the tags table the reports need (a subset of ``mining.schema.TAGS``).
 REQUIRED_TAG_COLUMNS = ("message_id", "journey_id", "role", "stage")
@@ -39,8 +41,6 @@ def report_settings(settings: Settings | ReportSettings | dict | None) -> Report
     Returns:
         The report settings.
     """
-    from mining.config import ReportSettings, Settings
-
     if settings is None:
         return ReportSettings()
     if isinstance(settings, Settings):
@@ -60,16 +60,12 @@ def stage_names(settings: Any = None) -> list[str]:
     Returns:
         Stage names in journey order.
     """
-    from mining.taxonomy import stage_order as taxonomy_stage_order
-
     tagging = getattr(settings, "tagging", None)
     return list(taxonomy_stage_order(getattr(tagging, "taxonomy_dir", None)).names)
 
 
 def post_conversion_stage(settings: Any = None) -> str:
     """The taxonomy's post-conversion stage, or its last stage when it names none."""
-    from mining.taxonomy import stage_order as taxonomy_stage_order
-
     tagging = getattr(settings, "tagging", None)
     order = taxonomy_stage_order(getattr(tagging, "taxonomy_dir", None))
     return order.post_conversion or order.names[-1]
@@ -87,8 +83,6 @@ def stage_order(stages: Any, settings: Any = None) -> list[str]:
         Ordered list of stage labels; when no label found is a stage of the taxonomy (tags made
         with another taxonomy, reported without it), only the labels found.
     """
-    import pandas as pd
-
     names = stage_names(settings)
     frame = stages if isinstance(stages, pd.DataFrame) else None
     labels = frame["stage"] if frame is not None else stages
@@ -117,8 +111,6 @@ def empty_report(columns: list[str]) -> pd.DataFrame:
     Every report returns this when the tags have no message (an input whose records were all
     rejected, an empty tags file), so callers can always rely on the report's columns.
     """
-    import pandas as pd
-
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
 
 
@@ -128,8 +120,6 @@ def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
     Like ``keys.map(values)``, but keeps ``values``' dtype when ``keys`` is empty (pandas cannot
     map an empty series onto datetimes: "Cannot cast DatetimeArray to dtype float64").
     """
-    import pandas as pd
-
     out = values.reindex(pd.Index(keys.to_numpy(dtype=object, na_value=None), dtype=object))
     return pd.Series(out.to_numpy(), index=keys.index, dtype=values.dtype, name=keys.name)
 
@@ -148,11 +138,6 @@ def prepare_tags(tags: pd.DataFrame) -> pd.DataFrame:
     Raises:
         InputError: [E601] when a required column is missing.
     """
-    import pandas as pd
-
-    from mining import schema
-    from mining.errors import Errors, InputError
-
     missing = [c for c in REQUIRED_TAG_COLUMNS if c not in tags.columns]
     if missing:
         raise InputError(Errors.E601.format(table="tags", columns=", ".join(missing)))
@@ -178,8 +163,6 @@ def prepare_tags(tags: pd.DataFrame) -> pd.DataFrame:
 
 def _to_bool(s: pd.Series) -> pd.Series:
     """Parse a column of booleans given as bools, 0/1 or true/false/yes/no strings."""
-    import pandas as pd
-
     if str(s.dtype) in ("bool", "boolean"):
         return s.astype("boolean")
     mapping = {"true": True, "1": True, "yes": True, "y": True, "t": True, "1.0": True,
@@ -190,8 +173,6 @@ def _to_bool(s: pd.Series) -> pd.Series:
 
 
 def _isna(v: Any) -> bool:
-    import pandas as pd
-
     try:
         return bool(pd.isna(v))
     except (TypeError, ValueError):
@@ -216,10 +197,6 @@ def prepare_outcomes(outcomes: pd.DataFrame | None, tags: pd.DataFrame | None = 
     Raises:
         InputError: [E601] when ``journey_id`` or ``converted`` is missing.
     """
-    import pandas as pd
-
-    from mining.errors import Errors, InputError
-
     cols = ["converted", "converted_at", "value"]
     if outcomes is None or len(outcomes) == 0:
         return pd.DataFrame({"converted": pd.Series(dtype=bool),
@@ -261,10 +238,6 @@ def prepare_events(events: pd.DataFrame | None) -> pd.DataFrame:
     Returns:
         A frame with ``journey_id``, ``timestamp``, ``event_type``, ``channel``, ``value``.
     """
-    import pandas as pd
-
-    from mining import schema
-
     if events is None or len(events) == 0:
         return schema.empty("events")
     df = pd.DataFrame(index=events.index)
@@ -292,8 +265,6 @@ def journeys(tags: pd.DataFrame, outcomes: pd.DataFrame, events: pd.DataFrame | 
         ``first_customer_ts``, ``n_messages``, ``converted``, ``converted_at``, ``value``
         (0 when unknown), ``furthest_stage``, ``last_stage`` and ``days_to_convert``.
     """
-    import pandas as pd
-
     order = order or stage_order(tags)
     g = tags.groupby("journey_id", sort=True)
     j = pd.DataFrame({"first_ts": g["timestamp"].min(), "last_ts": g["timestamp"].max(),
@@ -322,8 +293,6 @@ def journeys(tags: pd.DataFrame, outcomes: pd.DataFrame, events: pd.DataFrame | 
 
 def data_end(tags: pd.DataFrame, events: pd.DataFrame | None, outcomes: pd.DataFrame) -> Any:
     """The last timestamp anywhere in the data (messages, events, conversions), or NaT."""
-    import pandas as pd
-
     stamps = [tags["timestamp"].max()]
     if events is not None and len(events):
         stamps.append(events["timestamp"].max())
@@ -336,8 +305,6 @@ def data_end(tags: pd.DataFrame, events: pd.DataFrame | None, outcomes: pd.DataF
 def resolve_as_of(as_of: Any, tags: pd.DataFrame, events: pd.DataFrame | None,
                   outcomes: pd.DataFrame) -> Any:
     """``as_of`` as a UTC timestamp (naive means UTC), or the data's end (:func:`data_end`)."""
-    import pandas as pd
-
     if as_of is None:
         return data_end(tags, events, outcomes)
     ts = pd.Timestamp(as_of)
@@ -366,7 +333,6 @@ def quotes(messages: pd.DataFrame | None, max_chars: int = 160) -> dict[str, str
         if len(t) > max_chars:
             t = t[: max_chars - 1].rsplit(" ", 1)[0] + "…"
         out[mid] = t
-    from mining.text.redact import redact_quotes
 
     return redact_quotes(out, messages)  # personal names too, not only authors
 

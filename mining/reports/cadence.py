@@ -22,14 +22,13 @@ message are left out. Definitions (also in docs/reports.md):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from mining.errors import ConfigError, Errors
 from mining.reports import _data, stats
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 RESPONSE_BUCKETS = (
     ("< 5 min", 5 / 1440), ("5-60 min", 1 / 24), ("1-4 h", 4 / 24), ("4-24 h", 1.0),
@@ -65,10 +64,6 @@ def journey_cadence(
     Raises:
         ConfigError: [E604] for an unknown ``definition``.
     """
-    import pandas as pd
-
-    from mining.errors import ConfigError, Errors
-
     if definition not in ("agent_messages", "unanswered"):
         raise ConfigError(Errors.E604.format(option="definition",
                                              expected="agent_messages or unanswered",
@@ -132,8 +127,6 @@ def cadence_report(
         A DataFrame with :data:`COLUMNS`: rows with ``dimension == "followups"`` then
         ``dimension == "first_response"``.
     """
-    import pandas as pd
-
     cfg = _data.report_settings(settings)
     definition = definition or cfg.followup_definition
     t = _data.prepare_tags(tags)

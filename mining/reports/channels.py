@@ -30,14 +30,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from mining.reports import _data, stats
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 NO_TOUCH = "(no touchpoint)"
 MODELS = ("first_touch", "last_touch", "linear", "position", "markov")
@@ -66,8 +63,6 @@ def touchpoint_paths(tags: pd.DataFrame, events: pd.DataFrame | None,
     Returns:
         ``journey_id -> [channel, ...]`` for every journey (empty list when it has none).
     """
-    import pandas as pd
-
     parts = [pd.DataFrame({"journey_id": tags["journey_id"], "timestamp": tags["timestamp"],
                            "channel": tags["channel"], "_kind": 0, "_row": tags["_row"]})]
     if events is not None and len(events):
@@ -265,8 +260,6 @@ def channels_report(
         plus ``(no touchpoint)`` when some journey has none. ``attrs["p_conversion"]`` is the
         Markov chain's conversion probability.
     """
-    import pandas as pd
-
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
     if t.empty:  # no messages (every record rejected, an empty tags file)

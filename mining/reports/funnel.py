@@ -23,12 +23,11 @@ One row per stage in funnel order plus an ``(all)`` row. Definitions (also in do
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from mining.reports import _data, stats
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 ALL = "(all)"
 
@@ -147,8 +146,6 @@ def funnel_report(
         A DataFrame with :data:`COLUMNS`, one row per stage plus ``(all)`` (no rows when the
         tags are empty); ``attrs["as_of"]`` holds the reference time used.
     """
-    import pandas as pd
-
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
     if t.empty:  # no messages (every record rejected, an empty tags file)

@@ -10,7 +10,9 @@ import html
 from datetime import datetime, timezone
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from mining.reports import html_charts as charts
 from mining.reports.html_playbook import playbook_section
@@ -20,9 +22,6 @@ from mining.reports.journey_views import (
     objection_view,
     stage_order,
 )
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 #: The chart sections, in page order: (key, heading, what it answers).
 SECTIONS = (
@@ -68,8 +67,6 @@ CSS_FILE = Path(__file__).with_name("report.css")
 
 def _txt(value: Any) -> str:
     """Return ``value`` as text, with missing values (None, NaN, NA) as the empty string."""
-    import pandas as pd
-
     return "" if value is None or pd.isna(value) else str(value)
 
 
@@ -254,6 +251,7 @@ def _about(about: dict[str, Any] | None) -> str:
 
 def stage_notice_html(tags: pd.DataFrame, stages: list[str] | None = None) -> str:
     """A notice for the top of the report when the stage tags are flat or unsure, else ``""``."""
+    # heavy: mining.stages loads scipy, sklearn; only when stage_notice_html() runs
     from mining.stages import stage_warnings
 
     notes = stage_warnings(tags, stages)

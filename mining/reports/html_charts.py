@@ -71,6 +71,7 @@ def heatmap(
 
     ``stages``: the taxonomy's stage names in order (None: the packaged taxonomy's).
     """
+    # heavy: plotly.graph_objects loads only when heatmap() runs
     import plotly.graph_objects as go
 
     view = objection_view(tags, outcomes, reports)
@@ -112,6 +113,7 @@ def funnel(tags: pd.DataFrame, reports: dict[str, pd.DataFrame],
 
     ``stages``: the taxonomy's stage names in order, when there is no funnel report.
     """
+    # heavy: plotly.graph_objects loads only when funnel() runs
     import plotly.graph_objects as go
 
     rep = reports.get("funnel")
@@ -159,6 +161,7 @@ def sankey(tags: pd.DataFrame, outcomes: pd.DataFrame | None, max_steps: int = 5
     Links are coloured by how the journeys on them ended (green: converted), so the paths that
     convert stand out.
     """
+    # heavy: plotly.graph_objects loads only when sankey() runs
     import plotly.graph_objects as go
 
     paths = stage_paths(tags, outcomes, max_steps=max_steps)
@@ -202,6 +205,7 @@ def sankey(tags: pd.DataFrame, outcomes: pd.DataFrame | None, max_steps: int = 5
 
 def replies(reports: dict[str, pd.DataFrame], top: int = 24) -> Figure | None:
     """Resolution rate per objection category × reply strategy, with interval whiskers."""
+    # heavy: plotly.graph_objects loads only when replies() runs
     import plotly.graph_objects as go
 
     rep = reports.get("replies")
@@ -253,6 +257,7 @@ def replies(reports: dict[str, pd.DataFrame], top: int = 24) -> Figure | None:
 
 def channels(reports: dict[str, pd.DataFrame]) -> Figure | None:
     """Conversions credited to each channel under each attribution model."""
+    # heavy: plotly.graph_objects loads only when channels() runs
     import plotly.graph_objects as go
 
     rep = reports.get("channels")
@@ -283,6 +288,7 @@ def channels(reports: dict[str, pd.DataFrame]) -> Figure | None:
 
 def cadence(reports: dict[str, pd.DataFrame]) -> Figure | None:
     """Conversion rate by agent follow-ups and by first-response time, with intervals."""
+    # heavy: plotly.graph_objects, plotly.subplots load only when cadence() runs
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 

@@ -9,18 +9,15 @@ addresses are shortened (the page is meant to be shared; the full ids are in
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
 #: Open journeys listed in the page.
 TOP_LEADS = 15
 
 
 def _e(value: Any) -> str:
-    import pandas as pd
-
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) \
         else html.escape(str(value))
 

@@ -7,10 +7,9 @@ statistics with intervals and tests live in the report modules beside this one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import pandas as pd
 
-if TYPE_CHECKING:
-    import pandas as pd
+from mining.reports import _data
 
 #: Columns of the objection views.
 COLUMNS = ["stage", "category", "journeys", "converted_share", "others_share", "impact"]
@@ -27,8 +26,6 @@ def stage_order(tags: pd.DataFrame, stages: list[str] | None = None) -> list[str
     Returns:
         Stage names: the taxonomy's in its order, then other labels by median position.
     """
-    from mining.reports import _data
-
     present = {str(s) for s in tags["stage"].dropna().unique().tolist() if str(s)}
     order = list(stages) if stages else []
     order += [s for s in _data.stage_order(tags) if s not in order]
@@ -45,8 +42,6 @@ def journey_outcomes(tags: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.Se
     Returns:
         A boolean Series indexed by journey_id.
     """
-    import pandas as pd
-
     journeys = pd.Index(tags["journey_id"].dropna().unique(), name="journey_id")
     if outcomes is None or outcomes.empty or "converted" not in outcomes:
         return pd.Series(False, index=journeys, dtype=bool)
@@ -67,8 +62,6 @@ def objections_by_stage(tags: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd
         (share of those journeys that converted), ``others_share`` (share converted among the
         other journeys that reached the stage) and ``impact`` (the difference, in points 0-1).
     """
-    import pandas as pd
-
     conv = journey_outcomes(tags, outcomes)
     obj = tags[tags["is_objection"].fillna(False).astype(bool)]
     cat = obj["objection_category"].fillna(obj["objection_theme"]).fillna("(unassigned)")
@@ -104,8 +97,6 @@ def intents_by_stage(tags: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.Da
     Returns:
         Columns ``stage``, ``intent``, ``journeys``, ``converted_share``.
     """
-    import pandas as pd
-
     conv = journey_outcomes(tags, outcomes)
     it = tags.dropna(subset=["intent_theme"])
     it = it[it["intent_theme"].astype(str).str.len() > 0]
@@ -136,8 +127,6 @@ def stage_paths(
     Returns:
         Columns ``journey_id``, ``steps`` (tuple of stage names), ``converted``.
     """
-    import pandas as pd
-
     conv = journey_outcomes(tags, outcomes)
     t = tags.dropna(subset=["stage"]).reset_index(drop=True)
     t = t.assign(_row=range(len(t))).sort_values(

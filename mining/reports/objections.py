@@ -20,14 +20,10 @@ is the stage tagged on that message. Definitions (also in docs/reports.md):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
+import pandas as pd
 
 from mining.reports import _data, stats
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 ANY_STAGE = "(any)"
 
@@ -56,8 +52,6 @@ def _row(
     Returns:
         The row, with helper counts ``_k1``, ``_n2``, ``_k2``.
     """
-    import pandas as pd
-
     converted = j["converted"]
     raised = set(grp["journey_id"])
     rest = base - raised
@@ -122,8 +116,6 @@ def objections_by_stage(
         A DataFrame with :data:`COLUMNS`, one row per (level, objection, stage) that occurs
         (no rows when nothing occurs or the tags are empty).
     """
-    import pandas as pd
-
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
     if t.empty:  # no messages (every record rejected, an empty tags file)

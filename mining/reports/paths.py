@@ -17,15 +17,11 @@ Definitions (also in docs/reports.md):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
+import pandas as pd
 
 from mining.reports import _data, stats
 from mining.reports.channels import touchpoint_paths
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 SEP = " > "
 OTHER = "(other paths)"
@@ -80,8 +76,6 @@ def paths_report(
     Returns:
         A DataFrame with :data:`COLUMNS`: stage paths, then touchpoint paths, most common first.
     """
-    import pandas as pd
-
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
     if t.empty:  # no messages (every record rejected, an empty tags file)

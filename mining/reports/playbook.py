@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
+import yaml
 
+from mining import taxonomy
+from mining.config import Settings
 from mining.reports import _data, stats
+from mining.reports.cadence import journey_cadence
 from mining.reports.replies import derive_replies_to, resolution_flags
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 #: Widest 95% interval (in rate points) a rule may have to count as evidence.
 MAX_WIDTH = 0.35
@@ -48,8 +50,6 @@ ACTION_COLUMNS = ["journey_id", "open_objection", "objection_stage", "suggested_
 
 def _post_conversion_stages(settings: Any) -> tuple[str, ...]:
     """The taxonomy's post-conversion stage (objections there cannot be resolved)."""
-    from mining.config import Settings
-
     folder = settings.tagging.taxonomy_dir if isinstance(settings, Settings) else None
     stage = _post_conversion_stage(str(folder) if folder else None)
     return (stage,) if stage else ()
@@ -62,10 +62,6 @@ def _post_conversion_stage(folder: str | None) -> str | None:
     A plain YAML read when the file names it; the full, validated taxonomy load otherwise (for a
     file that ``extends`` another).
     """
-    import yaml
-
-    from mining import taxonomy
-
     path = Path(folder or taxonomy.default_dir()) / "stages.yaml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -114,8 +110,6 @@ def _best(cells: pd.DataFrame, min_support: int) -> tuple[Any, Any]:
 
 def reply_rules(obj: pd.DataFrame, min_support: int, confidence: float) -> list[dict]:
     """The best reply per (category, stage) and per category (see the module docstring)."""
-    import pandas as pd
-
     cls = obj[obj["strategy"].notna()].copy()
     rows = []
     for stage_level in (True, False):
@@ -146,10 +140,6 @@ def reply_rules(obj: pd.DataFrame, min_support: int, confidence: float) -> list[
 def _followup_table(tags: pd.DataFrame, outcomes: Any, events: Any, cfg: Any, as_of: Any,
                     max_followups: int = 3) -> pd.DataFrame:
     """Journeys with a complete follow-up window: ``bucket``, ``first_channel``, ``converted``."""
-    import pandas as pd
-
-    from mining.reports.cadence import journey_cadence
-
     t = _data.prepare_tags(tags)
     j = journey_cadence(tags, outcomes, followup_days=cfg.followup_days,
                         definition=cfg.followup_definition)
@@ -193,8 +183,6 @@ def cadence_rules(fj: pd.DataFrame, min_support: int, confidence: float,
 
 def pd_na() -> Any:
     """Return pandas.NA (pandas imported lazily)."""
-    import pandas as pd
-
     return pd.NA
 
 
@@ -221,8 +209,6 @@ def playbook_report(
         A DataFrame with :data:`COLUMNS`: reply rules (stage level, then ``(any)``), then
         cadence rules; ``rule`` is the sentence the HTML report shows.
     """
-    import pandas as pd
-
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
     if t.empty:
@@ -300,8 +286,6 @@ def next_actions(
     Returns:
         A DataFrame with :data:`ACTION_COLUMNS`, one row per journey.
     """
-    import pandas as pd
-
     ids = [str(x) for x in (journeys if journeys is not None else [])]
     if not ids:
         return _data.empty_report(ACTION_COLUMNS)
@@ -334,8 +318,6 @@ def next_actions(
 
 def _reply_for(rules: pd.DataFrame, category: Any, stage: Any) -> tuple[Any, str]:
     """Best reply for an objection (stage rule, else the any-stage rule), with its evidence."""
-    import pandas as pd
-
     if not isinstance(category, str) or not len(rules):
         return pd.NA, ""
     cand = rules[(rules["kind"] == "reply") & (rules["objection_category"] == category)]
@@ -348,8 +330,6 @@ def _reply_for(rules: pd.DataFrame, category: Any, stage: Any) -> tuple[Any, str
 
 
 def _cadence_for(cad: pd.DataFrame, channel: Any) -> Any:
-    import pandas as pd
-
     if not len(cad) or not isinstance(channel, str):
         return pd.NA
     hit = cad[cad["rule"].str.startswith(f"{channel} leads:") & cad["enough_data"]]

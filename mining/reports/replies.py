@@ -27,14 +27,10 @@ rule is applied here). Definitions (also in docs/reports.md):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
+import pandas as pd
 
 from mining.reports import _data, stats
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 NO_REPLY = "(no reply)"
 UNCLASSIFIED = "(unclassified)"
@@ -61,8 +57,6 @@ def derive_replies_to(tags: pd.DataFrame) -> pd.Series:
     Returns:
         A string Series aligned with ``tags``: the objection's ``message_id`` or NA.
     """
-    import pandas as pd
-
     out: list[object] = [pd.NA] * len(tags)
     conv = tags["conversation_id"].fillna(tags["journey_id"]).astype(str)
     codes, _ = pd.factorize(conv)
@@ -100,8 +94,6 @@ def resolution_flags(t: pd.DataFrame, j: pd.DataFrame, order: list[str]) -> pd.D
         One row per objection: ``message_id``, ``journey_id``, ``category``, ``raised_again``,
         ``later_stage``, ``converted_after``, ``resolved``, ``converted``.
     """
-    import pandas as pd
-
     rank = _data.stage_rank(t["stage"], order).to_numpy()
     # whole columns once (elementwise, so the same values as per journey); a DataFrame slice per
     # journey dominated the reports at scale
@@ -230,8 +222,6 @@ def replies_report(
     Returns:
         A DataFrame with :data:`COLUMNS`, one row per (objection category, reply strategy).
     """
-    import pandas as pd
-
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
     if t.empty:  # no messages (every record rejected, an empty tags file)

@@ -36,15 +36,13 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from mining.reports import _data, stats
 from mining.reports.cadence import journey_cadence
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 #: Tokens mined per journey (the start of the window); bounds the work per journey.
 MAX_TOKENS = 16
@@ -74,8 +72,6 @@ def journey_tokens(t: pd.DataFrame, ev: pd.DataFrame, j: pd.DataFrame,
     Returns:
         journey_id -> tokens.
     """
-    import pandas as pd
-
     msgs = t[t["role"].isin(["customer", "agent"]) & t["timestamp"].notna()
              & t["journey_id"].isin(j.index)].copy()
     msgs["_prev"] = msgs.groupby("journey_id")["role"].shift(1)
@@ -213,8 +209,6 @@ def sequences_report(
         A DataFrame with :data:`COLUMNS`, sorted as the module docstring says;
         ``attrs["journeys"]``, ``attrs["incomplete_window"]`` and ``attrs["base_rate"]``.
     """
-    import pandas as pd
-
     cfg = _data.report_settings(settings)
     t = _data.prepare_tags(tags)
     if t.empty or t["timestamp"].notna().sum() == 0:
@@ -279,8 +273,6 @@ def _closed(holders: dict) -> list[tuple[str, ...]]:
 def _rows(tested: list, holders: dict, counted: pd.DataFrame, o: pd.DataFrame,
           confidence: float, n: int) -> pd.DataFrame:
     """One row per tested pattern with its rates, tests and value."""
-    import pandas as pd
-
     conv = counted["converted"].to_numpy(dtype=bool)
     value = o["value"].reindex(counted.index).where(counted["converted"]).to_numpy(dtype=float)
     pos = {jid: i for i, jid in enumerate(counted.index)}

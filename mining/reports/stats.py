@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 
 import numpy as np
 
 
 def _z(confidence: float) -> float:
     """Two-sided standard-normal quantile for ``confidence`` (1.959964 for 0.95)."""
-    from statistics import NormalDist
-
     return NormalDist().inv_cdf(1.0 - (1.0 - confidence) / 2.0)
 
 
@@ -117,6 +116,7 @@ def fisher_exact_p(k1: int, n1: int, k2: int, n2: int, alternative: str = "two-s
     """
     if n1 <= 0 or n2 <= 0:
         return math.nan
+    # heavy: scipy.stats loads only when fisher_exact_p() runs
     from scipy.stats import fisher_exact
 
     table = [[int(k1), int(n1 - k1)], [int(k2), int(n2 - k2)]]
@@ -169,6 +169,7 @@ def binom_test_p(k: int, n: int, p: float, alternative: str = "two-sided") -> fl
     """
     if n <= 0:
         return math.nan
+    # heavy: scipy.stats loads only when binom_test_p() runs
     from scipy.stats import binomtest
 
     return float(binomtest(int(k), int(n), float(p), alternative=alternative).pvalue)

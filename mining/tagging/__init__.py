@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mining.config import Settings
+from mining.progress import Progress
+from mining.schema import empty
 from mining.tagging.assemble import assemble_tags
 from mining.tagging.context import TagContext
 from mining.tagging.steps import (
@@ -34,12 +37,10 @@ from mining.tagging.steps import (
     tag_stages,
 )
 from mining.tagging.themes import fit_or_assign_themes
+from mining.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from mining.config import Settings
-    from mining.progress import Progress
 
 Step = Callable[[TagContext], TagContext]
 
@@ -94,10 +95,6 @@ def make_context(corpus: Any, *, settings: Settings | None = None,
     Raises:
         ConfigError: When the taxonomy is invalid.
     """
-    from mining.config import Settings
-    from mining.progress import Progress
-    from mining.taxonomy import load_taxonomy
-
     settings = settings or Settings()
     return TagContext(
         corpus=corpus, settings=settings,
@@ -143,8 +140,6 @@ def tag(corpus: Any, *, settings: Settings | None = None, taxonomy_dir: str | Pa
         ConfigError: When settings or taxonomy are invalid, the embedder is unknown, or a saved
             model in ``model_dir`` was fitted with other taxonomy categories ([E502]).
     """
-    from mining.schema import empty
-
     ctx = make_context(corpus, settings=settings, taxonomy_dir=taxonomy_dir, embedder=embedder,
                        model_dir=model_dir, progress=progress, themes=themes, reducer=reducer,
                        clusterer=clusterer)

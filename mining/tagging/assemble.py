@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
+from mining.schema import TAGS_SCHEMA_VERSION, conform, empty
+
 if TYPE_CHECKING:
     from mining.tagging.context import TagContext
 
@@ -21,8 +25,6 @@ def _message_themes(ctx: TagContext) -> dict[str, list[str]]:
 
 def _columns(ctx: TagContext) -> dict[str, list[Any]]:
     """The per-message theme, category, strategy and evidence columns."""
-    import pandas as pd
-
     n, ids = len(ctx.journeys), ctx.message_ids
     unit_theme = ctx.units["theme"].tolist()
     by_message = _message_themes(ctx)
@@ -59,10 +61,6 @@ def _columns(ctx: TagContext) -> dict[str, list[Any]]:
 
 def assemble_tags(ctx: TagContext) -> TagContext:
     """Build the tags table (input row order) and the themes table."""
-    import pandas as pd
-
-    from mining.schema import TAGS_SCHEMA_VERSION, conform, empty
-
     journeys, cols = ctx.journeys, _columns(ctx)
     tags = pd.DataFrame({
         "message_id": journeys["message_id"], "conversation_id": journeys["conversation_id"],

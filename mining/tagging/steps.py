@@ -10,8 +10,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
+from mining.cues import CueMatcher, spacy_name
+from mining.embed import embed_texts
 from mining.errors import ConfigError, Errors
+from mining.journeys import build_journeys as _build
+from mining.journeys import classify_replies
+from mining.journeys import link_replies as _link
+from mining.labels import fit_with_labels
+from mining.prototypes import Prototypes
+from mining.text.segment import segment
 
 if TYPE_CHECKING:
     from mining.tagging.context import TagContext
@@ -19,8 +28,6 @@ if TYPE_CHECKING:
 
 def build_journeys(ctx: TagContext) -> TagContext:
     """Order messages by journey and time and join events and outcomes (``journeys``)."""
-    from mining.journeys import build_journeys as _build
-
     corpus = ctx.corpus
     ctx.journeys = _build(corpus.messages, getattr(corpus, "events", None),
                           getattr(corpus, "outcomes", None))
@@ -34,16 +41,12 @@ def build_journeys(ctx: TagContext) -> TagContext:
 
 def segment_units(ctx: TagContext) -> TagContext:
     """Split each message into sentence units (``units``)."""
-    from mining.text.segment import segment
-
     ctx.units = segment(ctx.journeys, nlp_name=ctx.settings.embed.spacy_model)
     return ctx
 
 
 def embed_units(ctx: TagContext) -> TagContext:
     """Embed the units; a message's vector is the normalised mean of its units' vectors."""
-    from mining.embed import embed_texts
-
     units, journeys = ctx.units, ctx.journeys
     assert units is not None and journeys is not None
     ctx.unit_vectors = embed_texts(units["text"].tolist(), model=ctx.embedder,
@@ -124,13 +127,10 @@ def load_or_fit(ctx: TagContext, cls: Any, name: str, taxonomy_file: Any,
 
 def detect_objections(ctx: TagContext) -> TagContext:
     """Score every customer unit with the objection detector; add its columns to ``units``."""
-    import pandas as pd
-
+    # heavy: mining.objections loads sklearn; only when detect_objections() runs
     from mining.objections import ObjectionDetector, reply_context
 
     if ctx.settings.tagging.labels is not None:  # the user's labels: refit (saved in model/)
-        from mining.labels import fit_with_labels
-
         detector = fit_with_labels(
             ObjectionDetector(taxonomy=ctx.taxonomy, embedder=ctx.embedder, settings=ctx.settings,
                               threshold=ctx.settings.tagging.objection_threshold),
@@ -159,8 +159,6 @@ def detect_objections(ctx: TagContext) -> TagContext:
 
 def summarise_objections(ctx: TagContext) -> TagContext:
     """Per message: the most probable customer unit, its probability and the objection flag."""
-    import pandas as pd
-
     journeys, units = ctx.journeys, ctx.units
     n = len(journeys)
     position = {m: i for i, m in enumerate(ctx.message_ids)}
@@ -184,6 +182,7 @@ def summarise_objections(ctx: TagContext) -> TagContext:
 
 def tag_stages(ctx: TagContext) -> TagContext:
     """Tag a journey stage per message with the stage tagger (scores + sequence decoding)."""
+    # heavy: mining.stages loads scipy, sklearn; only when tag_stages() runs
     from mining.stages import StageTagger
 
     tagger = load_or_fit(ctx, StageTagger, "stages", ctx.taxonomy.stages)
@@ -194,18 +193,12 @@ def tag_stages(ctx: TagContext) -> TagContext:
 
 def link_replies(ctx: TagContext) -> TagContext:
     """Find, for every agent message, the customer objection message it answers."""
-    from mining.journeys import link_replies as _link
-
     ctx.replies_to = _link(ctx.journeys)
     return ctx
 
 
 def classify_intents_and_replies(ctx: TagContext) -> TagContext:
     """Name the reply strategy of agent messages and the intent category of customer messages."""
-    from mining.cues import CueMatcher, spacy_name
-    from mining.journeys import classify_replies
-    from mining.prototypes import Prototypes
-
     texts = ctx.journeys["clean_text"].fillna("").astype(str)
     min_similarity = ctx.settings.tagging.min_category_similarity
     agent = ctx.rows_with_role("agent")

@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
+
+from mining.embed import embed_texts
+from mining.schema import conform
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from mining.tagging.context import TagContext
 
 #: Theme kinds in the order they are fitted.
@@ -33,8 +35,6 @@ def theme_rows(ctx: TagContext, kind: str) -> np.ndarray:
 
 def fit_or_assign_themes(ctx: TagContext) -> TagContext:
     """Fit or load objection, intent and reply themes; set ``units["theme"]`` to the label."""
-    import pandas as pd
-
     ctx.units["theme"] = pd.Series(pd.NA, index=ctx.units.index, dtype="string")
     for kind in KINDS if ctx.fit_themes else ():
         theme_kind(ctx, kind, theme_rows(ctx, kind))
@@ -55,10 +55,6 @@ def theme_kind(ctx: TagContext, kind: str, rows: np.ndarray,
         ``(theme_ids, probabilities)`` of the units at ``rows`` (-1 and 0.0: none), or None when
         there are too few units.
     """
-    import pandas as pd
-
-    from mining.schema import conform
-
     texts = ctx.units["text"].iloc[rows].tolist()
     if len(texts) < (ctx.settings.tagging.min_theme_texts if min_texts is None else min_texts):
         return None
@@ -78,6 +74,7 @@ def theme_kind(ctx: TagContext, kind: str, rows: np.ndarray,
 
 def _model(ctx: TagContext, kind: str) -> tuple[Any, bool]:
     """A kind's ThemeModel: given, loaded from ``model_dir``, or built from settings (unfitted)."""
+    # heavy: mining.themes loads sklearn; only when _model() runs
     from mining.themes import ThemeModel
 
     if kind in ctx.theme_models:
@@ -93,8 +90,6 @@ def _model(ctx: TagContext, kind: str) -> tuple[Any, bool]:
 def _fit_or_load(ctx: TagContext, kind: str, texts: list[str]
                  ) -> tuple[Any, np.ndarray, np.ndarray]:
     """A kind's fitted ThemeModel and each text's theme id and membership probability."""
-    from mining.embed import embed_texts
-
     model, fitted = _model(ctx, kind)
     vectors = embed_texts(model.focus(texts), model=ctx.embedder, settings=ctx.settings,
                           progress=bool(ctx.progress))
@@ -122,8 +117,6 @@ def map_objection_themes(themes: pd.DataFrame, ids: np.ndarray, vectors: np.ndar
     Returns:
         A copy of ``themes`` with ``taxonomy_category`` set (NA: discovered).
     """
-    import pandas as pd
-
     themes = themes.copy()
     categories: list[Any] = []
     for tid in themes["theme_id"].astype("Int64").tolist():

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 
 from mining.text.html import html_to_text, looks_like_html
+from mining.text.redact import redact as _redact
 from mining.text.whitespace import normalize_whitespace
 
 __all__ = [
@@ -361,7 +362,5 @@ def clean_message(text: str, *, redact: bool = True) -> str:
     text = strip_quotes(text, conservative=True)
     text = normalize_whitespace(strip_signature(text, conservative=True))
     if redact and text:
-        from mining.text.redact import redact as _redact
-
         text = _redact(text)
     return text

@@ -90,6 +90,7 @@ def _vocab() -> frozenset[str]:
     words = lower_words()
     if not words:  # the shipped list is missing: fall back to the lemmatiser's vocabulary
         words = common_words()
+    # heavy: spacy.lang loads only when _vocab() runs
     from spacy.lang.en.stop_words import STOP_WORDS
 
     return frozenset(words | STOP_WORDS | NEVER_NAMES | set(_TITLES))
@@ -209,6 +210,7 @@ def mask_in_context(text: str, placeholder: str = "<NAME>") -> str:
 @lru_cache(maxsize=1)
 def _ner_pipeline():  # noqa: ANN202 - a spaCy Language or None
     try:
+        # heavy: spacy loads only when a NER pipeline is looked for
         import spacy
 
         for name in ("en_core_web_trf", "en_core_web_lg", "en_core_web_md", "en_core_web_sm"):

@@ -22,10 +22,13 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
+
+from mining.embed_cache import default_cache_dir
+from mining.errors import ConfigError, Errors
+from mining.text.redact import redaction_counts
 
 #: Prefix of every pseudonymous id.
 PREFIX = "cust-"
@@ -40,8 +43,6 @@ _made: dict[str, str] = {}  # pseudonym -> raw value, this process only, never w
 
 def key_path() -> Path:
     """Where the key lives: ``<cache folder>/pseudonym.key`` (see the module docstring)."""
-    from mining.embed_cache import default_cache_dir
-
     return default_cache_dir() / KEY_NAME
 
 
@@ -51,8 +52,6 @@ def load_key(path: Path | None = None) -> bytes:
     Raises:
         ConfigError: [E742] when the key cannot be read or created.
     """
-    from mining.errors import ConfigError, Errors
-
     path = Path(path) if path is not None else key_path()
     if path in _key_cache:
         return _key_cache[path]
@@ -81,8 +80,6 @@ def load_key(path: Path | None = None) -> bytes:
 
 def is_contact(value: str) -> bool:
     """True when ``value`` holds an e-mail address or a phone number (as :func:`redact` sees)."""
-    from mining.text.redact import redaction_counts
-
     counts = redaction_counts(value)
     return bool(counts["<EMAIL>"] or counts["<PHONE>"])
 
@@ -123,7 +120,5 @@ def pseudonymize_frame(df: pd.DataFrame, columns: Iterable[str] = ID_COLUMNS) ->
 
 def mapping_frame(pseudonyms: Iterable[str]) -> pd.DataFrame:
     """The ``pseudonym, original`` pairs for ``pseudonyms`` made in this process (on request)."""
-    import pandas as pd
-
     rows = sorted({(p, _made[p]) for p in pseudonyms if isinstance(p, str) and p in _made})
     return pd.DataFrame(rows, columns=["pseudonym", "original"])

@@ -22,9 +22,12 @@ All patterns are compiled once at import; :func:`redact` makes one pass per kind
 from __future__ import annotations
 
 import re
+import weakref
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
+
+from mining.text.person_names import mask_in_context, names_in_text
 
 PLACEHOLDERS = ("<EMAIL>", "<URL>", "<IBAN>", "<CARD>", "<PHONE>")
 
@@ -337,8 +340,7 @@ def corpus_person_names(messages: Any) -> tuple[frozenset[str], frozenset[str]]:
     Args:
         messages: A DataFrame with ``text`` and/or ``clean_text`` (and optionally ``author``).
     """
-    import weakref
-
+    # heavy: the mining.themes package loads sklearn; only when corpus_person_names() runs
     from mining.themes.names import author_words, find_names
 
     key = id(messages)
@@ -371,7 +373,7 @@ def redact_names(text: str, names: Iterable[str] | None = None,
     Returns:
         The text with names replaced.
     """
-    from mining.text.person_names import names_in_text
+    # heavy: the mining.themes package loads sklearn; only when redact_names() runs
     from mining.themes.names import find_names, mask_names
 
     if not text:
@@ -388,7 +390,7 @@ def redact_quotes(quotes: dict[str, str], messages: Any) -> dict[str, str]:
         quotes: The quotes, already PII-redacted ``clean_text``.
         messages: The messages table they were taken from (names are found in all of it).
     """
-    from mining.text.person_names import mask_in_context
+    # heavy: the mining.themes package loads sklearn; only when redact_quotes() runs
     from mining.themes.names import mask_names
 
     if not quotes:

@@ -21,10 +21,12 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from mining.errors import ConfigError, Errors
+from mining.schema import conform, empty
 
 if TYPE_CHECKING:  # heavy imports stay inside functions
-    import pandas as pd
     import spacy
 
 #: Redaction placeholders written by the cleaner (``<EMAIL>``, ``<PHONE>``, ``<CARD>``, ...).
@@ -56,6 +58,7 @@ def get_nlp(name: str = "") -> spacy.Language:
 
 @functools.lru_cache(maxsize=4)
 def _load_nlp(name: str) -> spacy.Language:
+    # heavy: spacy loads only when _load_nlp() runs
     import spacy
 
     if not name:
@@ -108,10 +111,6 @@ def segment(
     Raises:
         ConfigError: [E201] when the pipeline cannot be loaded; [E202] without a text column.
     """
-    import pandas as pd
-
-    from mining.schema import conform, empty
-
     if roles is not None:
         keep = {str(r) for r in roles}
         if "role" not in messages.columns:

@@ -11,6 +11,7 @@ hundreds of megabytes, so the list is derived once and shipped; rebuild it with
 from __future__ import annotations
 
 import gzip
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,8 +56,7 @@ def common_words() -> frozenset[str]:
 
 def build(path: Path = PATH) -> int:
     """Derive the list from ``spacy-lookups-data`` and write it to ``path``; returns its size."""
-    import json
-
+    # heavy: spacy_lookups_data loads only when build() runs
     import spacy_lookups_data
 
     table = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"

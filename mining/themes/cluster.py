@@ -46,6 +46,7 @@ def auto_min_size(n: int) -> int:
 
 
 def _hdbscan(Z: np.ndarray, min_size: int, seed: int) -> np.ndarray:
+    # heavy: hdbscan loads only when _hdbscan() runs
     import hdbscan
 
     model = hdbscan.HDBSCAN(min_cluster_size=min_size, cluster_selection_method="eom",
@@ -55,6 +56,7 @@ def _hdbscan(Z: np.ndarray, min_size: int, seed: int) -> np.ndarray:
 
 def _fast_hdbscan(Z: np.ndarray, min_size: int, seed: int) -> np.ndarray:
     try:
+        # optional: fast_hdbscan is not a dependency (E308 when absent)
         import fast_hdbscan
     except ImportError:
         raise ConfigError(Errors.E308.format(name="fast_hdbscan", package="fast-hdbscan")) \
@@ -65,6 +67,7 @@ def _fast_hdbscan(Z: np.ndarray, min_size: int, seed: int) -> np.ndarray:
 
 
 def _kmeans(Z: np.ndarray, min_size: int, seed: int) -> np.ndarray:
+    # heavy: sklearn.cluster loads only when _kmeans() runs
     from sklearn.cluster import KMeans
 
     k = max(2, min(len(Z), len(Z) // max(1, min_size)))

@@ -15,13 +15,20 @@ a readable label) from all their members.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-if TYPE_CHECKING:
-    import pandas as pd
+from mining.errors import ConfigError, Errors
+from mining.io.writers import csv_safe
+from mining.text.segment import lemmatize
+from mining.themes.cluster import centroids as _centroids
+from mining.themes.labels import Lexicon
+from mining.themes.names import mask_names
+from mining.themes.represent import describe_themes
 
 #: Default largest number of coarse themes per kind.
 DEFAULT_MAX_COARSE = 25
@@ -54,6 +61,7 @@ def coarse_parents(centroids: np.ndarray, sizes: np.ndarray,
     if g >= k:
         groups = np.arange(k)
     else:
+        # heavy: scipy.cluster loads only when coarse_parents() runs
         from scipy.cluster.hierarchy import fcluster, linkage
 
         Z = linkage(np.asarray(centroids, dtype=np.float64), method="ward")
@@ -82,16 +90,7 @@ def describe_levels(model: Any, texts: list[str], X: np.ndarray, lemmas: list,
     Returns:
         ``(fine themes with parent_theme_id and parent_label, coarse themes)``.
     """
-    import pandas as pd
-
-    from mining.themes.cluster import centroids as _centroids
-    from mining.themes.labels import Lexicon
-    from mining.themes.names import mask_names
-    from mining.themes.represent import describe_themes
-
     if names:  # personal names never become keywords or labels
-        from mining.text.segment import lemmatize
-
         drop = set(names) | {w for lem in lemmatize(sorted(names)) for w in lem}
         lemmas = [[w for w in lem if w not in drop] for lem in lemmas]
     if names or vocatives:  # nor example text
@@ -144,8 +143,6 @@ LEVELS = ("fine", "coarse")
 
 def check_level(level: str) -> None:
     """Raise ``ConfigError`` [E002] unless ``level`` is one of :data:`LEVELS`."""
-    from mining.errors import ConfigError, Errors
-
     if level not in LEVELS:
         raise ConfigError(Errors.E002.format(kind="theme level", name=level,
                                              choices=", ".join(LEVELS)))
@@ -169,10 +166,6 @@ def apply_level(result: Any, level: str) -> Any:
     Raises:
         ConfigError: [E002] for an unknown level.
     """
-    import dataclasses
-
-    from mining.io.writers import csv_safe
-
     check_level(level)
     model_themes = result.model.themes_
     parent = dict(zip(model_themes["theme_id"].astype(int), model_themes["parent_theme_id"],

@@ -23,22 +23,29 @@ from __future__ import annotations
 
 import inspect
 import json
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.base import clone as _clone
 
 import mining.themes.cluster as _cl
 from mining.config import ThemeSettings
+from mining.embed import embed_texts
 from mining.errors import ConfigError, Errors, InputError, NotFittedError
+from mining.persist import write_model_files
+from mining.reduce import make_reducer
+from mining.registry import is_object, name_of
+from mining.schema import THEMES, conform
+from mining.text.segment import lemmatize
 from mining.themes.focus import focus_texts
+from mining.themes.hierarchy import describe_levels
 from mining.themes.names import author_words, find_names
 from mining.themes.sample import fit_sample, sample_min_size
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 KINDS = ("intent", "objection", "reply")
 FORMAT = 1
@@ -144,8 +151,6 @@ class ThemeModel(BaseEstimator):
         return hasattr(self, "centroids_")
 
     def _check_params(self) -> None:
-        from mining.registry import is_object
-
         problems = []
         if self.kind not in KINDS:
             raise ConfigError(Errors.E002.format(kind="theme kind", name=self.kind,
@@ -171,8 +176,6 @@ class ThemeModel(BaseEstimator):
         return focus_texts(texts)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        from mining.embed import embed_texts
-
         return embed_texts(self.focus(texts), model=self.embedder)
 
     @staticmethod
@@ -226,8 +229,6 @@ class ThemeModel(BaseEstimator):
         """
         self._check_params()
         if y is not None and vectors is None and np.ndim(y) == 2:  # the old fit(texts, vectors)
-            import warnings
-
             warnings.warn("ThemeModel.fit(X, vectors): pass the embeddings as vectors=; y is "
                           "ignored in a future version", DeprecationWarning, stacklevel=2)
             vectors = y
@@ -262,8 +263,6 @@ class ThemeModel(BaseEstimator):
         self.probabilities_ = prob
         focused = self.focus(texts)
         if lemmas is None:
-            from mining.text.segment import lemmatize
-
             lemmas = lemmatize(focused)
         names = find_names(texts, authors or ())
         self.themes_ = self._represent(focused, Xc, list(lemmas), names,
@@ -272,19 +271,14 @@ class ThemeModel(BaseEstimator):
 
     def _reducer(self) -> Any:
         """The reducer to fit: made from its registered name, or (a clone of) the object."""
-        from mining.registry import is_object
-
         if is_object("reducer", self.reducer):
             return clone(self.reducer) if hasattr(self.reducer, "get_params") else self.reducer
-        from mining.reduce import make_reducer
 
         return make_reducer(self.reducer, n_components=self.n_components, seed=self.seed,
                             n_neighbors=self.n_neighbors)
 
     def _run_clusterer(self, Z: np.ndarray, size: int) -> np.ndarray:
         """Cluster reduced vectors with the named clusterer or the given object."""
-        from mining.registry import is_object
-
         if not is_object("clusterer", self.clusterer):
             return _cl.run_clusterer(self.clusterer, Z, size, self.seed)
         est = clone(self.clusterer) if hasattr(self.clusterer, "get_params") else self.clusterer
@@ -316,8 +310,6 @@ class ThemeModel(BaseEstimator):
                    names: frozenset[str] = frozenset(),
                    vocatives: frozenset[str] = frozenset()) -> pd.DataFrame:
         """Describe the fine themes and their coarse groups (sets ``coarse_themes_``)."""
-        from mining.themes.hierarchy import describe_levels
-
         fine, coarse = describe_levels(self, texts, X, lemmas, names, vocatives)
         self.coarse_themes_ = coarse
         return fine
@@ -454,10 +446,7 @@ class ThemeModel(BaseEstimator):
         Raises:
             NotFittedError: [E300] before ``fit``.
         """
-        from mining.persist import write_model_files
-
         self._check_fitted()
-        from mining.registry import name_of
 
         params = self.get_params(deep=False)
         params.update({k: name_of(params[k]) for k in ("reducer", "clusterer", "embedder")})
@@ -491,10 +480,6 @@ class ThemeModel(BaseEstimator):
         Raises:
             InputError: [E301] when the folder is not a saved theme model.
         """
-        import pandas as pd
-
-        from mining.schema import conform
-
         folder = Path(folder)
         need = ("config.json", "meta.json", "themes.json", "centroids.npy", "mean.npy")
         missing = [f for f in need if not (folder / f).is_file()]
@@ -525,12 +510,9 @@ _PARAMS = tuple(p for p in inspect.signature(ThemeModel.__init__).parameters if 
 
 def clone(estimator: Any) -> Any:
     """``sklearn.base.clone`` (imported here, where it is needed)."""
-    from sklearn.base import clone as _clone
-
     return _clone(estimator)
 
 
 def _THEME_COLUMNS() -> tuple[str, ...]:  # noqa: N802 - reads like the constant it returns
-    from mining.schema import THEMES
 
     return tuple(THEMES)

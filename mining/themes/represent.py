@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
+from mining.schema import conform
 from mining.themes.labels import readable_labels
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from mining.themes.labels import Lexicon
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -199,10 +199,6 @@ def describe_themes(kind: str, texts: Sequence[str], X: np.ndarray, labels: np.n
     Returns:
         The themes table (``mining.schema.THEMES``; ``parent_theme_id`` empty).
     """
-    import pandas as pd
-
-    from mining.schema import conform
-
     ids = list(range(len(centroids)))
     forms = lexicon.forms
     terms = class_tfidf(lemmas, labels, ids, n_keywords)

@@ -18,17 +18,28 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from mining.config import Settings
 from mining.errors import ConfigError, Errors, InputError
+from mining.io.corpus import load_corpus
+from mining.io.records import read_records, record_key
+from mining.io.writers import csv_safe
+from mining.tagging import make_context, run_steps
+from mining.tagging.steps import detect_objections, embed_units, segment_units
+from mining.tagging.themes import fit_or_assign_themes, theme_kind, theme_rows
+from mining.text.clean import clean_message
+from mining.themes.model import KINDS, ThemeModel
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from mining.config import Settings
     from mining.progress import Progress
     from mining.tagging.context import TagContext
-    from mining.themes.model import ThemeModel
 
 log = logging.getLogger("mining")
 
@@ -88,11 +99,6 @@ def read_table_rows(paths: Sequence[Path], text_column: str, id_column: str | No
     Raises:
         InputError: [E100] missing path, [E306] missing column, and unreadable files.
     """
-    import pandas as pd
-
-    from mining.io.records import read_records, record_key
-    from mining.text.clean import clean_message
-
     files = _table_files(paths)
     ids: list[str] = []
     texts: list[str] = []
@@ -155,8 +161,6 @@ def read_corpus_rows(paths: Sequence[Path], kind: str, *, settings: Settings | N
     Returns:
         ``(rows, notes)`` with ``message_id``, ``text`` (``clean_text``) and ``note``.
     """
-    from mining.io.corpus import load_corpus
-
     corpus = load_corpus(list(paths), events=list(events or []) or None,
                          outcomes=list(outcomes or []) or None, settings=settings)
     msgs = corpus.messages
@@ -215,9 +219,6 @@ def run_themes(
     Returns:
         The themes, the assignments, the model and notes.
     """
-    from mining.config import Settings
-    from mining.themes.model import KINDS, ThemeModel
-
     if kind not in KINDS:
         raise ConfigError(Errors.E002.format(kind="theme kind", name=kind,
                                              choices=", ".join(KINDS)))
@@ -257,10 +258,6 @@ def run_themes(
 def _context(rows: pd.DataFrame, kind: str, settings: Settings, model: ThemeModel | None,
              progress: bool | Progress) -> TagContext:
     """A tagging context whose "journeys" are the rows that can be themed."""
-    from types import SimpleNamespace
-
-    from mining.tagging import make_context
-
     ok = rows["note"].eq("").to_numpy(dtype=bool) | rows["note"].str.startswith(
         "duplicate message_id").fillna(False).to_numpy(dtype=bool)
     ok &= rows["text"].str.strip().ne("").fillna(False).to_numpy(dtype=bool)
@@ -293,12 +290,6 @@ def _theme_messages(ctx: TagContext, kind: str, rows: pd.DataFrame
     Raises:
         InputError: [E302] when fitting and no unit can be themed.
     """
-    import numpy as np
-
-    from mining.tagging import run_steps
-    from mining.tagging.steps import detect_objections, embed_units, segment_units
-    from mining.tagging.themes import fit_or_assign_themes, theme_kind, theme_rows
-
     ctx.fit_themes = False  # the themes step only adds the theme column; theme_kind fits
     steps = ((segment_units, "Splitting messages into sentences"),
              (embed_units, "Embedding sentences"),
@@ -324,15 +315,11 @@ def _theme_messages(ctx: TagContext, kind: str, rows: pd.DataFrame
 
 def pd_frame(data: dict[str, Any]) -> pd.DataFrame:
     """A ``pandas.DataFrame`` of strings (pandas imported lazily)."""
-    import pandas as pd
-
     return pd.DataFrame(data).astype("string")
 
 
 def _assignments(rows: pd.DataFrame, theme_ids: Any, probs: Any,
                  model: ThemeModel) -> pd.DataFrame:
-    import pandas as pd
-
     labels = model.label_of(theme_ids)
     notes = rows["note"].fillna("").tolist()
     for i, t in enumerate(theme_ids):
@@ -348,8 +335,6 @@ def _assignments(rows: pd.DataFrame, theme_ids: Any, probs: Any,
 
 
 def _themes_table(model: ThemeModel, theme_ids: Any) -> pd.DataFrame:
-    import numpy as np
-
     t = model.themes_.copy()
     counts = np.bincount(np.asarray(theme_ids)[np.asarray(theme_ids) >= 0],
                          minlength=len(t)) if len(t) else np.zeros(0, dtype=int)
@@ -358,8 +343,6 @@ def _themes_table(model: ThemeModel, theme_ids: Any) -> pd.DataFrame:
 
 
 def _write(out: Path, themes: pd.DataFrame, assignments: pd.DataFrame) -> None:
-    from mining.io.writers import csv_safe
-
     try:
         out.mkdir(parents=True, exist_ok=True)
         csv_safe(themes).to_csv(out / "themes.csv", index=False)
@@ -375,9 +358,6 @@ def print_themes(result: ThemesRun, width: int | None = None) -> None:
         result: A :func:`run_themes` result.
         width: Console width; None detects it.
     """
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table(title=f"{len(result.themes)} {result.model.kind} themes", show_lines=False)
     for name, kw in (("id", {"justify": "right"}), ("size", {"justify": "right"}),
                      ("label", {}), ("keywords", {}), ("example", {})):

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from mining.themes.cluster import MIN_AUTO_SIZE, auto_min_size
+
 
 def fit_sample(texts: Sequence[str], idx: np.ndarray, cap: int | None, seed: int) -> np.ndarray:
     """Choose the items to cluster.
@@ -61,8 +63,6 @@ def sample_min_size(n_sample: int, n_total: int) -> int:
     Returns:
         The minimum theme size.
     """
-    from mining.themes.cluster import MIN_AUTO_SIZE, auto_min_size
-
     if n_total <= n_sample:
         return auto_min_size(n_sample)
     return max(MIN_AUTO_SIZE, int(round(auto_min_size(n_total) * n_sample / n_total)))
