@@ -31,8 +31,15 @@ import json
 import logging
 import os
 import shutil
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
+
+from mining.config import EmbedSettings
+from mining.cues import spacy_name
+from mining.embed import get_embedder
+from mining.embed_cache import default_cache_dir
+from mining.errors import Warnings
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +55,6 @@ def code_fingerprint() -> str:
 
     Computed once per process (a few hundred small files).
     """
-    import numpy
-    import scipy
-    import sklearn
-
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
@@ -59,8 +62,11 @@ def code_fingerprint() -> str:
                 and "__pycache__" not in path.parts:
             h.update(str(path.relative_to(root)).encode())
             h.update(hashlib.sha256(path.read_bytes()).digest())
-    h.update(f"numpy={numpy.__version__} scipy={scipy.__version__} "
-             f"sklearn={sklearn.__version__}".encode())
+    for dist in ("numpy", "scipy", "scikit-learn", "spacy"):
+        try:
+            h.update(f"{dist}={version(dist)}".encode())
+        except PackageNotFoundError:
+            h.update(f"{dist}=-".encode())
     return h.hexdigest()
 
 
@@ -77,9 +83,6 @@ def _taxonomy_json(taxonomy: Any) -> Any:
 def _embedder_identity(embedder: Any, settings: Any) -> str | None:
     """The identity of the embedder a model embeds its examples with (None: unknown)."""
     if embedder is None or isinstance(embedder, str):
-        from mining.config import EmbedSettings
-        from mining.embed import get_embedder
-
         es = getattr(settings, "embed", settings) or EmbedSettings()
         embedder = get_embedder(embedder or es.model, es.backend, threads=es.threads,
                                 cache_dir=es.cache_dir)
@@ -99,8 +102,6 @@ def cache_key(model: Any) -> str | None:
     Not cacheable: a taxonomy that is not a loaded ``Taxonomy`` (a path would be read later), an
     embedder without an ``identity``, parameters that are not plain JSON values.
     """
-    from mining.cues import spacy_name
-
     params = model.get_params(deep=False)
     taxonomy = _taxonomy_json(params.get("taxonomy"))
     identity = _embedder_identity(params.get("embedder"), params.get("settings"))
@@ -128,8 +129,6 @@ def cache_key(model: Any) -> str | None:
 
 def cache_folder(settings: Any = None) -> Path:
     """``<cache_dir>/models/fitted``: ``settings.embed.cache_dir`` or the user cache folder."""
-    from mining.embed_cache import default_cache_dir
-
     embed = getattr(settings, "embed", None)
     root = Path(embed.cache_dir) if embed is not None and embed.cache_dir else default_cache_dir()
     return root / "models" / "fitted"
@@ -137,8 +136,6 @@ def cache_folder(settings: Any = None) -> Path:
 
 def _load(cls: Any, folder: Path, model: Any) -> Any | None:
     """Load a cached model and give it the run's objects; None (and W211) when it is damaged."""
-    from mining.errors import Warnings
-
     try:
         fitted = cls.load(folder)
     except FileNotFoundError:
@@ -179,8 +176,6 @@ def fit_or_reuse(model: Any, *, progress: bool = False) -> Any:
         The fitted model: loaded from the cache (with the run's taxonomy, embedder and settings
         objects as parameters), or ``model`` itself, fitted now and stored.
     """
-    from mining.cues import spacy_name
-
     settings = getattr(model, "settings", None)
     embed = getattr(settings, "embed", None)
     use = embed is None or embed.use_cache
