@@ -141,7 +141,7 @@ def measure(n: int, workers: int, backend: str, seed: int) -> dict:
 
 
 def _key(r: dict) -> str:
-    return f"n={r['n_requested']} workers={r['workers']} backend={r['backend']}"
+    return r.get("label") or f"n={r['n_requested']} workers={r['workers']} backend={r['backend']}"
 
 
 def _growth(entries: list[dict], stage: str) -> str:
