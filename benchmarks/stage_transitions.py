@@ -38,12 +38,14 @@ def main() -> None:
     from mining.journeys import build_journeys
     from mining.stage_sequence import fit_transitions
     from mining.taxonomy import load_taxonomy
+    from mining.text.pseudonyms import pseudonymize_frame
 
     labels = SAMPLES / "ground_truth" / "labels.csv"
     if not labels.is_file():
         print("sample_transcripts/ground_truth/labels.csv not found; nothing to estimate")
         return
-    truth = pd.read_csv(labels, dtype=str, keep_default_na=False).set_index("message_id")
+    truth = pd.read_csv(labels, dtype=str, keep_default_na=False)
+    truth = pseudonymize_frame(truth).set_index("message_id")  # ids as the redacted corpus has them
     tf = load_taxonomy().stages
     frames, stages = [], []
     for biz, domain in BUSINESSES.items():

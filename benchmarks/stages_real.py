@@ -106,11 +106,15 @@ def sample(settings) -> dict | None:
     from mining.io.corpus import load_corpus
     from mining.tagger import tag_corpus
     from mining.taxonomy import stage_order
+    from mining.text.pseudonyms import pseudonymize_frame
 
     labels = SAMPLES / "ground_truth" / "labels.csv"
     if not labels.is_file():
         return None
-    truth = pd.read_csv(labels, dtype=str, keep_default_na=False).set_index("message_id")
+    truth = pd.read_csv(labels, dtype=str, keep_default_na=False)
+    if settings.ingest.redact:  # e-mail Message-IDs are msg- pseudonyms in the corpus
+        truth = pseudonymize_frame(truth)
+    truth = truth.set_index("message_id")
     names = list(stage_order().names)
     out: dict = {}
     for variant in ("events_and_outcomes", "conversations_only"):

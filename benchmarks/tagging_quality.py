@@ -171,6 +171,7 @@ def main() -> None:
     from mining.config import Settings
     from mining.io.corpus import load_corpus
     from mining.taxonomy import load_taxonomy
+    from mining.text.pseudonyms import pseudonymize_frame
 
     labels = SAMPLES / "ground_truth" / "labels.csv"
     if not labels.is_file():
@@ -180,6 +181,8 @@ def main() -> None:
     settings = Settings()
     if args.embedder:
         settings.embed.model = args.embedder
+    if settings.ingest.redact:  # message ids (and reply links) as the redacted corpus has them
+        truth = pseudonymize_frame(truth)
     tax = load_taxonomy()
     categories = sorted(c for c in truth["objection_kind"].dropna().unique())
     stages = tax.stages.names

@@ -39,9 +39,9 @@ class EmbedSettings(_Section):
     """Which embedder, and how to batch and cache."""
 
     model: str = "all-MiniLM-L6-v2"  # the packaged model; or any sentence-transformers name/path
-    # "auto": int8 ONNX Runtime where it loads and the model is eligible, else torch (issue 14);
-    # fp32 torch stays the default until the quality figures are re-measured with int8 vectors
-    backend: Literal["auto", "onnx", "torch"] = "torch"
+    # "auto": int8 ONNX Runtime where it loads and the model is eligible, else fp32 torch
+    # (issue 14; quality unchanged within seed noise: benchmarks/results/embed_backend_quality.md)
+    backend: Literal["auto", "onnx", "torch"] = "auto"
     threads: int = Field(0, ge=0)  # intra-op threads of the ONNX backend; 0: every core
     batch_size: int = Field(64, gt=0)
     cache_dir: Path | None = None  # default: $JOURNEYMINE_CACHE or ~/.cache/journeymine

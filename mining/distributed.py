@@ -10,11 +10,14 @@ of work go to the workers, in pieces made so that every result equals the single
   vectors, bit for bit. Each worker loads the embedding model once and keeps it;
 - **scoring**: the objection detector (per customer unit, in row blocks) and the stage tagger
   (per journey: scores and sequence decoding, in blocks of whole journeys), fitted or loaded once
-  on the client and sent to every worker.
+  on the client and sent to every worker;
+- **theme assignment**: each theme model is fitted on the client on the capped sample the theme
+  settings choose (``themes.fit_sample_max``; the same sample as in one process), and every unit
+  is assigned to its nearest centroid on the workers (:class:`BlockAssigner`, also for models
+  loaded from ``model_dir``). Labels, keywords and examples are then written on the client.
 
-Theme models are fitted on the client (on the sample the theme settings choose), like every
-other step. Requires ``dask[distributed]`` (``pip install journeymine[scale]``); workers of an
-existing cluster need ``pip install journeymine`` in the same version. README: "Scaling out".
+Requires ``dask[distributed]`` (``pip install journeymine[scale]``); workers of an existing
+cluster need ``pip install journeymine`` in the same version. README: "Scaling out".
 """
 
 from __future__ import annotations
@@ -178,6 +181,23 @@ def _encode_on_worker(texts: list[str], spec: Any, model_batch: int) -> np.ndarr
                       dtype=np.float32)
 
 
+def loaded_embedders() -> dict[str, int]:
+    """The embedding models this process has loaded, to check that a worker loads each once.
+
+    Run on every worker with ``client.run(loaded_embedders)``.
+
+    Returns:
+        ``{"<name>:<backend>": id of the loaded model object}`` (torch model or ONNX session);
+        embedders not loaded yet, or without a model (``"hash"``), are left out.
+    """
+    out: dict[str, int] = {}
+    for (name, _), emb in _LOADED.items():
+        inner = getattr(emb, "_model", None) or getattr(emb, "_session", None)
+        if inner is not None:
+            out[f"{name}:{getattr(emb, 'backend', '')}"] = id(inner)
+    return out
+
+
 def distributed_embedder(client: Any, ctx: TagContext, local: bool) -> DistributedEmbedder:
     """Wrap the run's embedder so its batches run on the workers."""
     es = ctx.settings.embed
@@ -260,6 +280,55 @@ def _transform_on_worker(data: Any, vectors: np.ndarray, model: Any, **kwargs: A
     return model.transform(data, vectors, **kwargs)
 
 
+# --------------------------------------------------------------------------- themes
+
+
+class BlockAssigner:
+    """Nearest-centroid theme assignment in row blocks on the workers.
+
+    Has the signature and result of ``mining.themes.cluster.assign``; ``ThemeModel.fit`` and
+    ``ThemeModel.assign`` take it as ``assign_with``. The model is fitted on the client (on its
+    capped sample, ``themes.fit_sample_max``); the centroids are broadcast to every worker once
+    per call and each block of centred unit vectors is assigned there. Rows are independent, so
+    the result equals the single-process one.
+
+    Args:
+        client: The Dask client.
+        n_blocks: Number of row blocks.
+    """
+
+    def __init__(self, client: Any, n_blocks: int) -> None:
+        self.client = client
+        self.n_blocks = n_blocks
+        self.calls = 0
+
+    def __call__(self, X: np.ndarray, C: np.ndarray, threshold: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """Assign each row of ``X`` to its nearest centroid of ``C`` (see the class)."""
+        # heavy: the mining.themes package loads sklearn (ThemeModel); only when themes are fitted
+        from mining.themes.cluster import assign
+
+        if len(X) == 0 or len(C) == 0:
+            return assign(X, C, threshold)
+        self.calls += 1
+        [centroids] = self.client.scatter([np.asarray(C)], broadcast=True, hash=False)
+        edges = np.linspace(0, len(X), min(self.n_blocks, len(X)) + 1).astype(int)
+        futures = [self.client.submit(_assign_on_worker, X[a:b], centroids, float(threshold),
+                                      pure=False)
+                   for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+        # (no progress of its own: the themes step shows a status line meanwhile)
+        parts = gather_in_order(futures, False, "Assigning themes on the workers")
+        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+
+
+def _assign_on_worker(X: np.ndarray, C: np.ndarray, threshold: float
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    # heavy: the mining.themes package loads sklearn (ThemeModel); runs on a worker
+    from mining.themes.cluster import assign
+
+    return assign(X, C, threshold)
+
+
 # --------------------------------------------------------------------------- steps
 
 
@@ -287,7 +356,7 @@ def make_segment_step(client: Any, n_blocks: int) -> Any:
 
 
 def prepare(ctx: TagContext, client: Any, local: bool) -> TagContext:
-    """Wrap the embedder, fit or load the detector and stage tagger once, wrap them too."""
+    """Set up the context for the workers: embedder, taggers (fitted once) and theme assignment."""
     # heavy: mining.objections and mining.stages load sklearn; only when prepare() runs
     from mining.objections import ObjectionDetector
     from mining.stages import StageTagger
@@ -299,6 +368,7 @@ def prepare(ctx: TagContext, client: Any, local: bool) -> TagContext:
     stager = load_or_fit(ctx, StageTagger, "stages", ctx.taxonomy.stages)
     ctx.models["objections"] = DistributedModel(det, client, False, n_blocks, ctx.progress)
     ctx.models["stages"] = DistributedModel(stager, client, True, n_blocks, ctx.progress)
+    ctx.theme_assigner = BlockAssigner(client, n_blocks)
     return ctx
 
 
@@ -331,6 +401,7 @@ def tag(corpus: Any, *, settings: Settings, taxonomy_dir: str | Path | None = No
         seg = make_segment_step(client, n_blocks)
         steps = tuple((seg if f is segment_units else f, what) for f, what in STEPS)
         ctx = run_steps(ctx, steps)
+        log.info("theme assignment ran on the workers %d time(s)", ctx.theme_assigner.calls)
     finally:
         client.close()
         if cluster is not None:

@@ -288,7 +288,9 @@ def get_embedder(name: str = DEFAULT_MODEL, backend: str | None = None, *,
             factory = EMBEDDERS.get(name)
             base = _LOADED[(name, "torch")] = factory() if factory is not None else _from_name(name)
         if isinstance(base, SentenceTransformerEmbedder):
-            _LOADED[(name, backend)] = _on_backend(base, backend, cache_dir, threads)
+            chosen = _LOADED[(name, backend)] = _on_backend(base, backend, cache_dir, threads)
+            log.info("embedding with %s on %s (embed.backend = %s)", name, chosen.backend,
+                     backend)
         else:  # one object whatever the backend (e.g. "hash")
             _LOADED.update({(name, b): base for b in BACKENDS})
     return _LOADED[(name, backend)]

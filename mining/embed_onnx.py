@@ -249,7 +249,9 @@ def _export_fp32(folder: Path, path: Path, feed: dict[str, np.ndarray]) -> np.nd
     # heavy: torch, transformers load only when _export_fp32() runs
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # stderr belongs to our own progress display
     model = AutoModel.from_pretrained(str(folder))
     model.eval()
     typed = getattr(model.config, "type_vocab_size", 0) > 0

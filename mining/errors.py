@@ -182,6 +182,7 @@ class Errors(metaclass=_WithCodes):
     E515 = "The labels file '{path}' has no usable labels ({blank} blank row(s)); teaching needs at least one objection and one non-objection, got {pos} and {neg}. Fill the is_objection column (yes/no)."
     E516 = "Option -n must be a positive number of messages to label, got {value}."
     E517 = "Nothing to label: the input has no customer messages with text."
+    E518 = "The objection detector saved in '{path}' uses {saved} features and this version computes {now}: it was saved by another version. Fit it again (`journeymine tag ... --labels FILE`, or run without --model)."
 
     # --- reports (E600-E699)
     E600 = "Unknown report '{name}'. Choose one of: {choices}."

@@ -1,13 +1,13 @@
 """Teaching the objection detector: pick messages worth labelling, read the filled-in labels.
 
 ``journeymine label`` calls :func:`label_candidates`: every customer message is scored by the
-detector (its most probable sentence, with the agent turn it answers as context). Half of the
-``n`` messages are the ones it is least sure about: a pool of ``POOL_FACTOR`` times as many
-most uncertain messages is split by k-means on their embeddings and the most uncertain message
-of each group is taken (uncertain, so that each label teaches something; diverse, so that the
-labels are not near-copies of one message). The other half is drawn at random from the rest:
-it catches what the detector is confidently wrong about and tells the fit how common
-objections are.
+detector (its most probable sentence, with the agent turn it answers as context). The corpus
+is split by k-means on the message embeddings into ``n`` groups, one label per group; in each
+group, among the ``NEAR_SHARE`` of its messages nearest its centre, the one the detector is
+least sure about is taken. Representative (every kind of message in the corpus gets a label,
+common kinds are not skipped as random sampling can skip them, and the labels show how common
+objections are), diverse (no near-copies) and uncertain (each label is where the detector
+hesitates most within its kind of message).
 
 ``journeymine tag|run --labels FILE`` calls :func:`read_labels` and :func:`fit_with_labels`.
 """
@@ -24,10 +24,11 @@ import pandas as pd
 from mining.embed import embed_texts
 from mining.errors import ConfigError, Errors, InputError, Warnings
 from mining.taxonomy import load_taxonomy
+from mining.text.pseudonyms import known_message_ids
 from mining.text.segment import segment
 
-#: The pool of uncertain messages is this many times the number of labels asked for.
-POOL_FACTOR = 4
+#: Within each k-means group, the share of its messages nearest the centre considered.
+NEAR_SHARE = 0.5
 #: Values accepted in the ``is_objection`` column (case-insensitive); blank skips the row.
 YES = frozenset({"yes", "y", "1", "true", "t"})
 NO = frozenset({"no", "n", "0", "false", "f"})
@@ -98,47 +99,48 @@ def score_messages(messages: pd.DataFrame, detector: Any, *, settings: Any = Non
 
 
 def select_uncertain_diverse(probability: np.ndarray, vectors: np.ndarray, n: int, *,
-                             seed: int = 0, pool_factor: int = POOL_FACTOR) -> np.ndarray:
-    """Indices of ``n`` rows worth labelling: half uncertain and spread, half at random.
+                             seed: int = 0, near_share: float = NEAR_SHARE) -> np.ndarray:
+    """Indices of ``n`` rows worth labelling: one per k-means group, the uncertain typical one.
 
-    The first ``n - n // 2`` come from the ``pool_factor`` times as many most uncertain rows
-    (probability nearest 0.5), split into groups by k-means on ``vectors``, the most
-    uncertain of each group; they teach where the detector hesitates. The other ``n // 2`` are
-    drawn at random from the remaining rows: they show the kinds of message the detector is
-    sure about, and are wrong about, and how common objections are.
+    The rows are split into ``n`` groups by k-means on ``vectors``. From each group, among the
+    ``near_share`` of its rows nearest the group's centre (typical of the group, not an
+    outlier), the row whose probability is nearest 0.5 is taken. The labels cover every kind
+    of message in the corpus in proportion to how common it is, none is a near-copy of
+    another, and each is where the detector hesitates within its kind.
 
     Args:
         probability: Objection probability per row.
-        vectors: ``(rows, dim)`` embeddings for the diversity step.
+        vectors: ``(rows, dim)`` embeddings.
         n: How many rows to pick.
-        seed: Seed of k-means and of the random half.
-        pool_factor: The pool of most uncertain rows is ``pool_factor`` times the uncertain half.
+        seed: Seed of k-means.
+        near_share: Share of each group's rows (nearest its centre) to choose from.
 
     Returns:
-        Row indices: the uncertain half (most uncertain first), then the random half.
+        Row indices, most uncertain first (all rows when ``n`` is not smaller than their number).
     """
     # heavy: sklearn.cluster loads only when select_uncertain_diverse() runs
     from sklearn.cluster import KMeans
 
     p = np.asarray(probability, float)
     uncertainty = 1.0 - np.abs(2.0 * p - 1.0)
-    order = np.argsort(-uncertainty, kind="stable")
     if n >= len(p):
-        return order
-    n_unc = n - n // 2
-    pool = order[: min(len(p), max(n_unc, pool_factor * n_unc))]
-    if len(pool) <= n_unc:
-        picks = pool
-    else:
-        km = KMeans(n_clusters=n_unc, n_init=3, random_state=seed).fit(np.asarray(vectors)[pool])
-        picks = np.asarray([members[np.argmax(uncertainty[members])]
-                            for c in range(n_unc)
-                            if len(members := pool[km.labels_ == c])], dtype=np.int64)
-        picks = picks[np.argsort(-uncertainty[picks], kind="stable")]
-    rest = np.setdiff1d(np.arange(len(p)), picks)
-    rng = np.random.default_rng(seed)
-    extra = rng.choice(rest, size=min(n - len(picks), len(rest)), replace=False)
-    return np.r_[picks, extra].astype(np.int64)
+        return np.argsort(-uncertainty, kind="stable").astype(np.int64)
+    vecs = np.asarray(vectors, np.float64)
+    km = KMeans(n_clusters=n, n_init=1, random_state=seed).fit(vecs)
+    picks = []
+    for c in range(n):
+        members = np.flatnonzero(km.labels_ == c)
+        if not len(members):
+            continue
+        dist = ((vecs[members] - km.cluster_centers_[c]) ** 2).sum(axis=1)
+        near = members[np.argsort(dist, kind="stable")[: max(1, int(len(members) * near_share))]]
+        picks.append(near[np.argmax(uncertainty[near])])
+    picks = np.asarray(picks, dtype=np.int64)
+    if len(picks) < n:  # duplicate vectors can leave groups empty: fill with uncertain rows
+        taken = set(picks.tolist())
+        extra = [r for r in np.argsort(-uncertainty, kind="stable") if r not in taken]
+        picks = np.r_[picks, extra[: n - len(picks)]].astype(np.int64)
+    return picks[np.argsort(-uncertainty[picks], kind="stable")]
 
 
 def label_candidates(journeys: pd.DataFrame, detector: Any, n: int, *, settings: Any = None,
@@ -218,7 +220,8 @@ def read_labels(path: str | Path, *, known_ids: Any = None,
         raise InputError(Errors.E513.format(path=p, count=int(bad.sum()), rows=_rows(bad)))
     filled = value.ne("").to_numpy(bool)
     ids = raw["message_id"].str.strip()
-    if known_ids is not None:
+    if known_ids is not None:  # raw Message-IDs written by hand still match a redacted corpus
+        ids = pd.Series(known_message_ids(ids, known_ids), index=ids.index, dtype=object)
         unknown = filled & ~ids.isin(set(map(str, known_ids))).to_numpy(bool)
         if unknown.any():
             raise InputError(Errors.E512.format(path=p, count=int(unknown.sum()),

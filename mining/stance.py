@@ -126,6 +126,9 @@ _LEX: dict[str, re.Pattern[str]] = {
 #: An amount of money or a bare number of two or more digits ("$200", "150", "2k", "ten bucks").
 _MONEY = re.compile(r"[$£€]\s?\d|\b\d[\d,.]*\s?(k|bucks|dollars|usd|eur|euros?|pounds|quid)\b"
                     r"|\b\d{2,}\b|\b(hundred|thousand|grand|bucks)\b", re.IGNORECASE)
+#: A number in a text, with an optional currency sign, thousands commas and a "k" suffix.
+_AMOUNT = re.compile(r"(?<![\w.])[$£€]?\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?(k\b)?",
+                     re.IGNORECASE)
 _NEGATION = re.compile(r"\b(not|no|never|nothing|none|nobody|neither|nor|without)\b|n't\b|"
                        r"\b(dont|cant|wont|isnt|arent|doesnt|didnt|wouldnt|couldnt)\b",
                        re.IGNORECASE)
@@ -148,7 +151,8 @@ STANCE_FEATURES = (
     "greeting", "commit", "question", "request", "negations", "money", "length",
     "context", "context_money", "context_proposal", "context_question", "context_ask",
     "counter", "offer_x_context_money", "agree_x_proposal", "question_x_proposal",
-    "negation_x_ask", "agree_without_negation", "praise_without_contrast")
+    "negation_x_ask", "agree_without_negation", "praise_without_contrast",
+    "amount_below_context", "amount_new")
 
 _CONTRAST = re.compile(r"\b(but|however|though|although|except|still|yet|whereas)\b",
                        re.IGNORECASE)
@@ -189,6 +193,30 @@ def _hit(name: str, rx: re.Pattern[str], t: str) -> float:
     return 0.0
 
 
+def amounts(text: str) -> list[float]:
+    """The numbers a text names, as floats ("$1,200" -> 1200, "2k" -> 2000); 0-4 are dropped."""
+    out = []
+    for m in _AMOUNT.finditer(text):
+        v = float(m.group(1).replace(",", "")) * (1000.0 if m.group(2) else 1.0)
+        if v >= 5:
+            out.append(v)
+    return out
+
+
+def _amount_flags(text: str, context: str) -> tuple[float, float]:
+    """Whether the text names less than the agent's amount, and an amount the agent did not.
+
+    In a negotiation, answering an amount with a lower one is a counter-offer; repeating the
+    agent's amount ("ok, 180 works") is usually acceptance.
+    """
+    mine, theirs = amounts(text), amounts(context)
+    if not mine or not theirs:
+        return 0.0, 0.0
+    below = float(max(mine) < max(theirs))
+    new = float(any(all(abs(a - b) > 1e-6 for b in theirs) for a in mine))
+    return below, new
+
+
 def _one(text: str, context: str) -> list[float]:
     t = text.replace("\u2019", "'")
     hits = {name: _hit(name, rx, t) for name, rx in _LEX.items()}
@@ -211,7 +239,7 @@ def _one(text: str, context: str) -> list[float]:
         has_ctx, c_money, c_prop, c_q, c_ask,
         money * c_money, hits["offer"] * c_money, hits["agree"] * c_prop, question * c_prop,
         float(negations > 0) * c_ask, hits["agree"] * float(negations == 0),
-        hits["praise"] * float(not contrast),
+        hits["praise"] * float(not contrast), *_amount_flags(t, c),
     ]
 
 

@@ -48,19 +48,25 @@ def test_labels_missing_file_is_a_numbered_error(tmp_path):
         read_labels(tmp_path / "nope.csv")
 
 
-def test_labels_selection_is_half_uncertain_and_diverse_half_random():
+def test_labels_selection_is_one_uncertain_typical_row_per_kind_of_message():
     rng = np.random.default_rng(0)
-    centers = rng.normal(size=(4, 8))
+    centers = 10 * rng.normal(size=(4, 8))
     vectors = np.vstack([c + 0.01 * rng.normal(size=(25, 8)) for c in centers])
-    prob = np.r_[np.full(25, 0.5), np.full(25, 0.45), np.full(25, 0.55), np.full(25, 0.99)]
-    picks = select_uncertain_diverse(prob, vectors, 6, pool_factor=25)
-    assert len(set(picks.tolist())) == 6
-    uncertain = picks[:3]
-    assert not (uncertain >= 75).any()  # the confident group is not in the uncertain half
-    assert len({int(p) // 25 for p in uncertain}) == 3  # one from each uncertain group
-    again = select_uncertain_diverse(prob, vectors, 6, pool_factor=25)
+    prob = np.r_[np.linspace(0.0, 0.3, 25), np.linspace(0.9, 1.0, 25),
+                 np.linspace(0.2, 0.6, 25), np.full(25, 0.99)]
+    picks = select_uncertain_diverse(prob, vectors, 4)
+    assert sorted(int(p) // 25 for p in picks) == [0, 1, 2, 3]  # one from each kind, even
+    # the confident one; within a kind, the most uncertain of its typical half
+    unc = 1 - np.abs(2 * prob - 1)
+    for pick in picks:
+        group = np.arange(25) + 25 * (int(pick) // 25)
+        d = ((vectors[group] - vectors[group].mean(axis=0)) ** 2).sum(axis=1)
+        near = group[np.argsort(d)[:12]]
+        assert unc[pick] == unc[near].max()
+    assert unc[picks].tolist() == sorted(unc[picks].tolist(), reverse=True)  # most unsure first
+    again = select_uncertain_diverse(prob, vectors, 4)
     assert picks.tolist() == again.tolist()  # seeded: the same file twice
-
+    assert len(select_uncertain_diverse(prob[:3], vectors[:3], 5)) == 3
 
 CHAT = []
 for i, colour in enumerate(["red", "blue", "green", "oak", "pine", "white", "black", "grey",

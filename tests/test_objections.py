@@ -228,3 +228,17 @@ def test_objections_spacy_model_setting_reaches_the_cue_matcher():
     settings.embed.spacy_model = "no_such_spacy_pipeline"
     with pytest.raises(ConfigError, match="E201"):
         ObjectionDetector(embedder="hash", settings=settings).fit()
+
+
+def test_objections_model_saved_with_other_features_is_a_numbered_error(hash_detector, tmp_path):
+    import json
+
+    from mining.errors import InputError
+
+    hash_detector.save(tmp_path / "det")
+    cfg = tmp_path / "det" / "config.json"
+    config = json.loads(cfg.read_text(encoding="utf-8"))
+    config["features"] = config["features"][:-2]  # as saved by a version with fewer features
+    cfg.write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[E518\]"):
+        ObjectionDetector.load(tmp_path / "det")

@@ -68,11 +68,17 @@ def format_summary(summary: dict[str, Any]) -> str:
 
 
 def _write_rejects(rejects: Any, path: Path) -> None:
-    def safe(v: Any) -> Any:  # spreadsheet formula injection: prefix cells that start a formula
-        return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
+    """Write ``--rejects-out``: formula-safe cells, never half a file, never through a link.
+
+    Written under a temporary name and renamed (``mining.io.writers.atomic_path``); the folder
+    must exist (E109 otherwise).
+    """
+    # startup: the writers load pandas only when a rejects file is asked for
+    from mining.io.writers import atomic_path, csv_safe
 
     try:
-        rejects.map(safe).to_csv(path, index=False)
+        with atomic_path(path) as tmp:
+            csv_safe(rejects).to_csv(tmp, index=False)
     except OSError as err:
         raise ConfigError(Errors.E109.format(path=path, detail=err.strerror or err)) from None
 

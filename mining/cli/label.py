@@ -50,7 +50,8 @@ def label_command(
     done: list[str] = []
     if labels is not None:
         det = fit_with_labels(det, journeys, labels, progress=progress)
-        done = read_labels(labels)[0]["message_id"].tolist()
+        done = read_labels(labels, known_ids=journeys["message_id"].astype(str))[0][
+            "message_id"].tolist()
     else:
         det.fit(progress=progress)
     table = label_candidates(journeys, det, n, settings=settings, seed=seed, exclude=done,

@@ -202,19 +202,34 @@ def _run(name: str, tags: str, outcomes: list[str] | None, events: list[str] | N
         raise ConfigError(Errors.E603.format(fmt=fmt, choices=", ".join(FORMATS)))
     tag_df = _read_table(tags, "tags")
     names = list(DISPLAY) if name == "all" else [name]
+    msgs = _read_messages(messages)
+    if msgs is not None:  # raw Message-IDs in a messages table still meet redacted tags
+        # startup: mining.text.pseudonyms (redact) loads only when --messages is given
+        from mining.text.pseudonyms import known_message_ids
+
+        msgs = msgs.assign(message_id=known_message_ids(msgs["message_id"], tag_df["message_id"]))
     reports = run_reports(tag_df, _read_side(outcomes, "outcomes"), _read_side(events, "events"),
-                          messages=_read_messages(messages), settings=settings, names=names,
+                          messages=msgs, settings=settings, names=names,
                           **options)
     meta = {"inputs": {"tags": tags, "outcomes": outcomes, "events": events,
                        "messages": messages or None},
             "settings": settings.reports.model_dump(mode="json"),
             "options": {k: str(v) for k, v in options.items() if v is not None}}
+    if output and name == "all":  # a folder of reports: staged, moved in when all are written
+        # startup: mining.io.output_dir (numpy, pandas, rich) loads only when the command runs
+        from mining.io.output_dir import staged
+
+        with staged(output) as stage:
+            for rname, df in reports.items():
+                write_table(df, stage / f"{rname}.{fmt or 'csv'}", fmt, {"report": rname, **meta})
+        for rname, df in reports.items():
+            if not STATE.get("quiet"):
+                path = Path(output) / f"{rname}.{fmt or 'csv'}"
+                typer.echo(f"Wrote {path} ({len(df)} rows)", err=True)
+        return
     for rname, df in reports.items():
-        if output:
-            out = Path(output)
-            if name == "all":
-                out = out / f"{rname}.{fmt or 'csv'}"
-            path = write_table(df, out, fmt, {"report": rname, **meta})
+        if output:  # one file, written under a temporary name and renamed (write_table)
+            path = write_table(df, Path(output), fmt, {"report": rname, **meta})
             if not STATE.get("quiet"):
                 typer.echo(f"Wrote {path} ({len(df)} rows)", err=True)
         elif fmt is not None:

@@ -71,8 +71,8 @@ def run_command(
         "--labels", help="Filled-in CSV from `journeymine label`: teach the objection detector "
         "(saved in OUT/model/).")] = None,
     pseudonym_map: Annotated[bool, typer.Option(
-        "--pseudonym-map", help="Also write OUT/pseudonyms.csv: each cust-… id with the e-mail "
-        "address or phone it stands for (personal data).")] = False,
+        "--pseudonym-map", help="Also write OUT/pseudonyms.csv: each cust-…/msg-… id with the "
+        "e-mail address, phone or Message-ID it stands for (personal data).")] = False,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=0, help="Run the per-message work on a local Dask cluster of N worker "
         "processes (needs the 'scale' extra; README 'Scaling out').")] = None,

@@ -28,7 +28,7 @@ def tag_command(
     Prints the path of tags.csv on stdout.
     """
     # startup: these load numpy, pandas, rich only when the command runs
-    from mining.io.output_dir import abandon, begin, mark_complete, publish
+    from mining.io.output_dir import abandon, begin, mark_complete, publish, recorded_settings
     from mining.io.writers import write_table
     from mining.tagging import tag
 
@@ -42,7 +42,7 @@ def tag_command(
     result = tag(corpus, settings=settings, model_dir=model,
                  progress=bool(STATE.get("progress", True)))
     meta = {"table": "tags", "inputs": [str(p) for p in inputs],
-            "settings": settings.model_dump(mode="json")}
+            "settings": recorded_settings(settings)}
     stage = begin(out)  # written beside OUT, moved in only when complete
     try:
         write_table(result.tags, stage / "tags.csv", "csv", meta)

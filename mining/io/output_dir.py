@@ -21,6 +21,8 @@ import platform
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from os import PathLike
@@ -35,6 +37,7 @@ from mining.io.writers import write_table
 from mining.reports._data import stage_names
 from mining.reports.html import write_report_html
 from mining.text.pseudonyms import ID_COLUMNS, mapping_frame
+from mining.text.redact import redact
 
 if TYPE_CHECKING:
     from mining.config import Settings
@@ -174,6 +177,31 @@ def abandon(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
+@contextmanager
+def staged(out_dir: str | PathLike[str]) -> Iterator[Path]:
+    """Write a folder of outputs atomically: yield a staging folder, publish it on success.
+
+    The one way every command that writes a folder (``themes -o``, ``report all -o``, a run
+    that stopped with rejects only) does it: files are written into the yielded staging folder
+    (see :func:`begin`); when the block ends normally they are moved into ``out_dir`` by
+    :func:`publish`, otherwise (an error, an interrupt) the staging folder is removed and
+    ``out_dir`` is left as it was.
+
+    Raises:
+        InputError: [E700] when a file cannot be written, [E741] when it cannot be moved.
+    """
+    stage = begin(out_dir)
+    try:
+        yield stage
+        publish(stage, out_dir)
+    except OSError as err:
+        abandon(stage)
+        raise _oserror(Path(out_dir), err) from None
+    except BaseException:
+        abandon(stage)
+        raise
+
+
 def check_complete(path: str | PathLike[str]) -> None:
     """Refuse a run folder (or a file inside one) whose ``run.json`` does not say complete.
 
@@ -295,6 +323,30 @@ def _write_pseudonyms(result: RunResult, stage: Path) -> str:
     return "pseudonyms.csv"
 
 
+def recorded_settings(settings: Settings | None) -> dict[str, Any] | None:
+    """The settings as run.json and the ``.meta.json`` side files record them.
+
+    With redaction on, the staff addresses given with ``--agent-address`` are recorded redacted
+    (``<EMAIL>``): no output holds an e-mail address or phone number by default.
+    """
+    if settings is None:
+        return None
+    doc = settings.model_dump(mode="json")
+    if settings.ingest.redact:
+        ingest = doc["ingest"]
+        ingest["agent_addresses"] = [redact(str(a)) for a in ingest.get("agent_addresses", [])]
+    return doc
+
+
+def _command(settings: Settings | None) -> list[str] | None:
+    """The command line of a CLI run (redacted like the messages when redaction is on)."""
+    if Path(sys.argv[0]).name not in ("journeymine", "cli.py"):
+        return None
+    if settings is not None and not settings.ingest.redact:
+        return list(sys.argv)
+    return [redact(a) for a in sys.argv]
+
+
 def run_json(result: RunResult, settings: Settings | None, *, inputs: list[str] | None,
              started: datetime | None, status: str) -> dict[str, Any]:
     """The ``run.json`` document: status, settings, versions, counts, timings, scale, files."""
@@ -304,11 +356,11 @@ def run_json(result: RunResult, settings: Settings | None, *, inputs: list[str] 
         "status": status,
         "started_at": (started or now).isoformat(timespec="seconds"),
         "finished_at": now.isoformat(timespec="seconds"),
-        "command": sys.argv if Path(sys.argv[0]).name in ("journeymine", "cli.py") else None,
+        "command": _command(settings),
         "inputs": inputs or [],
         "versions": package_versions(),
         "platform": platform.platform(),
-        "settings": settings.model_dump(mode="json") if settings is not None else None,
+        "settings": recorded_settings(settings),
         "counts": result.counts,
         "timings_seconds": result.timings,
         "scale": run_facts(settings) if settings is not None else None,
@@ -323,16 +375,8 @@ def write_rejects_only(rejects: pd.DataFrame, out_dir: str | PathLike[str],
     Raises:
         InputError: [E700] when the folder cannot be written.
     """
-    stage = begin(out_dir)
-    try:
+    with staged(out_dir) as stage:  # a run.json of an earlier run there then says "incomplete"
         write_table(rejects, stage / "rejects.csv", "csv", {**meta, "table": "rejects"})
-        publish(stage, out_dir)  # a run.json of an earlier run there now says "incomplete"
-    except OSError as err:
-        abandon(stage)
-        raise _oserror(Path(out_dir) / "rejects.csv", err) from None
-    except BaseException:
-        abandon(stage)
-        raise
     return Path(out_dir) / "rejects.csv"
 
 
@@ -352,7 +396,7 @@ def table_meta(settings: Settings | None, inputs: list[str] | None) -> dict[str,
     return {
         "journeymine": package_versions()["journeymine"],
         "inputs": inputs or [],
-        "settings": settings.model_dump(mode="json") if settings is not None else None,
+        "settings": recorded_settings(settings),
     }
 
 

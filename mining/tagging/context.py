@@ -32,6 +32,8 @@ class TagContext:
         fit_themes: Fit (or load) theme models; False leaves theme columns empty.
         plugins: ``reducer``/``clusterer`` objects (or names) that replace the settings' names.
         theme_models: Fitted ``ThemeModel`` per kind to assign with instead of fitting.
+        theme_assigner: Where units are assigned to theme centroids: None in this process, or
+            the function ``mining.distributed`` sets to do it on the Dask workers.
 
     Filled in by the steps, in order:
 
@@ -67,6 +69,7 @@ class TagContext:
     fit_themes: bool = True
     plugins: dict[str, Any] = field(default_factory=dict)
     theme_models: dict[str, Any] = field(default_factory=dict)
+    theme_assigner: Any = None
     journeys: pd.DataFrame | None = None
     authors: list[str] = field(default_factory=list)
     units: pd.DataFrame | None = None

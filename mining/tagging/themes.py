@@ -97,9 +97,10 @@ def _fit_or_load(ctx: TagContext, kind: str, texts: list[str]
     # the embedding bar above has stopped: only one live display on stderr at a time
     with ctx.progress.status(f"{verb} {kind} themes ({len(texts):,} units)…"):
         if fitted:
-            ids, probs = model.assign(texts, vectors=vectors)
+            ids, probs = model.assign(texts, vectors=vectors, assign_with=ctx.theme_assigner)
             return model, np.asarray(ids, dtype=np.int64), probs
-        model.fit(texts, vectors=vectors, authors=ctx.authors)  # names stay out of keywords
+        model.fit(texts, vectors=vectors, authors=ctx.authors,  # names stay out of keywords
+                  assign_with=ctx.theme_assigner)
     return model, np.asarray(model.labels_, dtype=np.int64), model.probabilities_
 
 

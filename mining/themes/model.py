@@ -199,7 +199,7 @@ class ThemeModel(BaseEstimator):
 
     def fit(self, X: Any, y: Any = None, *, vectors: Any = None,
             lemmas: Sequence[Sequence[str]] | None = None,
-            authors: Iterable[str] | None = None) -> ThemeModel:
+            authors: Iterable[str] | None = None, assign_with: Any = None) -> ThemeModel:
         """Learn themes from texts and their embeddings.
 
         Args:
@@ -215,6 +215,9 @@ class ThemeModel(BaseEstimator):
                 kept out of keywords, labels and examples (``mining.themes.names``); None uses
                 an ``author`` column of a DataFrame input, if any. Names the texts address
                 people by ("Hi Jordan") are found without it.
+            assign_with: How every item is assigned to the nearest centroid: a function with
+                the signature and result of ``mining.themes.cluster.assign`` (e.g. in blocks on
+                Dask workers, ``mining.distributed``); None: in this process.
 
         Returns:
             self, with ``themes_``, ``labels_`` (final theme per text, -1 unassigned),
@@ -248,7 +251,7 @@ class ThemeModel(BaseEstimator):
         idx = idx[fit_sample(texts, idx, self.fit_sample_max, self.seed)]  # capped (sample.py)
         labels = self._cluster(Xc[idx], n_ok)
         C = _cl.centroids(Xc[idx], labels)
-        assigned, prob = _cl.assign(Xc, C, self.threshold)
+        assigned, prob = (assign_with or _cl.assign)(Xc, C, self.threshold)
         assigned[~ok] = -1
         prob[~ok] = 0.0
         # renumber themes by final size (largest first), dropping themes nobody joined
@@ -384,7 +387,8 @@ class ThemeModel(BaseEstimator):
         P[[not t.strip() for t in texts]] = 0.0
         return P
 
-    def assign(self, X: Any, vectors: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    def assign(self, X: Any, vectors: Any = None, *, assign_with: Any = None
+               ) -> tuple[np.ndarray, np.ndarray]:
         """Assign texts to the learned themes, without re-clustering.
 
         On the training texts and vectors this returns exactly ``labels_`` and
@@ -394,6 +398,7 @@ class ThemeModel(BaseEstimator):
             X: Texts (or a DataFrame as for :meth:`fit`).
             vectors: Their vectors (embedded from :meth:`focus` of the texts); None embeds them
                 with ``embedder``.
+            assign_with: The nearest-centroid function (as for :meth:`fit`); None: in process.
 
         Returns:
             ``(theme_ids, probabilities)``: int64 theme id per text (-1 unassigned or empty) and
@@ -405,7 +410,7 @@ class ThemeModel(BaseEstimator):
         texts, Xc = self._centered(X, vectors)
         if not texts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        labels, prob = _cl.assign(Xc, self.centroids_, self.threshold)
+        labels, prob = (assign_with or _cl.assign)(Xc, self.centroids_, self.threshold)
         empty = np.array([not t.strip() for t in texts], dtype=bool)
         labels[empty] = -1
         prob[empty] = 0.0

@@ -29,12 +29,14 @@ from rich.table import Table
 from mining.config import Settings
 from mining.errors import ConfigError, Errors, InputError
 from mining.io.corpus import load_corpus
+from mining.io.output_dir import staged
 from mining.io.records import read_records, record_key
-from mining.io.writers import csv_safe
+from mining.io.writers import write_table
 from mining.tagging import make_context, run_steps
 from mining.tagging.steps import detect_objections, embed_units, segment_units
 from mining.tagging.themes import fit_or_assign_themes, theme_kind, theme_rows
 from mining.text.clean import clean_message
+from mining.text.pseudonyms import pseudonymize_frame
 from mining.themes.model import KINDS, ThemeModel
 
 if TYPE_CHECKING:
@@ -90,7 +92,8 @@ def read_table_rows(paths: Sequence[Path], text_column: str, id_column: str | No
         text_column: Column holding the text.
         id_column: Column holding the id; None numbers the rows from 0 (prefixed with the file
             name when several files are read).
-        redact: Redact personal data in the text (``mining.text.clean.clean_message``).
+        redact: Redact personal data in the text (``mining.text.clean.clean_message``) and
+            replace ids that are e-mail addresses or phone numbers by ``msg-`` pseudonyms.
 
     Returns:
         ``(rows, notes)``: rows in file and record order, ``text`` cleaned (empty when missing)
@@ -125,6 +128,8 @@ def read_table_rows(paths: Sequence[Path], text_column: str, id_column: str | No
             texts.append(text)
             notes_col.append(note)
     rows = pd.DataFrame({"message_id": ids, "text": texts, "note": notes_col}, dtype="string")
+    if redact:  # an id that is an e-mail address or phone number becomes msg-…
+        rows = pseudonymize_frame(rows, ("message_id",))
     dup = rows["message_id"].duplicated(keep=False).to_numpy(dtype=bool)
     rows.loc[dup, "note"] = [("duplicate message_id; " + n).rstrip("; ")
                              for n in rows.loc[dup, "note"].tolist()]
@@ -244,9 +249,7 @@ def run_themes(
     assignments = _assignments(rows, theme_ids, probs, model)
     themes = _themes_table(model, theme_ids)
     out = Path(out_dir)
-    _write(out, themes, assignments)
-    if model_dir is None:
-        model.save(out / "model")
+    _write(out, themes, assignments, model if model_dir is None else None)
     n_un = int((assignments["theme_id"] < 0).sum())
     notes.append(f"{len(assignments)} rows, {len(themes)} themes, {n_un} unassigned")
     for n in notes:
@@ -342,13 +345,19 @@ def _themes_table(model: ThemeModel, theme_ids: Any) -> pd.DataFrame:
     return t[list(THEME_COLUMNS)].reset_index(drop=True)
 
 
-def _write(out: Path, themes: pd.DataFrame, assignments: pd.DataFrame) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        csv_safe(themes).to_csv(out / "themes.csv", index=False)
-        csv_safe(assignments).to_csv(out / "assignments.csv", index=False)
-    except OSError as err:
-        raise ConfigError(Errors.E700.format(path=out, detail=err.strerror or err)) from None
+def _write(out: Path, themes: pd.DataFrame, assignments: pd.DataFrame,
+           model: ThemeModel | None) -> None:
+    """Write ``themes.csv``, ``assignments.csv`` and ``model/`` into ``out`` all at once.
+
+    Staged beside ``out`` (:func:`mining.io.output_dir.staged`): an error or an interrupt while
+    writing leaves the previous outputs in ``out`` as they were, and a link in ``out`` is
+    replaced, never written through.
+    """
+    with staged(out) as stage:
+        write_table(themes, stage / "themes.csv", "csv", side_file=False)
+        write_table(assignments, stage / "assignments.csv", "csv", side_file=False)
+        if model is not None:
+            model.save(stage / "model")
 
 
 def print_themes(result: ThemesRun, width: int | None = None) -> None:
