@@ -59,12 +59,17 @@ def _user_models() -> Path:
     return (Path(env).expanduser() if env else Path.home() / ".cache" / "journeymine") / "models"
 
 
+#: The longest time the child's stderr (progress log lines) did not grow, of the last run.
+SILENCE: dict[str, float] = {}
+
+
 def run_child(cmd: list[str], env: dict[str, str],
               log: Path) -> tuple[float, float, float, int, float]:
     """Run ``cmd``; return wall s, peak RSS of the child (MB), peak tree RSS (MB), rc, CPU s.
 
     CPU seconds (user + system of the child and the processes it waited for) do not depend on
-    how busy the shared machine was, unlike wall time.
+    how busy the shared machine was, unlike wall time. The longest stretch without a new line
+    on stderr (a log file: progress must log at least every 30 s) goes to ``SILENCE``.
     """
     import psutil
 
@@ -73,10 +78,15 @@ def run_child(cmd: list[str], env: dict[str, str],
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
         tree_peak = 0
         ps = psutil.Process(proc.pid)
+        size, grew, silence = 0, t0, 0.0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
+            now, new_size = time.perf_counter(), log.stat().st_size
+            if new_size != size:
+                size, grew = new_size, now
+            silence = max(silence, now - grew)
             try:
                 procs = [ps, *ps.children(recursive=True)]
                 tree_peak = max(tree_peak, sum(p.memory_info().rss for p in procs))
@@ -84,6 +94,7 @@ def run_child(cmd: list[str], env: dict[str, str],
                 pass
             time.sleep(0.5)
     wall = time.perf_counter() - t0
+    SILENCE["max_s"] = round(silence, 1)
     proc.returncode = rc = os.waitstatus_to_exitcode(status)
     if rc != 0:
         print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
@@ -111,6 +122,7 @@ def measure(n: int, workers: int, backend: str, seed: int) -> dict:
         load_before = os.getloadavg()[0]
         wall, child_mb, tree_mb, rc, cpu = run_child(cmd, _env(cache), tmp / "stderr.log")
         doc = json.loads((out / "run.json").read_text()) if (out / "run.json").is_file() else {}
+        log_text = (tmp / "stderr.log").read_text(errors="replace")
     return {
         "n_requested": n, "corpus": stats, "workers": workers, "backend": backend,
         "returncode": rc, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
@@ -121,13 +133,15 @@ def measure(n: int, workers: int, backend: str, seed: int) -> dict:
         "run_json_scale": doc.get("scale", {}),
         "counts": {k: v for k, v in doc.get("counts", {}).items() if not k.startswith("stage_")},
         "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+        "max_log_silence_s": SILENCE.get("max_s"),
+        "log_lines": len(log_text.splitlines()),
         "cpus": os.cpu_count(),
         "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
 
 
 def _key(r: dict) -> str:
-    return f"n={r['n_requested']} workers={r['workers']} backend={r['backend']}"
+    return r.get("label") or f"n={r['n_requested']} workers={r['workers']} backend={r['backend']}"
 
 
 def _growth(entries: list[dict], stage: str) -> str:
@@ -140,23 +154,42 @@ def _growth(entries: list[dict], stage: str) -> str:
     return f"{math.log(t2 / t1) / math.log(n2 / n1):.2f}" if t1 > 0 and t2 > 0 else ""
 
 
-def write_markdown(results: dict) -> str:
-    """Render scale.json as a table per run plus the per-stage growth exponents."""
+def _single(runs: list[dict]) -> list[dict]:
+    """Single-process runs on the backend of the latest single-process run (one code state)."""
+    solo = [r for r in runs if r["workers"] == 0]
+    if not solo:
+        return []
+    latest = max(solo, key=lambda r: r.get("finished", ""))
+    return [r for r in solo if r["backend"] == latest["backend"]]
+
+
+def write_markdown(results: dict, notes: list[str] = ()) -> str:
+    """Render scale.json as a table per run plus the per-stage growth exponents.
+
+    ``notes`` (``scale.json["_notes"]``, written by hand) are listed under the first table.
+    """
     runs = sorted(results.values(), key=lambda r: (r["backend"], r["workers"], r["n_requested"]))
     stages = sorted({s for r in runs for s in r["timings_seconds"]},
                     key=lambda s: (s == "total", s))
-    head = ["run", "messages", "distinct", "wall s", "msg/s", "peak RSS MB (child / tree)",
-            "load 1m"]
+    head = ["run", "messages", "distinct", "wall s", "CPU s", "msg/s",
+            "peak RSS MB (child / tree)", "load 1m before-after", "longest log silence s",
+            "finished"]
     md = ["# Scale: `journeymine run` end to end", "",
-          "Command: `nice -n 10 python benchmarks/scale.py N ...` (corpus from "
-          "`benchmarks/scale_corpus.py`; fresh process, empty embedding cache; 2 shared cores, "
-          "so the load average is given).", "",
+          "Command: `python benchmarks/scale.py N [--workers K] [--backend B]` (corpus from "
+          "`benchmarks/scale_corpus.py`; fresh process, empty embedding cache; the fitted "
+          "built-in models and the int8 ONNX file are per-machine files in "
+          "`~/.cache/journeymine/models`, reused when present). The 2 cores are shared with "
+          "other work, so the 1-minute load average before and after each run is given: wall "
+          "times at a load above 2 are upper bounds; CPU s (user + system of the run) depends "
+          "less on the load. backend=auto is the configured default at the time of the run.", "",
           "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in runs:
         c = r["corpus"]
         md.append(f"| {_key(r)} | {c['messages']:,} | {c['distinct_share']:.1%} | {r['wall_s']} | "
-                  f"{r['messages_per_s']} | {r['peak_rss_child_mb']:,} / "
-                  f"{r['peak_rss_tree_mb']:,} | {r['load_avg_1m'][0]}-{r['load_avg_1m'][1]} |")
+                  f"{r.get('cpu_s', '')} | {r['messages_per_s']} | {r['peak_rss_child_mb']:,} / "
+                  f"{r['peak_rss_tree_mb']:,} | {r['load_avg_1m'][0]}-{r['load_avg_1m'][1]} | "
+                  f"{r.get('max_log_silence_s', '')} | {r.get('finished', '')} |")
+    md += ["", *[f"- {note}" for note in notes]] if notes else []
     md += ["", "Seconds per stage (run.json `timings_seconds`):", "",
            "| stage | " + " | ".join(_key(r) for r in runs) + " |",
            "|---|" + "---|" * len(runs)]
@@ -176,7 +209,7 @@ def write_markdown(results: dict) -> str:
             md += ["", f"Local Dask workers at N = {n:,}: 2 workers took "
                    f"{got[2]['wall_s']} s, 1 worker {got[1]['wall_s']} s: ratio "
                    f"**{got[1]['wall_s'] / got[2]['wall_s']:.2f}x** (2 is ideal on 2 cores)."]
-    single = [r for r in runs if r["workers"] == 0 and r["backend"] == "auto"]
+    single = _single(runs)
     if len(single) >= 2:
         md += ["", "Growth of each stage with N (exponent b in t ~ N^b between the smallest and "
                "largest N, single process): " + ", ".join(
@@ -197,7 +230,7 @@ def estimate_1m(runs: list[dict], target: int = 1_000_000) -> list[str]:
     run; 1 when only one size was run); steps in :data:`ON_WORKERS` are divided by the number of
     worker cores times the measured 2-vs-1-worker efficiency (1 when not measured).
     """
-    single = [r for r in runs if r["workers"] == 0 and r["backend"] == "auto"]
+    single = _single(runs)
     if not single:
         return []
     base = max(single, key=lambda r: r["corpus"]["messages"])
@@ -255,7 +288,8 @@ def main() -> None:
         print(json.dumps(r, indent=1), flush=True)
         path.write_text(json.dumps(results, indent=1) + "\n")
         (RESULTS / "scale.md").write_text(write_markdown(
-            {k: v for k, v in results.items() if not k.startswith("_")}))
+            {k: v for k, v in results.items() if not k.startswith("_")},
+            results.get("_notes", [])))
     print((RESULTS / "scale.md").read_text())
 
 

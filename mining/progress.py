@@ -20,7 +20,11 @@ What the user sees depends on where stderr goes:
   count and time left per task, and one ``✓ name 1.2 s`` line per finished stage;
 - **not a terminal** (a log file, CI): log lines on the ``mining.progress`` logger at INFO: one
   when a stage starts, one when it ends (with its seconds), and for a task at most one every
-  :data:`LOG_INTERVAL` seconds with the count done, the rate and the estimated time left;
+  :data:`LOG_INTERVAL` seconds with the count done, the rate and the estimated time left; work
+  without a count (fitting themes, scoring) logs its status when it starts and, while nothing
+  else was logged for :data:`LOG_INTERVAL` seconds, a ``still running`` line with the seconds so
+  far, or the open task's count, rate and time left (a heartbeat thread), so a log never stays
+  silent for long;
 - **off** (``enabled=False``, ``journeymine --no-progress``, ``--quiet``): nothing; timings are
   still recorded.
 
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -81,7 +86,7 @@ class Task:
             now = time.perf_counter()
             if now - self._last_log >= self._owner.interval:
                 self._last_log = now
-                log.info("%s", self.summary(now))
+                self._owner._log("%s", self.summary(now))
 
     def summary(self, now: float | None = None) -> str:
         """Return ``description: done/total (rate/s, ~N s left)`` for a log line."""
@@ -111,6 +116,48 @@ class Progress:
         self._terminal = terminal
         self._console: Any = None
         self._live: Any = None  # the running status spinner, paused while a task bar runs
+        self._doing: list[tuple[str, float]] = []  # log mode: open stages and statuses
+        self._last_line = time.perf_counter()
+        self._beat: threading.Thread | None = None
+        self._tasks: list[Task] = []  # log mode: open counted tasks (the heartbeat shows them)
+        self._lock = threading.Lock()
+
+    def _log(self, fmt: str, *args: Any) -> None:
+        """Log one progress line (log mode) and note when, for the heartbeat."""
+        self._last_line = time.perf_counter()
+        log.info(fmt, *args)
+
+    @contextlib.contextmanager
+    def _open(self, what: str) -> Iterator[None]:
+        """Log mode: keep ``what`` on the stack the heartbeat reports while the block runs."""
+        with self._lock:
+            self._doing.append((what, time.perf_counter()))
+            if self.interval >= 1.0 and (self._beat is None or not self._beat.is_alive()):
+                self._beat = threading.Thread(target=self._heartbeat, name="progress-heartbeat",
+                                              daemon=True)
+                self._beat.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._doing.pop()
+
+    def _heartbeat(self) -> None:
+        """While a stage is open, log ``still running`` after ``interval`` s without a line."""
+        while True:
+            time.sleep(min(self.interval, 5.0))
+            with self._lock:
+                if not self._doing:
+                    self._beat = None
+                    return
+                what, t0 = self._doing[-1]
+                task = self._tasks[-1] if self._tasks else None
+            now = time.perf_counter()
+            if now - self._last_line >= self.interval:
+                if task is not None and task._t0 >= t0:  # counted work: count, rate, time left
+                    self._log("%s", task.summary(now))
+                else:
+                    self._log("%s: still running (%.0f s so far)", what, now - t0)
 
     @classmethod
     def off(cls) -> Progress:
@@ -154,24 +201,31 @@ class Progress:
         """
         mode = self.mode
         if mode == "log":
-            log.info("start %s: %s", name, what)
+            self._log("start %s: %s", name, what)
         elif mode == "terminal":
             self._console_().print(f"[bold]»[/bold] {what}…", highlight=False, markup=True)
         t0 = time.perf_counter()
-        yield
+        with self._open(name) if mode == "log" else contextlib.nullcontext():
+            yield
         self.timings[name] = round(time.perf_counter() - t0, 3)
         if mode == "terminal":
             self._console_().print(f"  [green]✓[/green] {name} {self.timings[name]:.1f} s",
                                    highlight=False)
         elif mode == "log":
-            log.info("done %s in %.1f s", name, self.timings[name])
+            self._log("done %s in %.1f s", name, self.timings[name])
 
     @contextlib.contextmanager
     def status(self, what: str) -> Iterator[None]:
         """A transient spinner showing ``what`` on a terminal; nothing otherwise.
 
-        Inside another status, the running spinner shows ``what`` until the block ends.
+        Inside another status, the running spinner shows ``what`` until the block ends. In log
+        mode ``what`` is logged once, and the heartbeat names it while it runs.
         """
+        if self.mode == "log":
+            self._log("%s", what)
+            with self._open(what):
+                yield
+            return
         if self.mode != "terminal":
             yield
             return
@@ -202,10 +256,17 @@ class Progress:
             The :class:`Task`; call ``task.advance(n)``.
         """
         task = Task(self, description, total)
+        if self.mode == "log":
+            self._tasks.append(task)
+            try:
+                yield task
+            finally:
+                self._tasks.remove(task)
+            if time.perf_counter() - task._t0 >= self.interval:
+                self._log("%s", task.summary())
+            return
         if self.mode != "terminal":
             yield task
-            if self.mode == "log" and time.perf_counter() - task._t0 >= self.interval:
-                log.info("%s", task.summary())
             return
 
         live, self._live = self._live, None

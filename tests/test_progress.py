@@ -44,3 +44,39 @@ def test_progress_terminal_mode_shows_stage_and_time(capsys, monkeypatch):
         task.advance(2)
     err = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", capsys.readouterr().err)
     assert "✓ stages" in err and "Tagging stages" in err and progress.mode == "terminal"
+
+
+def test_progress_log_mode_heartbeat_names_silent_work(caplog):
+    """Work without a count (fitting themes) still logs a line at least every interval."""
+    import time
+
+    progress = Progress(terminal=False, interval=1.0)
+    with caplog.at_level(logging.INFO, logger="mining.progress"):
+        with progress.stage("themes", "Finding themes"), \
+                progress.status("Finding objection themes (10 units)"):
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not any(
+                    "still running" in r.getMessage() for r in caplog.records):
+                time.sleep(0.1)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[1] == "Finding objection themes (10 units)"
+    beat = [line for line in lines if "still running" in line]
+    assert beat and beat[0].startswith("Finding objection themes (10 units): still running (")
+    assert lines[-1].startswith("done themes in ")
+
+
+def test_progress_log_mode_heartbeat_gives_an_open_tasks_count_and_rate(caplog):
+    """Between a slow task's own lines (batches slower than the interval) the heartbeat logs
+    the task's count, rate and time left, not only 'still running'."""
+    import time
+
+    progress = Progress(terminal=False, interval=1.0)
+    with caplog.at_level(logging.INFO, logger="mining.progress"):
+        with progress.stage("embed", "Embedding"), progress.task("Embedding", 10) as task:
+            task.advance(2)  # within the interval: no line of its own
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not any(
+                    r.getMessage().startswith("Embedding: 2/10 (") for r in caplog.records):
+                time.sleep(0.1)
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(line.startswith("Embedding: 2/10 (") and "s left" in line for line in lines)

@@ -95,9 +95,14 @@ def resolution_flags(t: pd.DataFrame, j: pd.DataFrame, order: list[str]) -> pd.D
         ``later_stage``, ``converted_after``, ``resolved``, ``converted``.
     """
     rank = _data.stage_rank(t["stage"], order).to_numpy()
+    # whole columns once (elementwise, so the same values as per journey); a DataFrame slice per
+    # journey dominated the reports at scale
+    objection = (t["role"] == "customer").to_numpy() & t["is_objection"].to_numpy()
+    category = t["objection_category"].fillna(UNCATEGORISED).to_numpy()
+    stamps = t["timestamp"].tolist()
+    message = t["message_id"].to_numpy()
     rows = []
     for jid, idx in t.groupby("journey_id", sort=False).indices.items():
-        sub = t.iloc[idx]
         r = rank[idx]
         # highest stage rank strictly after each position
         after = np.full(len(idx), np.nan)
@@ -106,11 +111,9 @@ def resolution_flags(t: pd.DataFrame, j: pd.DataFrame, order: list[str]) -> pd.D
             after[p] = best
             if not np.isnan(r[p]):
                 best = r[p] if np.isnan(best) else max(best, r[p])
-        is_obj = (sub["role"] == "customer").to_numpy() & sub["is_objection"].to_numpy()
-        cats = sub["objection_category"].fillna(UNCATEGORISED).to_numpy()
+        is_obj, cats, mids = objection[idx], category[idx], message[idx]
         conv, conv_at = bool(j.at[jid, "converted"]), j.at[jid, "converted_at"]
-        ts = sub["timestamp"].tolist()
-        mids = sub["message_id"].to_numpy()
+        ts = [stamps[i] for i in idx]
         for p in np.flatnonzero(is_obj):
             again = bool(np.any(is_obj[p + 1:] & (cats[p + 1:] == cats[p])))
             later = bool(not np.isnan(after[p]) and not np.isnan(r[p]) and after[p] > r[p])

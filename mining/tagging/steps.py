@@ -119,8 +119,10 @@ def load_or_fit(ctx: TagContext, cls: Any, name: str, taxonomy_file: Any,
     folder = ctx.saved(name)
     if folder is not None:
         return check_taxonomy(cls.load(folder), name, taxonomy_file, ctx)
-    return cls(taxonomy=ctx.taxonomy, embedder=ctx.embedder, settings=ctx.settings,
-               **params).fit(progress=bool(ctx.progress))
+    from mining.fitted_cache import fit_or_reuse  # fitted once per package version (cached)
+
+    return fit_or_reuse(cls(taxonomy=ctx.taxonomy, embedder=ctx.embedder, settings=ctx.settings,
+                            **params), progress=bool(ctx.progress))
 
 
 def detect_objections(ctx: TagContext) -> TagContext:

@@ -184,11 +184,21 @@ def assign(X: np.ndarray, C: np.ndarray, threshold: float,
     n = len(X)
     if n == 0 or len(C) == 0:
         return np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.float64)
-    S = np.asarray(X, dtype=np.float64) @ np.asarray(C, dtype=np.float64).T
-    best = S.argmax(axis=1)
-    top = S[np.arange(n), best]
-    e = np.exp((S - top[:, None]) / temperature)
-    prob = 1.0 / e.sum(axis=1)
-    labels = np.where(top >= threshold, best, -1).astype(np.int64)
-    prob = np.where(labels >= 0, prob, 0.0)
+    C64 = np.asarray(C, dtype=np.float64)
+    labels = np.empty(n, dtype=np.int64)
+    prob = np.empty(n, dtype=np.float64)
+    # blocks of rows (a multiple of 64 keeps BLAS results identical to one product): the
+    # (n, n_themes) similarity matrix and its exponentials would be ~1 GB at 100k units
+    for lo in range(0, n, _ASSIGN_BLOCK):
+        S = np.asarray(X[lo:lo + _ASSIGN_BLOCK], dtype=np.float64) @ C64.T
+        best = S.argmax(axis=1)
+        top = S[np.arange(len(S)), best]
+        e = np.exp((S - top[:, None]) / temperature)
+        got = np.where(top >= threshold, best, -1).astype(np.int64)
+        labels[lo:lo + len(S)] = got
+        prob[lo:lo + len(S)] = np.where(got >= 0, 1.0 / e.sum(axis=1), 0.0)
     return labels, prob
+
+
+#: Rows per block in :func:`assign`.
+_ASSIGN_BLOCK = 4096

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from mining.text.person_names import corpus_names, mask_in_context
 from mining.text.wordlist import common_words
@@ -192,15 +193,30 @@ def mask_names(text: str, names: Iterable[str], vocatives: Iterable[str] = ()) -
     """
     if not text:
         return text
-    names = sorted({n for n in names if n}, key=len, reverse=True)
-    if names:
-        pattern = re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, names)) + r")(?![\w])",
-                             re.IGNORECASE)
-        text = pattern.sub(NAME_PLACEHOLDER, text)
-    vocatives = sorted({v for v in vocatives if v}, key=len, reverse=True)
-    if vocatives:
-        words = "|".join(re.escape(v.capitalize()) for v in vocatives)
-        greet = "|".join(re.escape(w) for w in ADDRESS_WORDS if " " not in w)
-        pattern = re.compile(r"(^|(?i:\b(?:" + greet + r"))[,!]?\s+)(?:" + words + r")(?=\s*[,!])")
-        text = pattern.sub(lambda m: m.group(1) + NAME_PLACEHOLDER, text)
+    name_rx, vocative_rx = _mask_patterns(frozenset(names), frozenset(vocatives))
+    if name_rx is not None:
+        text = name_rx.sub(NAME_PLACEHOLDER, text)
+    if vocative_rx is not None:
+        text = vocative_rx.sub(lambda m: m.group(1) + NAME_PLACEHOLDER, text)
     return mask_in_context(text, NAME_PLACEHOLDER)
+
+
+@lru_cache(maxsize=8)
+def _mask_patterns(names: frozenset[str], vocatives: frozenset[str]
+                   ) -> tuple[re.Pattern | None, re.Pattern | None]:
+    """The two patterns of :func:`mask_names`, built once per set of names.
+
+    Not once per text: with thousands of names, escaping and joining them per text dominated
+    theme fitting. A frozenset argument is passed through without a copy (its hash is cached).
+    """
+    ordered = sorted({n for n in names if n}, key=len, reverse=True)
+    name_rx = re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w])",
+                         re.IGNORECASE) if ordered else None
+    voc = sorted({v for v in vocatives if v}, key=len, reverse=True)
+    vocative_rx = None
+    if voc:
+        words = "|".join(re.escape(v.capitalize()) for v in voc)
+        greet = "|".join(re.escape(w) for w in ADDRESS_WORDS if " " not in w)
+        vocative_rx = re.compile(r"(^|(?i:\b(?:" + greet + r"))[,!]?\s+)(?:" + words
+                                 + r")(?=\s*[,!])")
+    return name_rx, vocative_rx
