@@ -169,10 +169,8 @@ def test_io_staged_writes_export(tables, tmp_path, interrupt_csv, monkeypatch, k
     _no_leftovers(out.parent)
 
 
-def test_io_staged_writes_predict(tables, tmp_path, interrupt_csv):
-    tags, outcomes = tables
-    out = tmp_path / "scores" / "scores.csv"
-    args = ["predict", "--tags", str(tags), "--outcomes", str(outcomes), "-o", str(out)]
+def _assert_interrupt_keeps_file(args, out, interrupt_csv):
+    """Run once, then interrupt a rerun while writing: the first run's file stays byte for byte."""
     res = _invoke(*args)
     assert res.exit_code == 0, res.output
     before = out.read_bytes()
@@ -180,16 +178,17 @@ def test_io_staged_writes_predict(tables, tmp_path, interrupt_csv):
     _interrupted(*args)
     assert out.read_bytes() == before
     _no_leftovers(out.parent)
+
+
+def test_io_staged_writes_predict(tables, tmp_path, interrupt_csv):
+    tags, outcomes = tables
+    out = tmp_path / "scores" / "scores.csv"
+    args = ["predict", "--tags", str(tags), "--outcomes", str(outcomes), "-o", str(out)]
+    _assert_interrupt_keeps_file(args, out, interrupt_csv)
 
 
 def test_io_staged_writes_label(tmp_path, interrupt_csv):
     data = write_mini_corpus(tmp_path / "in", n_journeys=8)
     out = tmp_path / "lab" / "labels.csv"
     args = ["label", str(data["chats"]), *FAST, "-n", "10", "-o", str(out)]
-    res = _invoke(*args)
-    assert res.exit_code == 0, res.output
-    before = out.read_bytes()
-    interrupt_csv(1)
-    _interrupted(*args)
-    assert out.read_bytes() == before
-    _no_leftovers(out.parent)
+    _assert_interrupt_keeps_file(args, out, interrupt_csv)
