@@ -236,7 +236,7 @@ def test_embed_backend_setting_is_validated():
 
     from mining.config import EmbedSettings
 
-    assert EmbedSettings().backend == "auto"  # int8 ONNX where it loads, else torch (README)
+    assert EmbedSettings().backend == "torch"  # fp32 default; int8 ONNX is opt-in (README)
     with pytest.raises(ValidationError):
         EmbedSettings(backend="gpu")
 
