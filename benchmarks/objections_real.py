@@ -167,6 +167,15 @@ def _baseline(vec, y, tr, te, n, rng, balanced=False):
     return metrics(y[te], prob, prob >= 0.5), pick
 
 
+def _split_halves(msgs, convs, rng):
+    """Row indices of a random half of the conversations (labels drawn here) and of the rest."""
+    import numpy as np
+
+    train_convs = set(rng.permutation(convs)[: len(convs) // 2])
+    is_tr = msgs["conversation_id"].isin(train_convs).to_numpy(bool)
+    return np.flatnonzero(is_tr), np.flatnonzero(~is_tr)
+
+
 def baselines_only(msgs, msg_vec, sizes, repeats) -> dict:
     """The random-label baselines alone, on the same splits and draws as learning_curve."""
     import numpy as np
@@ -176,9 +185,7 @@ def baselines_only(msgs, msg_vec, sizes, repeats) -> dict:
     runs: dict = {"random_lr_baseline": {}, "random_lr_balanced_baseline": {}}
     for r in range(repeats):
         rng = np.random.default_rng(r)
-        train_convs = set(rng.permutation(convs)[: len(convs) // 2])
-        is_tr = msgs["conversation_id"].isin(train_convs).to_numpy(bool)
-        tr, te = np.flatnonzero(is_tr), np.flatnonzero(~is_tr)
+        tr, te = _split_halves(msgs, convs, rng)
         for n in sizes:
             state = rng.bit_generator.state
             base, _ = _baseline(msg_vec, y, tr, te, n, rng)
@@ -221,9 +228,7 @@ def learning_curve(msgs, msg_vec, msg_X, units, zero_p, settings, sizes, repeats
                   "random_lr_balanced_baseline": {}}
     for r in range(seed0, seed0 + repeats):
         rng = np.random.default_rng(r)
-        train_convs = set(rng.permutation(convs)[: len(convs) // 2])
-        is_tr = msgs["conversation_id"].isin(train_convs).to_numpy(bool)
-        tr, te = np.flatnonzero(is_tr), np.flatnonzero(~is_tr)
+        tr, te = _split_halves(msgs, convs, rng)
         for n in sizes:
             state = rng.bit_generator.state
             base, rand_pick = _baseline(msg_vec, y, tr, te, n, rng)

@@ -232,14 +232,10 @@ def _as_known_at(t: pd.DataFrame, o: pd.DataFrame, ev: pd.DataFrame, as_of: Any)
     o = o.copy()
     later = (o["converted_at"] > as_of).fillna(False).astype(bool)
     o.loc[later, "converted"] = False
-    o.loc[later, "converted_at"] = pd_nat()
+    o.loc[later, "converted_at"] = pd.NaT
     o.loc[later, "value"] = np.nan
     return t, o, ev, _data.journeys(t, o, ev)
 
-
-def pd_nat() -> Any:
-    """Return pandas.NaT (pandas imported lazily)."""
-    return pd.NaT
 
 
 def _typical_value(o: pd.DataFrame, j: pd.DataFrame, status: pd.Series) -> float | None:

@@ -169,21 +169,17 @@ def cadence_rules(fj: pd.DataFrame, min_support: int, confidence: float,
         k2 = int(ref["successes"].sum())
         n2 = int(ref["cases"].sum())
         rows.append({
-            "kind": "cadence", "objection_category": pd_na(), "stage": ANY_STAGE,
+            "kind": "cadence", "objection_category": pd.NA, "stage": ANY_STAGE,
             "action": f"{best['action']} follow-ups in {followup_days:g} days",
             "successes": int(best["successes"]), "cases": int(best["cases"]),
             "compared_with": f"{ref['action'].iloc[0]} follow-ups ({chan} journeys)"
             if len(ref) else f"({chan} journeys)", "_k2": k2, "compared_cases": n2,
-            "weakest": f"{weak['action']} follow-ups" if weak is not None else pd_na(),
+            "weakest": f"{weak['action']} follow-ups" if weak is not None else pd.NA,
             "weakest_rate": float(weak["rate"]) if weak is not None else np.nan,
             "_channel": chan,
         })
     return rows
 
-
-def pd_na() -> Any:
-    """Return pandas.NA (pandas imported lazily)."""
-    return pd.NA
 
 
 def playbook_report(
