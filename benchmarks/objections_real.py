@@ -468,9 +468,9 @@ def _targets(r: dict) -> list[str]:
             "(seeds 100-102) and a stronger built-in prior (the built-in logit scaled 2-5x, "
             "seeds 100-105), neither better at 100 labels. Earlier, without gain: amount "
             "features, more examples, label selection variants, the L2 strength, a joint "
-            "refit, a class-weight prior, per-sentence negatives. Measured with the torch embedding backend "
-            "(the default when this was run); the int8 ONNX backend gives slightly different "
-            "vectors.", ""]
+            "refit, a class-weight prior, per-sentence negatives. Measured with the torch "
+            "embedding backend (the default when this was run); the int8 ONNX backend gives "
+            "slightly different vectors.", ""]
     return out
 
 
