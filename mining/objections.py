@@ -18,8 +18,11 @@ Each customer text (a sentence unit, or a whole message) becomes one feature row
 A class-balanced logistic regression on the standardised rows is fitted on examples the project
 wrote (the taxonomy's category examples and ``negative_examples``, and the dialogue examples in
 ``mining/data/objection_examples.yaml``), plus, when given, the user's own labels. Its score is
-turned into a probability by Platt scaling fitted on 5-fold out-of-fold scores, so the
-probability is calibrated on held-out examples at a balanced prior: 0.7 means that among
+stacked with an example-neighbour margin (:func:`knn_margin`: nearer the 10 nearest objection
+examples than the 10 nearest other examples, comparing unit embedding and standardised stance
+features) by a logistic regression fitted on 5-fold out-of-fold values of both, which also
+turns them into a probability (Platt scaling), so the probability is calibrated on held-out
+examples at a balanced prior: 0.7 means that among
 held-out texts scored 0.7, about 70% were objections when objections and non-objections are
 equally common. A text is an objection when its probability is at least ``threshold``
 (``Settings.tagging.objection_threshold``, default 0.5).
@@ -56,7 +59,7 @@ from mining.stance import STANCE_FEATURES, is_question, is_request, stance_featu
 from mining.taxonomy import TaxonomyFile, load_taxonomy
 
 __all__ = ["ObjectionDetector", "OTHER", "EXAMPLES_FILE", "load_examples", "reply_context",
-           "is_question", "is_request"]
+           "is_question", "is_request", "knn_margin"]
 
 #: The category of an objection that fits no taxonomy category well.
 OTHER = "other"
