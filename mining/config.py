@@ -39,11 +39,11 @@ class EmbedSettings(_Section):
     """Which embedder, and how to batch and cache."""
 
     model: str = "all-MiniLM-L6-v2"  # the packaged model; or any sentence-transformers name/path
-    # "torch": fp32, a text's vector does not depend on its batch. "auto": int8 ONNX Runtime
-    # where it loads, else torch (2.7x faster, quality within seed noise, but dynamic quantisation
-    # makes a vector depend on its batch, so themes can move with the cache history; opt-in)
-    backend: Literal["auto", "onnx", "torch"] = "torch"
-    threads: int = Field(0, ge=0)  # intra-op threads of the ONNX backend; 0: every core
+    # "auto": int8 ONNX Runtime where it loads and the model is eligible, else torch fp32 (a
+    # text's vector depends on the text only on both: ONNX runs each text alone); "onnx": ONNX or
+    # error E220; "torch": always fp32 (docs/decisions.md)
+    backend: Literal["auto", "onnx", "torch"] = "auto"
+    threads: int = Field(0, ge=0)  # ONNX backend: texts run at once, one core each; 0: every core
     batch_size: int = Field(64, gt=0)
     cache_dir: Path | None = None  # default: $JOURNEYMINE_CACHE or ~/.cache/journeymine
     use_cache: bool = True  # read and write the on-disk vector cache
