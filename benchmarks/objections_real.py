@@ -292,6 +292,14 @@ def sample_dev(det, settings) -> dict | None:
             "flag_everything": metrics(y, None, [1] * len(y))}
 
 
+def _backend_used(settings) -> str:
+    """The embedding backend the run's vectors come from (``embed.backend`` resolved)."""
+    from mining.embed import get_embedder
+
+    emb = get_embedder(settings.embed.model, settings.embed.backend)
+    return f"{getattr(emb, 'backend', 'unknown')} (embed.backend = {settings.embed.backend})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
@@ -338,7 +346,8 @@ def main() -> None:
     res: dict = {"data": "../shared/data/cb-resistance/messages.jsonl", "messages": int(len(msgs)),
                  "conversations": int(msgs["conversation_id"].nunique()),
                  "resistance_share": round(float(msgs["is_objection"].mean()), 4),
-                 "training": det.training_, "category_threshold": det.category_threshold_}
+                 "training": det.training_, "category_threshold": det.category_threshold_,
+                 "embedding_backend": _backend_used(settings)}
     units = CachedUnits(msgs, det, settings)
     res["zero_shot"], zero_p = zero_shot(det, msgs, units)
     print(json.dumps(res["zero_shot"], indent=1), flush=True)
@@ -468,9 +477,9 @@ def _targets(r: dict) -> list[str]:
             "(seeds 100-102) and a stronger built-in prior (the built-in logit scaled 2-5x, "
             "seeds 100-105), neither better at 100 labels. Earlier, without gain: amount "
             "features, more examples, label selection variants, the L2 strength, a joint "
-            "refit, a class-weight prior, per-sentence negatives. Measured with the torch "
-            "embedding backend (the default when this was run); the int8 ONNX backend gives "
-            "slightly different vectors.", ""]
+            "refit, a class-weight prior, per-sentence negatives. The design was chosen with "
+            "the torch embedding backend; the figures above use "
+            f"{r.get('embedding_backend', 'the default backend (not recorded)')}.", ""]
     return out
 
 
