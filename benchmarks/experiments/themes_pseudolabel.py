@@ -16,7 +16,8 @@ Usage (from the project root)::
 
     LR=2e-5 .venv/bin/python benchmarks/experiments/themes_pseudolabel.py [dataset ...]
 
-Figures: ``benchmarks/results/themes_pseudolabel.json`` (key ``lr``).
+Figures: ``benchmarks/results/themes_pseudolabel.json`` (key ``lr``; env OUT names another
+file in ``benchmarks/results/``).
 """
 import json
 import os
@@ -114,7 +115,7 @@ def summarise(res: dict) -> dict:
 
 
 def main() -> None:
-    path = RESULTS / "themes_pseudolabel.json"
+    path = RESULTS / os.environ.get("OUT", "themes_pseudolabel.json")
     out = json.loads(path.read_text()) if path.is_file() else {}
     for name in sys.argv[1:] or ["dstc11-insurance", "banking77"]:
         texts, y = load(name)
