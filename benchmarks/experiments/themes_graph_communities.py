@@ -7,9 +7,17 @@ detection, as scanpy does), measured against ``ThemeModel`` defaults in the same
   neighbour cosine graph of the focus embeddings (edge weight = cosine similarity);
 - ``louvain fuzzy k``: Louvain on UMAP's fuzzy simplicial set of the exact cosine kNN graph
   (the graph UMAP lays out, without the layout; scanpy's default clustering input);
-- ``louvain umap-graph + hdbscan k``: not run (the layout is what HDBSCAN needs);
 - ``agglo avg t``: average-linkage agglomerative clustering, cosine distance threshold ``t``
-  (one fixed value for both sets, no labels used).
+  (one fixed value for both sets, no labels used; deterministic, run once);
+- HDBSCAN variants on the default UMAP layout (``HDB=1``): eom as in ``ThemeModel``, ``leaf``
+  selection, ``cluster_selection_epsilon`` (``EPS``), ``min_samples`` (``MS``), HDBSCAN on the
+  full-space cosine distances, and (``SELF=1``) self-training: a logistic regression on each
+  cluster's more confident half labels every item.
+
+Environment: ``SEEDS``, ``KS`` (graph k), ``RES`` (Louvain resolutions), ``TS`` (agglomerative
+thresholds), ``DROPS`` (dissolution sizes for the agglomerative runs), ``GRAPH``/``HDB``/
+``DEFAULTS`` (0 skips the graph variants / the HDBSCAN variants / ``ThemeModel.fit``), ``FULL=0``
+skips epsilon and full-space HDBSCAN. Results are merged into the JSON by variant name.
 
 Every variant then does what ``ThemeModel`` does after clustering: communities smaller than the
 automatic min theme size (2 ln n) become outliers, centroids in the embedding space, every item
