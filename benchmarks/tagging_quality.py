@@ -34,7 +34,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SAMPLES = ROOT / "sample_transcripts"
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent)
+               if (p / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data")
 OUT = ROOT / "benchmarks" / "results"
 BUSINESSES = {"brightsmile": "brightsmile-dental.example", "ledgerly": "ledgerly.example"}
 

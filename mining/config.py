@@ -39,11 +39,11 @@ class EmbedSettings(_Section):
     """Which embedder, and how to batch and cache."""
 
     model: str = "all-MiniLM-L6-v2"  # the packaged model; or any sentence-transformers name/path
-    # "torch": fp32, a text's vector does not depend on its batch. "auto": int8 ONNX Runtime
-    # where it loads, else torch (2.7x faster, quality within seed noise, but dynamic quantisation
-    # makes a vector depend on its batch, so themes can move with the cache history; opt-in)
-    backend: Literal["auto", "onnx", "torch"] = "torch"
-    threads: int = Field(0, ge=0)  # intra-op threads of the ONNX backend; 0: every core
+    # "auto": int8 ONNX Runtime where it loads and the model is eligible, else torch fp32 (a
+    # text's vector depends on the text only on both: ONNX runs each text alone); "onnx": ONNX or
+    # error E220; "torch": always fp32 (docs/decisions.md)
+    backend: Literal["auto", "onnx", "torch"] = "auto"
+    threads: int = Field(0, ge=0)  # ONNX backend: texts run at once, one core each; 0: every core
     batch_size: int = Field(64, gt=0)
     cache_dir: Path | None = None  # default: $JOURNEYMINE_CACHE or ~/.cache/journeymine
     use_cache: bool = True  # read and write the on-disk vector cache
@@ -89,6 +89,9 @@ class TaggingSettings(_Section):
     # similarity at which an intent or reply strategy qualifies without a cue (real model scale)
     min_category_similarity: float = Field(0.45, ge=-1.0, le=1.0)
     min_theme_texts: int = Field(10, ge=3)  # fewest texts of a kind for which themes are fitted
+    # theme kinds (objection, intent, reply) fitted at once on threads; 0: one per core, 1: in
+    # turn (same themes either way: each fit is seeded and independent)
+    theme_threads: int = Field(0, ge=0)
     labels: Path | None = None  # a filled-in `journeymine label` CSV: teach the detector (#11)
 
 

@@ -9,8 +9,13 @@ not import torch at all.
 
 Encoding is what sentence-transformers does for a ``Transformer -> Pooling(mean) [-> Normalize]``
 model: texts stripped, tokenised with the model's own ``tokenizer.json`` (truncated to its
-``max_seq_length``, padded to the longest text of the batch), the token vectors averaged over the
-attention mask, and the mean L2-normalised.
+``max_seq_length``), the token vectors averaged, and the mean L2-normalised. Each text is run
+**alone** (a batch of one, no padding): dynamic quantisation computes the activations' int8 scale
+per call over the whole input tensor, so in a shared batch a text's vector would depend on its
+neighbours (and the themes on the cache history). One text per call makes its vector a function
+of the text only; the calls run on a pool of ``threads`` Python threads sharing one session with
+one intra-op thread each (ONNX Runtime releases the GIL), which is also faster than padded
+batches on short messages (``benchmarks/results/embed_speed.md``).
 
 Only such models are eligible (:func:`ineligible` says why another is not); ``embed.backend =
 "auto"`` uses this backend for them when ``onnxruntime`` loads, and sentence-transformers on torch
@@ -25,6 +30,7 @@ import logging as _logging
 import os
 import tempfile
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +40,10 @@ from mining.embed_cache import default_cache_dir, model_dim, safe_name
 
 log = logging.getLogger("mining.embed")
 
-#: Bumped when the export or quantisation recipe changes: a new file and a new cache identity.
+#: Bumped when the export or quantisation recipe changes: a new model file and cache identity.
 RECIPE = "onnx-int8-v1"
+#: Bumped when the way texts are run through the model changes: a new vector cache identity.
+ENCODING = "solo-v1"
 #: Fewest mean cosine between the int8 and fp32 vectors of :data:`CHECK_TEXTS` for a built model.
 MIN_CHECK_COSINE = 0.98
 #: Sentences of different lengths and registers used to check a freshly built model.
@@ -119,7 +127,7 @@ class OnnxEmbedder:
         folder: The sentence-transformers model folder.
         fingerprint: The folder's fingerprint (``mining.embed._fingerprint``).
         cache_dir: Where ``models/<identity>.onnx`` is kept; None: ``default_cache_dir()``.
-        threads: ONNX Runtime intra-op threads; 0 lets it use every core.
+        threads: Texts run at once (one intra-op thread each); 0: one per core.
     """
 
     backend = "onnx-int8"
@@ -128,9 +136,10 @@ class OnnxEmbedder:
                  cache_dir: Path | None = None, threads: int = 0) -> None:
         self.name = name
         self.folder = Path(folder)
-        self.identity = f"{safe_name(name)}-{fingerprint}-{RECIPE}"
+        stem = f"{safe_name(name)}-{fingerprint}-{RECIPE}"
+        self.identity = f"{stem}-{ENCODING}"
         self.dim = model_dim(self.folder) or 384
-        self.path = Path(cache_dir or default_cache_dir()) / "models" / f"{self.identity}.onnx"
+        self.path = Path(cache_dir or default_cache_dir()) / "models" / f"{stem}.onnx"
         self.threads = int(threads)
         self.max_length = max_seq_length(self.folder)
         self._session: Any = None
@@ -158,42 +167,58 @@ class OnnxEmbedder:
 
         path = self.ensure_model()
         opts = ort.SessionOptions()
-        if self.threads > 0:
-            opts.intra_op_num_threads = self.threads
-            opts.inter_op_num_threads = 1
+        opts.intra_op_num_threads = 1  # parallel over texts instead (see encode)
+        opts.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
-        self._tokenizer = _tokenizer(self.folder, self.max_length)
+        self._tokenizer = _tokenizer(self.folder, self.max_length, pad=False)
         assert isinstance(self._tokenizer, Tokenizer)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        """Embed texts in batches of ``batch_size``; float32 ``(n, dim)`` L2-normalised rows."""
+        """Embed texts, each alone (see module docstring); float32 ``(n, dim)`` unit rows.
+
+        Args:
+            texts: The texts.
+            batch_size: Texts tokenised together (the model still runs one text per call, so the
+                vectors do not depend on it).
+        """
         if self._session is None:
             self._load()
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for lo in range(0, len(texts), batch_size):
-            batch = [str(t).strip() for t in texts[lo:lo + batch_size]]
-            out[lo:lo + len(batch)] = self._encode_batch(batch)
+        workers = self.threads or os.cpu_count() or 1
+        pool = ThreadPoolExecutor(workers) if workers > 1 else None
+        try:
+            for lo in range(0, len(texts), batch_size):
+                enc = self._tokenizer.encode_batch([str(t).strip()
+                                                    for t in texts[lo:lo + batch_size]])
+                rows = pool.map(self._encode_one, enc) if pool else map(self._encode_one, enc)
+                for i, row in enumerate(rows):
+                    out[lo + i] = row
+        finally:
+            if pool is not None:
+                pool.shutdown()
         return out
 
-    def _encode_batch(self, batch: list[str]) -> np.ndarray:
-        enc = self._tokenizer.encode_batch(batch)
-        ids = np.array([e.ids for e in enc], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+    def _encode_one(self, enc: Any) -> np.ndarray:
+        ids = np.asarray([enc.ids], dtype=np.int64)
+        mask = np.asarray([enc.attention_mask], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
-            feed["token_type_ids"] = np.array([e.type_ids for e in enc], dtype=np.int64)
+            feed["token_type_ids"] = np.asarray([enc.type_ids], dtype=np.int64)
         hidden = self._session.run(None, feed)[0]
-        return _l2_mean_pool(hidden, mask)
+        return _l2_mean_pool(hidden, mask)[0]
 
 
-def _tokenizer(folder: Path, max_length: int) -> Any:
-    """The model's fast tokenizer, truncating to ``max_length`` and padding to the batch max."""
+def _tokenizer(folder: Path, max_length: int, pad: bool = True) -> Any:
+    """The model's fast tokenizer, truncating to ``max_length`` (and padding to the batch max)."""
     # heavy: tokenizers loads only when _tokenizer() runs
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tok.enable_truncation(max_length=max_length)
+    if not pad:
+        tok.no_padding()  # tokenizer.json may carry a padding setting of its own
+        return tok
     pad_id = tok.token_to_id("[PAD]")
     pad_id = 0 if pad_id is None else pad_id
     tok.enable_padding(pad_id=pad_id, pad_token=tok.id_to_token(pad_id) or "[PAD]")

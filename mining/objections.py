@@ -18,8 +18,11 @@ Each customer text (a sentence unit, or a whole message) becomes one feature row
 A class-balanced logistic regression on the standardised rows is fitted on examples the project
 wrote (the taxonomy's category examples and ``negative_examples``, and the dialogue examples in
 ``mining/data/objection_examples.yaml``), plus, when given, the user's own labels. Its score is
-turned into a probability by Platt scaling fitted on 5-fold out-of-fold scores, so the
-probability is calibrated on held-out examples at a balanced prior: 0.7 means that among
+stacked with an example-neighbour margin (:func:`knn_margin`: nearer the 10 nearest objection
+examples than the 10 nearest other examples, comparing unit embedding and standardised stance
+features) by a logistic regression fitted on 5-fold out-of-fold values of both, which also
+turns them into a probability (Platt scaling), so the probability is calibrated on held-out
+examples at a balanced prior: 0.7 means that among
 held-out texts scored 0.7, about 70% were objections when objections and non-objections are
 equally common. A text is an objection when its probability is at least ``threshold``
 (``Settings.tagging.objection_threshold``, default 0.5).
@@ -56,7 +59,7 @@ from mining.stance import STANCE_FEATURES, is_question, is_request, stance_featu
 from mining.taxonomy import TaxonomyFile, load_taxonomy
 
 __all__ = ["ObjectionDetector", "OTHER", "EXAMPLES_FILE", "load_examples", "reply_context",
-           "is_question", "is_request"]
+           "is_question", "is_request", "knn_margin"]
 
 #: The category of an objection that fits no taxonomy category well.
 OTHER = "other"
@@ -68,6 +71,49 @@ FEATURES = (*STANCE_FEATURES, "cue", "negated_cue")
 FOLDS = 5
 #: L2 strengths tried for the correction learned from the user's labels when label_C="auto".
 LABEL_CS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+#: The parts of a saved detector's score: the feature rows, then the example-neighbour margin.
+MODEL_FEATURES = (*FEATURES, "example_knn")
+#: Nearest written examples of each class averaged in the example-neighbour margin.
+KNN_K = 10
+#: Weight of the standardised stance, cue and context features (beside the unit embedding) in
+#: the rows the example-neighbour margin compares: 0 compares meaning only.
+KNN_FEATURE_WEIGHT = 0.5
+#: Rows scored at once by the example-neighbour margin (bounds its memory).
+KNN_CHUNK = 4096
+
+
+def knn_margin(vectors: np.ndarray, examples: np.ndarray, labels: np.ndarray,
+               k: int = KNN_K) -> np.ndarray:
+    """How much nearer a text is to the objection examples than to the other examples (cosine).
+
+    Args:
+        vectors: ``(n, dim)`` rows of the texts.
+        examples: ``(m, dim)`` rows of the examples.
+        labels: ``(m,)`` 1 for an objection example, 0 for a non-objection one.
+        k: Nearest examples of each class averaged (fewer when a class has fewer).
+
+    Returns:
+        ``(n,)``: mean cosine to the ``k`` nearest objection examples minus mean cosine to the
+        ``k`` nearest non-objection examples (0 when either class has no example).
+    """
+    def unit(a: np.ndarray) -> np.ndarray:
+        a = np.asarray(a, np.float32)
+        return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+
+    labels = np.asarray(labels)
+    out = np.zeros(len(vectors))
+    groups = [unit(examples[labels == c]) for c in (1, 0)]
+    if not len(vectors) or not all(len(g) for g in groups):
+        return out
+    for start in range(0, len(vectors), KNN_CHUNK):
+        v = unit(vectors[start:start + KNN_CHUNK])
+        means = []
+        for g in groups:
+            kk = min(k, len(g))
+            sims = v @ g.T
+            means.append(np.partition(sims, len(g) - kk, axis=1)[:, -kk:].mean(axis=1))
+        out[start:start + len(v)] = means[0] - means[1]
+    return out
 
 
 def load_examples(path: str | Path | None = None) -> pd.DataFrame:
@@ -298,7 +344,8 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
             cat_cues = np.vstack([cat_cues, cues_u.counts[has_cat]])
             cat_labels += user.loc[has_cat, "category"].tolist()
         self._memo(("binary", key, self.C), ("mean_", "scale_", "calibration_", "coef_",
-                                             "intercept_", "oof_score_"),
+                                             "intercept_", "oof_score_", "knn_weight_",
+                                             "knn_vectors_", "knn_labels_"),
                    lambda: self._fit_binary(Xb, yb, _balanced(yb)))
         if user is not None:
             self._teach(Xu, yu)
@@ -350,30 +397,55 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         coef = lr.coef_[0] / scale
         return coef, float(lr.intercept_[0] - coef @ mean)
 
-    def _oof(self, X: np.ndarray, y: np.ndarray, w: np.ndarray,
-             groups: np.ndarray | None = None) -> np.ndarray:
+    def _oof(self, X: np.ndarray, y: np.ndarray,
+             w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Out-of-fold linear scores and example-neighbour margins (each fold's own examples)."""
         # heavy: sklearn.model_selection loads only when _oof() runs
         from sklearn.model_selection import StratifiedKFold
 
-        oof = np.zeros(len(y))
-        folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
-        for tr, te in folds.split(X, y if groups is None else groups):
+        oof, knn = np.zeros(len(y)), np.zeros(len(y))
+        rows = self._knn_space(X)
+        for tr, te in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(X, y):
             c, b = self._linear(X[tr], y[tr], w[tr])
             oof[te] = X[te] @ c + b
-        return oof
+            knn[te] = knn_margin(rows[te], rows[tr], y[tr])
+        return oof, knn
+
+    def _knn_space(self, X: np.ndarray) -> np.ndarray:
+        """Rows the neighbour margin compares: unit embedding, then the other features.
+
+        The stance, cue and context features are standardised with the built-in examples'
+        mean and scale and weighted :data:`KNN_FEATURE_WEIGHT` in all, so that a neighbour must
+        be alike in stance as well as in meaning ("money isn't the problem" is not near
+        "money is the problem").
+        """
+        dim = X.shape[1] - len(FEATURES)
+        e = np.asarray(X[:, :dim], np.float64)
+        e = e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+        f = (X[:, dim:] - self.mean_[dim:]) / self.scale_[dim:]
+        return np.hstack([e, KNN_FEATURE_WEIGHT * f / np.sqrt(len(FEATURES))])
 
     def _fit_binary(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
-        """Fit the classifier, then Platt scaling on its out-of-fold scores."""
+        """Fit the classifier; stack it with the example-neighbour margin, out of fold.
+
+        The probability is a logistic regression on two out-of-fold inputs of the training
+        examples: the linear model's score and :func:`knn_margin` to the other folds' examples.
+        It calibrates the score (Platt scaling) and weighs the two at once.
+        """
         # heavy: sklearn.linear_model loads only when _fit_binary() runs
         from sklearn.linear_model import LogisticRegression
 
         self.mean_ = X.mean(axis=0)
         sd = X.std(axis=0)
         self.scale_ = np.where(sd > 1e-9, sd, 1.0)
-        oof = self._oof(X, y, w)
-        cal = LogisticRegression(C=1e4, max_iter=1000).fit(oof[:, None], y, sample_weight=w)
+        oof, knn = self._oof(X, y, w)
+        cal = LogisticRegression(C=1e4, max_iter=1000).fit(np.column_stack([oof, knn]), y,
+                                                           sample_weight=w)
         self.calibration_ = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
+        self.knn_weight_ = float(cal.coef_[0, 1])
         self.coef_, self.intercept_ = self._linear(X, y, w)
+        self.knn_vectors_ = np.asarray(self._knn_space(X), np.float32)
+        self.knn_labels_ = np.asarray(y, np.int64)
         self.oof_score_ = oof
 
     def _teach(self, Xu: np.ndarray, yu: np.ndarray) -> None:
@@ -393,7 +465,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         from sklearn.model_selection import StratifiedKFold
 
         a, b = self.calibration_
-        logit0 = a * (Xu @ self.coef_ + self.intercept_) + b
+        logit0 = self._logit(Xu)
         base = _sigmoid(logit0)
         report = {"n_labels": int(len(yu)), "n_objections": int(yu.sum()),
                   "builtin_agreement": round(float(((base >= self.threshold) == yu).mean()), 4),
@@ -420,6 +492,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         rest = w[1:] / self.scale_
         self.coef_ = w[0] * a * self.coef_ + rest
         self.intercept_ = float(w[0] * (a * self.intercept_ + b) - rest @ self.mean_ + b2)
+        self.knn_weight_ = float(w[0] * self.knn_weight_)
         self.calibration_ = (1.0, 0.0)
         report["label_C"] = float(C)
         self.labels_report_ = report
@@ -452,9 +525,17 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
                               else None, "share_named": round(float(len(ok) / len(y)), 4)}
 
     # -------------------------------------------------------------------------- predict
-    def _proba(self, X: np.ndarray) -> np.ndarray:
+    def _logit(self, X: np.ndarray) -> np.ndarray:
+        """The log-odds of an objection: calibrated linear score plus the neighbour margin."""
         a, b = self.calibration_
-        return _sigmoid(a * (X @ self.coef_ + self.intercept_) + b)
+        z = a * (X @ self.coef_ + self.intercept_) + b
+        if self.knn_weight_ and len(X):
+            z = z + self.knn_weight_ * knn_margin(self._knn_space(X), self.knn_vectors_,
+                                                  self.knn_labels_)
+        return z
+
+    def _proba(self, X: np.ndarray) -> np.ndarray:
+        return _sigmoid(self._logit(X))
 
     def _categories(self, vectors: np.ndarray, cues: Any) -> tuple[np.ndarray, np.ndarray]:
         X = _category_rows(vectors, cues.counts)
@@ -556,7 +637,8 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         folder.mkdir(parents=True, exist_ok=True)
         arrays = {"coef": self.coef_, "mean": self.mean_, "scale": self.scale_,
                   "category_coef": self.category_coef_,
-                  "category_intercept": self.category_intercept_}
+                  "category_intercept": self.category_intercept_,
+                  "knn_vectors": self.knn_vectors_, "knn_labels": self.knn_labels_}
         for name, arr in arrays.items():
             np.save(folder / f"{name}.npy", np.asarray(arr, np.float64), allow_pickle=False)
         config = {
@@ -566,7 +648,8 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
                        "embedder": embedder_name(self.embedder)},
             "taxonomy": self.taxonomy_.model_dump(mode="json"),
             "intercept": self.intercept_, "calibration": list(self.calibration_),
-            "category_threshold": self.category_threshold_, "features": list(FEATURES),
+            "category_threshold": self.category_threshold_, "knn_weight": self.knn_weight_,
+            "features": list(MODEL_FEATURES),
             "training": self.training_, "labels": self.labels_report_,
             "prototypes": self.prototypes_.save(folder, "examples"),
         }
@@ -588,16 +671,23 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
                 raise InputError(Errors.E501.format(path=folder, name="objection detector",
                                                     missing=name))
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        if list(config.get("features", FEATURES)) != list(FEATURES):
+        if list(config.get("features", FEATURES)) != list(MODEL_FEATURES):
             raise InputError(Errors.E518.format(path=folder, saved=len(config["features"]),
-                                                now=len(FEATURES)))
+                                                now=len(MODEL_FEATURES)))
+        for name in ("knn_vectors.npy", "knn_labels.npy"):
+            if not (folder / name).is_file():
+                raise InputError(Errors.E501.format(path=folder, name="objection detector",
+                                                    missing=name))
         params = dict(config["params"])
         det = cls(**params)
         det.taxonomy_ = TaxonomyFile.model_validate(config["taxonomy"])
         det.matcher_ = CueMatcher(det.taxonomy_, spacy_name(det.settings))
         det.prototypes_ = Prototypes.load(folder, "examples", config["prototypes"])
-        for name in ("coef", "mean", "scale", "category_coef", "category_intercept"):
+        for name in ("coef", "mean", "scale", "category_coef", "category_intercept",
+                     "knn_vectors", "knn_labels"):
             setattr(det, f"{name}_", np.load(folder / f"{name}.npy", allow_pickle=False))
+        det.knn_labels_ = det.knn_labels_.astype(np.int64)
+        det.knn_weight_ = float(config["knn_weight"])
         det.intercept_ = float(config["intercept"])
         det.calibration_ = tuple(config["calibration"])
         det.category_threshold_ = float(config["category_threshold"])

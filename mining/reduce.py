@@ -194,7 +194,37 @@ def enable_umap_numba_cache() -> int:
                 except Exception:  # noqa: BLE001,S112 - uncachable functions just compile
                     continue
     _numba_cache_enabled = True
+    _layout_without_gil()
     return count
+
+
+def _layout_without_gil() -> None:
+    """Let umap's single-threaded layout epoch release the GIL, so fits run side by side.
+
+    umap compiles ``_optimize_layout_euclidean_single_epoch`` without ``nogil``; the same Python
+    function compiled with the same flags plus ``nogil=True`` computes exactly the same numbers
+    but lets another thread (another theme kind's fit, ``mining.tagging.themes``) run its own
+    layout on the other core. Its on-disk cache entry gets its own name, so a cached GIL-holding
+    build is never loaded in its place.
+    """
+    # heavy: numba, umap.layouts load only when _layout_without_gil() runs
+    import types
+
+    import numba
+    from umap import layouts
+
+    current = getattr(layouts, "_nb_optimize_layout_euclidean_single_epoch", None)
+    py_func = getattr(current, "py_func", None)
+    if py_func is None or getattr(current, "targetoptions", {}).get("nogil"):
+        return
+    twin = types.FunctionType(py_func.__code__, py_func.__globals__, py_func.__name__,
+                              py_func.__defaults__, py_func.__closure__)
+    twin.__qualname__ = f"{py_func.__qualname__}_nogil"
+    try:
+        layouts._nb_optimize_layout_euclidean_single_epoch = numba.njit(
+            twin, fastmath=True, parallel=False, nogil=True, cache=True)
+    except Exception:  # noqa: BLE001 - keep umap's own (GIL-holding) function
+        return
 
 
 # --------------------------------------------------------------------------- reducers

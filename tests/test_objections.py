@@ -5,7 +5,7 @@ import pytest
 
 from mining.embed import embed_texts
 from mining.errors import ConfigError, NotFittedError
-from mining.objections import OTHER, ObjectionDetector, load_examples, reply_context
+from mining.objections import OTHER, ObjectionDetector, knn_margin, load_examples, reply_context
 
 
 def _score(det, texts, model="hash", context=None):
@@ -74,6 +74,20 @@ def test_objections_probabilities_are_calibrated_on_held_out_examples(hash_detec
     tr = hash_detector.training_
     assert tr["n_positive"] >= 400 and tr["n_negative"] >= 400
     assert tr["false_positive_rate_train"] < 0.2 and tr["recall_train"] > 0.8
+
+
+def test_objections_knn_margin_is_positive_nearer_the_objection_examples():
+    examples = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    labels = np.array([1, 1, 0, 0])
+    margin = knn_margin(np.array([[1.0, 0.05], [0.05, 1.0]]), examples, labels, k=5)
+    assert margin[0] > 0 > margin[1]
+    assert np.allclose(knn_margin(np.ones((2, 2)), examples[:2], labels[:2]), 0.0)  # one class
+
+
+def test_objections_score_stacks_the_neighbour_margin_out_of_fold(hash_detector):
+    assert hash_detector.knn_weight_ > 0  # nearer the objection examples: more probable
+    assert len(hash_detector.knn_vectors_) == len(hash_detector.knn_labels_) \
+        == hash_detector.training_["n_positive"] + hash_detector.training_["n_negative"]
 
 
 def test_objections_other_when_no_category_fits(hash_detector):

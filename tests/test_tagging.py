@@ -88,3 +88,34 @@ def test_tagging_config_file_errors_are_numbered(tmp_path):
     res = CliRunner().invoke(app, ["run", str(tmp_path), "--config", str(bad), "-o",
                                    str(tmp_path / "o")])
     assert res.exit_code == 2 and "[E007]" in res.output
+
+
+def test_tagging_parallel_theme_fits_and_blocks_give_the_same_tags(mini, monkeypatch):
+    """Theme kinds fitted side by side, objections and stages scored in blocks (issue 14): the
+    same tags and themes as one kind after another and one call for everything."""
+    import pandas as pd
+
+    from mining.tagging import steps, tag
+
+    _, corpus = mini
+    one = _fast()
+    one.tagging.theme_threads = 1
+    base = tag(corpus, settings=one, progress=False)
+    monkeypatch.setattr(steps, "OBJECTION_BLOCK", 7)
+    monkeypatch.setattr(steps, "STAGE_BLOCK", 9)
+    two = _fast()
+    two.tagging.theme_threads = 2
+    other = tag(corpus, settings=two, progress=False)
+    pd.testing.assert_frame_equal(other.tags, base.tags)
+    pd.testing.assert_frame_equal(other.themes, base.themes)
+
+
+def test_tagging_journey_blocks_keep_journeys_whole():
+    import pandas as pd
+
+    from mining.tagging.steps import journey_blocks
+
+    ids = pd.Series(list("aaabbbbcdd"))
+    assert journey_blocks(ids, 4) == [(0, 7), (7, 10)]
+    assert journey_blocks(ids, 100) == [(0, 10)]
+    assert journey_blocks(pd.Series(list("aabaa")), 2) == [(0, 5)]  # not contiguous: one block

@@ -290,11 +290,15 @@ def test_themes_vectors_are_rounded_so_float_noise_does_not_matter():
 
 @pytest.mark.slow
 def test_themes_same_texts_same_themes_whatever_the_batching(st_embedder, themes_real_fit):
-    """The real model embeds a text slightly differently in another batch (padding): the cache
-    history must not change the themes."""
+    """On torch the real model embeds a text slightly differently in another batch (padding);
+    the int8 ONNX backend runs each text alone, so its vectors do not move at all. Either way
+    the cache history must not change the themes."""
     texts, _, vectors, model = themes_real_fit
     other = np.asarray(st_embedder.encode(model.focus(texts)[::-1], batch_size=7))[::-1]
-    assert not np.array_equal(other, vectors)  # the batching does change the last bits
+    if st_embedder.backend == "torch":
+        assert not np.array_equal(other, vectors)  # the batching does change the last bits
+    else:
+        np.testing.assert_array_equal(other, vectors)
     refit = ThemeModel(min_theme_size=5).fit(texts, vectors=other)
     np.testing.assert_array_equal(refit.labels_, model.labels_)
     assert refit.themes_.equals(model.themes_)

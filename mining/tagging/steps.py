@@ -25,6 +25,11 @@ from mining.text.segment import segment
 if TYPE_CHECKING:
     from mining.tagging.context import TagContext
 
+#: Customer units scored by the objection detector per call (bounds its float64 working set).
+OBJECTION_BLOCK = 20_000
+#: Messages given to the stage tagger per call, rounded up to whole journeys.
+STAGE_BLOCK = 20_000
+
 
 def build_journeys(ctx: TagContext) -> TagContext:
     """Order messages by journey and time and join events and outcomes (``journeys``)."""
@@ -142,10 +147,15 @@ def detect_objections(ctx: TagContext) -> TagContext:
     units = ctx.units.copy()
     customer = np.flatnonzero(ctx.unit_roles == "customer")
     turn = reply_context(ctx.journeys).set_axis(ctx.journeys["message_id"].astype(str).to_numpy())
-    scored = detector.transform(units["text"].iloc[customer].tolist(),
-                                ctx.unit_vectors[customer],
-                                context=turn.reindex(units["message_id"].iloc[customer]
-                                                     .astype(str)).fillna("").tolist())
+    texts = units["text"].iloc[customer].tolist()
+    context = turn.reindex(units["message_id"].iloc[customer].astype(str)).fillna("").tolist()
+    # in blocks: the detector's float64 design rows and example similarities of one block at a
+    # time, not of the whole corpus (every row is scored on its own: same result)
+    step = OBJECTION_BLOCK
+    parts = [detector.transform(texts[lo:lo + step], ctx.unit_vectors[customer[lo:lo + step]],
+                                context=context[lo:lo + step])
+             for lo in range(0, max(len(texts), 1), step)]
+    scored = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     units["objection_probability"] = np.nan
     units["objection_category"] = pd.Series(pd.NA, index=units.index, dtype="string")
     units.loc[units.index[customer], "objection_probability"] = scored["probability"].to_numpy()
@@ -187,8 +197,32 @@ def tag_stages(ctx: TagContext) -> TagContext:
 
     tagger = load_or_fit(ctx, StageTagger, "stages", ctx.taxonomy.stages)
     ctx.models["stages"] = tagger
-    ctx.staged = tagger.transform(ctx.journeys, ctx.message_vectors)
+    journeys, vectors = ctx.journeys, ctx.message_vectors
+    # in blocks of whole journeys (each is decoded on its own: same result), so the tagger's
+    # float64 features exist for one block at a time
+    parts = [tagger.transform(journeys.iloc[lo:hi], vectors[lo:hi])
+             for lo, hi in journey_blocks(journeys["journey_id"], STAGE_BLOCK)]
+    ctx.staged = pd.concat(parts) if len(parts) > 1 else parts[0]
     return ctx
+
+
+def journey_blocks(journey_ids: pd.Series, size: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` row ranges of about ``size`` rows that never split a journey.
+
+    One range of everything when the journeys' rows are not contiguous (or there are none).
+    """
+    n = len(journey_ids)
+    codes = pd.factorize(journey_ids.astype("string").fillna(""))[0]
+    if n <= size or np.any(np.diff(codes) < 0):
+        return [(0, n)]
+    starts = np.flatnonzero(np.diff(codes)) + 1  # first row of every journey but the first
+    blocks, lo = [], 0
+    while lo < n:
+        later = starts[starts >= lo + size]
+        hi = int(later[0]) if len(later) else n
+        blocks.append((lo, hi))
+        lo = hi
+    return blocks
 
 
 def link_replies(ctx: TagContext) -> TagContext:

@@ -8,6 +8,8 @@ function for a single kind (:func:`theme_kind`).
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,15 +36,44 @@ def theme_rows(ctx: TagContext, kind: str) -> np.ndarray:
 
 
 def fit_or_assign_themes(ctx: TagContext) -> TagContext:
-    """Fit or load objection, intent and reply themes; set ``units["theme"]`` to the label."""
+    """Fit or load objection, intent and reply themes; set ``units["theme"]`` to the label.
+
+    The kinds' models are fitted side by side on ``tagging.theme_threads`` threads (each fit is
+    seeded and uses only its own data, so the result is the one of fitting them in turn; the
+    UMAP layout, most of a fit, releases the GIL: ``mining.reduce``). Tables and labels are then
+    recorded in :data:`KINDS` order.
+    """
     ctx.units["theme"] = pd.Series(pd.NA, index=ctx.units.index, dtype="string")
-    for kind in KINDS if ctx.fit_themes else ():
-        theme_kind(ctx, kind, theme_rows(ctx, kind))
+    if not ctx.fit_themes:
+        return ctx
+    rows = {kind: theme_rows(ctx, kind) for kind in KINDS}
+    need = ctx.settings.tagging.min_theme_texts
+    jobs = {k: _prepare(ctx, k, ctx.units["text"].iloc[r].tolist())
+            for k, r in rows.items() if len(r) >= need}
+    done = _fit_all(ctx, jobs)
+    for kind in KINDS:
+        if kind in done:
+            theme_kind(ctx, kind, rows[kind], fitted=done[kind])
     return ctx
 
 
-def theme_kind(ctx: TagContext, kind: str, rows: np.ndarray,
-               min_texts: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+def _fit_all(ctx: TagContext, jobs: dict[str, tuple[Any, bool, list[str], np.ndarray]]
+             ) -> dict[str, tuple[Any, np.ndarray, np.ndarray]]:
+    """Fit (or assign) every prepared kind, several at once; ``kind -> (model, ids, probs)``."""
+    threads = ctx.settings.tagging.theme_threads or os.cpu_count() or 1
+    sizes = ", ".join(f"{k} {len(j[2]):,}" for k, j in jobs.items())
+    verbs = {"Assigning" if j[1] else "Finding" for j in jobs.values()}
+    with ctx.progress.status(f"{' and '.join(sorted(verbs))} themes ({sizes} units)…"):
+        if threads < 2 or len(jobs) < 2:
+            return {k: _fit_one(ctx, *j) for k, j in jobs.items()}
+        with ThreadPoolExecutor(min(threads, len(jobs))) as pool:
+            futures = {k: pool.submit(_fit_one, ctx, *j) for k, j in jobs.items()}
+            return {k: f.result() for k, f in futures.items()}
+
+
+def theme_kind(ctx: TagContext, kind: str, rows: np.ndarray, min_texts: int | None = None,
+               fitted: tuple[Any, np.ndarray, np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray] | None:
     """Fit or load the ``kind`` themes of the units at ``rows``; record model, table and labels.
 
     Args:
@@ -50,15 +81,18 @@ def theme_kind(ctx: TagContext, kind: str, rows: np.ndarray,
         kind: Theme kind.
         rows: Unit positions to theme.
         min_texts: Fewest units to fit themes on; None uses ``settings.tagging.min_theme_texts``.
+        fitted: ``(model, ids, probs)`` already fitted for these units (:func:`_fit_all`);
+            None fits (or loads) here.
 
     Returns:
         ``(theme_ids, probabilities)`` of the units at ``rows`` (-1 and 0.0: none), or None when
         there are too few units.
     """
     texts = ctx.units["text"].iloc[rows].tolist()
-    if len(texts) < (ctx.settings.tagging.min_theme_texts if min_texts is None else min_texts):
+    if fitted is None and len(texts) < (ctx.settings.tagging.min_theme_texts
+                                        if min_texts is None else min_texts):
         return None
-    model, ids, probs = _fit_or_load(ctx, kind, texts)
+    model, ids, probs = fitted or _fit_or_load(ctx, kind, texts)
     table = conform(model.themes_, "themes")
     if kind == "objection" and "objections" in ctx.models and len(table):
         table = map_objection_themes(table, ids, ctx.unit_vectors[rows], ctx.models["objections"],
@@ -87,21 +121,34 @@ def _model(ctx: TagContext, kind: str) -> tuple[Any, bool]:
                                     **ctx.plugins), False
 
 
-def _fit_or_load(ctx: TagContext, kind: str, texts: list[str]
-                 ) -> tuple[Any, np.ndarray, np.ndarray]:
-    """A kind's fitted ThemeModel and each text's theme id and membership probability."""
+def _prepare(ctx: TagContext, kind: str, texts: list[str]
+             ) -> tuple[Any, bool, list[str], np.ndarray]:
+    """A kind's model (and whether it is fitted already), its texts and their focus vectors."""
     model, fitted = _model(ctx, kind)
     vectors = embed_texts(model.focus(texts), model=ctx.embedder, settings=ctx.settings,
                           progress=bool(ctx.progress))
+    return model, fitted, texts, vectors
+
+
+def _fit_one(ctx: TagContext, model: Any, fitted: bool, texts: list[str], vectors: np.ndarray
+             ) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Assign ``texts`` to a fitted model's themes, or fit it on them; ``(model, ids, probs)``."""
+    if fitted:
+        ids, probs = model.assign(texts, vectors=vectors, assign_with=ctx.theme_assigner)
+        return model, np.asarray(ids, dtype=np.int64), probs
+    model.fit(texts, vectors=vectors, authors=ctx.authors,  # names stay out of keywords
+              assign_with=ctx.theme_assigner)
+    return model, np.asarray(model.labels_, dtype=np.int64), model.probabilities_
+
+
+def _fit_or_load(ctx: TagContext, kind: str, texts: list[str]
+                 ) -> tuple[Any, np.ndarray, np.ndarray]:
+    """A kind's fitted ThemeModel and each text's theme id and membership probability."""
+    model, fitted, texts, vectors = _prepare(ctx, kind, texts)
     verb = "Assigning" if fitted else "Finding"
     # the embedding bar above has stopped: only one live display on stderr at a time
     with ctx.progress.status(f"{verb} {kind} themes ({len(texts):,} units)…"):
-        if fitted:
-            ids, probs = model.assign(texts, vectors=vectors, assign_with=ctx.theme_assigner)
-            return model, np.asarray(ids, dtype=np.int64), probs
-        model.fit(texts, vectors=vectors, authors=ctx.authors,  # names stay out of keywords
-                  assign_with=ctx.theme_assigner)
-    return model, np.asarray(model.labels_, dtype=np.int64), model.probabilities_
+        return _fit_one(ctx, model, fitted, texts, vectors)
 
 
 def map_objection_themes(themes: pd.DataFrame, ids: np.ndarray, vectors: np.ndarray,
