@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import statistics
 import sys
 import time
@@ -223,6 +224,9 @@ def main() -> None:
     ap.add_argument("--no-baselines", action="store_true")
     ap.add_argument("--reuse-baselines", action="store_true",
                     help="copy baseline rows from the previous results file when the seeds match")
+    ap.add_argument("--reuse-only", nargs="+", metavar="ROW",
+                    help="with --reuse-baselines: copy only these rows (e.g. 'bertopic "
+                         "(defaults)', which needs the bertopic package); rerun the others")
     ap.add_argument("--datasets", nargs="+", default=list(DATASETS))
     ap.add_argument("--results", default="themes_quality",
                     help="results file name in benchmarks/results/ (without extension)")
@@ -323,7 +327,7 @@ def run(args: argparse.Namespace) -> None:
     from mining.text.segment import lemmatize
     from mining.themes.focus import focus_texts
 
-    results: dict = {"command": " ".join([Path(sys.executable).name, *sys.argv]),
+    results: dict = {"command": shlex.join([Path(sys.executable).name, *sys.argv]),
                      "seeds": args.seeds, "python": platform.python_version(),
                      "embedder": "all-MiniLM-L6-v2", "datasets": {}}
     previous: dict = {}
@@ -331,7 +335,8 @@ def run(args: argparse.Namespace) -> None:
         old = json.loads((RESULTS / f"{args.results}.json").read_text())
         if old.get("seeds") == args.seeds:
             previous = {n: {k: v for k, v in e["methods"].items() if not k.startswith(
-                ("journeymine", "lever"))} for n, e in old["datasets"].items()}
+                ("journeymine", "lever")) and (not args.reuse_only or k in args.reuse_only)}
+                for n, e in old["datasets"].items()}
     for name in args.datasets:
         data = load(name)
         if data is None:
