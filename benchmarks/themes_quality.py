@@ -45,7 +45,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 #: The shared data folder; ``JOURNEYMINE_BENCH_DATA`` overrides it (e.g. from a git worktree).
-DATA = Path(os.environ.get("JOURNEYMINE_BENCH_DATA", ROOT.parent / "shared" / "data"))
+DATA = Path(os.environ.get("JOURNEYMINE_BENCH_DATA", next(
+    (p for p in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data")
+     if p.is_dir()), ROOT.parent / "shared" / "data")))
 RESULTS = ROOT / "benchmarks" / "results"
 
 DATASETS = {
@@ -217,6 +219,16 @@ def mean_scores(runs: list[dict]) -> dict:
     return out
 
 
+def _backend_used() -> str:
+    """The embedding backend the vectors come from (``embed.backend`` resolved)."""
+    from mining.config import Settings
+    from mining.embed import get_embedder
+
+    backend = Settings().embed.backend
+    emb = get_embedder("all-MiniLM-L6-v2", backend)
+    return f"{getattr(emb, 'backend', 'unknown')} (embed.backend = {backend})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[42])
@@ -329,7 +341,8 @@ def run(args: argparse.Namespace) -> None:
 
     results: dict = {"command": shlex.join([Path(sys.executable).name, *sys.argv]),
                      "seeds": args.seeds, "python": platform.python_version(),
-                     "embedder": "all-MiniLM-L6-v2", "datasets": {}}
+                     "embedder": "all-MiniLM-L6-v2", "datasets": {},
+                     "embedding_backend": _backend_used()}
     previous: dict = {}
     if args.reuse_baselines and (RESULTS / f"{args.results}.json").is_file():
         old = json.loads((RESULTS / f"{args.results}.json").read_text())
@@ -356,6 +369,9 @@ def run(args: argparse.Namespace) -> None:
             run_baselines(entry, texts, y, embed_texts(texts, progress=False), args.seeds,
                           previous.get(name, {}))
         results["datasets"][name] = entry
+    if not results["datasets"]:
+        print(f"no data set found under {DATA}; results left as they were", file=sys.stderr)
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.results}.json").write_text(json.dumps(results, indent=2))
     md_path = RESULTS / f"{args.results}.md"
@@ -391,7 +407,8 @@ EXPERIMENTS_HEADING = "## Experiments (separate scripts)"
 
 def render_md(results: dict) -> str:
     lines = ["# Theme quality (ACC 1:1 Hungarian, NMI, ARI)", "",
-             f"Command: `{results['command']}`; embedder {results['embedder']}; "
+             f"Command: `{results['command']}`; embedder {results['embedder']} on "
+             f"{results.get('embedding_backend', 'torch (not recorded; the default then)')}; "
              f"seeds {results['seeds']} (mean, ± sd over seeds).", "",
              "Unassigned items count as wrong for ACC and form one extra cluster for NMI/ARI. "
              "No method is told the number of intents.", ""]
