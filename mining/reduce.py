@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import types
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -208,8 +209,6 @@ def _layout_without_gil() -> None:
     build is never loaded in its place.
     """
     # heavy: numba, umap.layouts load only when _layout_without_gil() runs
-    import types
-
     import numba
     from umap import layouts
 
