@@ -157,7 +157,8 @@ class Progress:
                 if task is not None and task._t0 >= t0:  # counted work: count, rate, time left
                     self._log("%s", task.summary(now))
                 else:
-                    self._log("%s: still running (%.0f s so far)", what, now - t0)
+                    self._log("%s: still running (%.0f s so far)", what.replace("\n", "; "),
+                              now - t0)
 
     @classmethod
     def off(cls) -> Progress:
@@ -219,10 +220,12 @@ class Progress:
         """A transient spinner showing ``what`` on a terminal; nothing otherwise.
 
         Inside another status, the running spinner shows ``what`` until the block ends. In log
-        mode ``what`` is logged once, and the heartbeat names it while it runs.
+        mode ``what`` is logged once (a line per line of ``what``: several pieces of work run
+        side by side), and the heartbeat names it while it runs.
         """
         if self.mode == "log":
-            self._log("%s", what)
+            for line in what.splitlines():
+                self._log("%s", line)
             with self._open(what):
                 yield
             return

@@ -80,3 +80,22 @@ def test_progress_log_mode_heartbeat_gives_an_open_tasks_count_and_rate(caplog):
                 time.sleep(0.1)
     lines = [r.getMessage() for r in caplog.records]
     assert any(line.startswith("Embedding: 2/10 (") and "s left" in line for line in lines)
+
+
+def test_progress_log_mode_status_of_work_side_by_side_logs_a_line_each(caplog):
+    """Theme kinds fitted on threads share one status: one log line per kind, one heartbeat."""
+    import time
+
+    progress = Progress(terminal=False, interval=1.0)
+    what = "Finding objection themes (10 units)\nFinding intent themes (20 units)"
+    with caplog.at_level(logging.INFO, logger="mining.progress"):
+        with progress.stage("themes", "Finding themes"), progress.status(what):
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not any(
+                    "still running" in r.getMessage() for r in caplog.records):
+                time.sleep(0.1)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[1:3] == what.splitlines()
+    assert all("\n" not in line for line in lines)
+    assert any(line.startswith("Finding objection themes (10 units); Finding intent themes "
+                               "(20 units): still running (") for line in lines)

@@ -61,10 +61,10 @@ def _fit_all(ctx: TagContext, jobs: dict[str, tuple[Any, bool, list[str], np.nda
              ) -> dict[str, tuple[Any, np.ndarray, np.ndarray]]:
     """Fit (or assign) every prepared kind, several at once; ``kind -> (model, ids, probs)``."""
     threads = ctx.settings.tagging.theme_threads or os.cpu_count() or 1
-    # one clause per kind ("Finding intent themes (3,080 units)"), as when fitted in turn
-    what = "; ".join(f"{'Assigning' if j[1] else 'Finding'} {k} themes ({len(j[2]):,} units)"
+    # one line per kind ("Finding intent themes (3,080 units)"), as when fitted in turn
+    what = "\n".join(f"{'Assigning' if j[1] else 'Finding'} {k} themes ({len(j[2]):,} units)"
                      for k, j in jobs.items())
-    with ctx.progress.status(f"{what}…"):
+    with ctx.progress.status(what):
         if threads < 2 or len(jobs) < 2:
             return {k: _fit_one(ctx, *j) for k, j in jobs.items()}
         with ThreadPoolExecutor(min(threads, len(jobs))) as pool:
