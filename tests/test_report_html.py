@@ -148,3 +148,29 @@ def test_report_html_handles_empty_tables():
     )
     assert page.count("Not enough data for this chart.") == len(SECTIONS)
     assert "No tagged messages." in page and "No themes found." in page
+
+
+_TIE_SCRIPT = """
+import pandas as pd
+from mining.reports.html import _coarse_rows
+sub = pd.DataFrame({"parent_theme_id": [0, 0, 0, 0], "size": [9, 5, 4, 2],
+                    "label": ["a", "b", "c", "d"], "parent_label": ["p"] * 4,
+                    "keywords": [""] * 4, "examples": [""] * 4,
+                    "taxonomy_category": ["timing", "price", "price", "timing"]})
+print(_coarse_rows("objection", sub, 8, 2)[0])
+"""
+
+
+def test_report_html_coarse_category_tie_does_not_depend_on_string_hashing():
+    """Two categories tied in a coarse theme: the larger fine theme's wins, in every process."""
+    import os
+    import sys
+
+    rows = set()
+    for seed in range(6):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        out = subprocess.run([sys.executable, "-c", _TIE_SCRIPT], env=env, check=True,
+                             capture_output=True, text=True).stdout
+        rows.add(out)
+    assert len(rows) == 1
+    assert '<span class="muted">timing</span>' in rows.pop()

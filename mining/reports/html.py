@@ -168,7 +168,7 @@ def _coarse_rows(kind: str, sub: pd.DataFrame, top: int, examples: int) -> list[
     groups = sub.groupby(sub["parent_theme_id"].astype(int), sort=False)
     order = sorted(groups, key=lambda g: (-int(g[1]["size"].sum()), g[0]))[:top]
     for _, fine in order:
-        fine = fine.sort_values("size", ascending=False)
+        fine = fine.sort_values("size", ascending=False, kind="stable")
         head = fine.iloc[0]
         quotes = [q.strip() for q in _txt(head.examples).split(" | ") if q.strip()][:examples]
         cats = [c for c in fine["taxonomy_category"].map(_txt).tolist() if c]
@@ -179,7 +179,10 @@ def _coarse_rows(kind: str, sub: pd.DataFrame, top: int, examples: int) -> list[
         label = _txt(head.parent_label) or _txt(head.label)
         drill = (f"<details><summary>{len(fine)} fine theme{'s' * (len(fine) != 1)}</summary>"
                  f"<ul>{items}</ul></details>")
-        rows.append(_theme_row(kind, label, max(set(cats), key=cats.count) if cats else "",
+        # the most common category; a tie goes to the larger fine theme (never to set order,
+        # which changes with each process's string hashing)
+        cat = max(dict.fromkeys(cats), key=cats.count) if cats else ""
+        rows.append(_theme_row(kind, label, cat,
                                int(fine["size"].sum()), _txt(head.keywords), quotes, drill))
     return rows
 
