@@ -377,6 +377,7 @@ def main() -> None:
         res["seed0"], res["self_training"] = args.seed0, not args.no_unlabelled
         res["sizes"], res["repeats"] = args.sizes, args.repeats
     res["seconds"] = round(time.perf_counter() - t0, 1)
+    res["command"] = " ".join(["benchmarks/objections_real.py", *sys.argv[1:]])
     OUT.mkdir(parents=True, exist_ok=True)
     name = ("objections_real_zero_shot" if args.zero_shot_only else "objections_real") + args.out
     (OUT / f"{name}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
@@ -402,7 +403,8 @@ def render_md(r: dict) -> str:
     lines = ["# Objection detection on real negotiations", "",
              f"Data: `{r['data']}`: {r['messages']} buyer messages in {r['conversations']} "
              f"conversations, {r['resistance_share']:.0%} labelled resistance. Command: "
-             "`nice -n 10 .venv/bin/python benchmarks/objections_real.py`.", "",
+             f"`nice -n 10 .venv/bin/python {r.get('command', 'benchmarks/objections_real.py')}`.",
+             "",
              "## (a) Zero-shot (fitted only on the project's own examples)", "", *head,
              _row("journeymine detector", zs["detector"]),
              _row("keyword-only (a cue in any sentence)", zs["keyword_only"]),
@@ -412,8 +414,10 @@ def render_md(r: dict) -> str:
               f"examples; category threshold {r['category_threshold']:.3f}.", ""]
     lc = r.get("learning_curve")
     if lc:
-        lines += [f"## (b) Learning curve ({r['repeats']} repeats, mean ± sd; half the "
-                  "conversations to draw labels from, the other half scored)", "",
+        s0 = int(r.get("seed0", 0))
+        lines += [f"## (b) Learning curve ({r['repeats']} repeats, split seeds {s0}-"
+                  f"{s0 + r['repeats'] - 1}, mean ± sd; half the conversations to draw labels "
+                  "from, the other half scored)", "",
                   "| labels | `journeymine label` + detector | random labels + detector | "
                   "baseline: random labels + LR on MiniLM | baseline, classes balanced |",
                   "|---|---|---|---|---|"]
