@@ -303,7 +303,10 @@ def labels_summary(detector: Any) -> str:
     auc = f", ROC AUC {r['builtin_auc']:.2f}" if "builtin_auc" in r else ""
     cv = (f"; the taught model's cross-validated ROC AUC on them is "
           f"{r['cross_validated_auc']:.2f}" if "cross_validated_auc" in r else "")
+    self_trained = (f" It self-trained on {r['unlabelled']} unlabelled message(s), "
+                    f"{r.get('pseudo_labels', 0)} of them sure enough to use."
+                    if r.get("unlabelled") else "")
     return (f"Objection detector taught with {r.get('n_labels', 0)} label(s) "
             f"({r.get('n_objections', 0)} objections; {r.get('blank_rows_skipped', 0)} blank "
             f"row(s) skipped). The built-in model agreed with {r.get('builtin_agreement', 0):.0%}"
-            f" of them{auc}{cv}.")
+            f" of them{auc}{cv}.{self_trained}")
