@@ -93,6 +93,9 @@ class TaggingSettings(_Section):
     # turn (same themes either way: each fit is seeded and independent)
     theme_threads: int = Field(0, ge=0)
     labels: Path | None = None  # a filled-in `journeymine label` CSV: teach the detector (#11)
+    # with labels: the corpus's unlabelled customer messages (at most this many, a seeded random
+    # sample) the detector self-trains on (docs/objections.md, "Teaching"); 0: off
+    unlabelled_max: int = Field(5000, ge=0)
 
 
 class ReportSettings(_Section):

@@ -246,13 +246,18 @@ def read_labels(path: str | Path, *, known_ids: Any = None,
 
 
 def fit_with_labels(detector: Any, journeys: pd.DataFrame, path: str | Path, *,
-                    progress: bool = False) -> Any:
+                    unlabelled_max: int | None = None, progress: bool = False) -> Any:
     """Fit ``detector`` on the built-in examples plus the labels in ``path``.
+
+    The corpus's other customer messages (at most ``unlabelled_max``, a random sample seeded
+    0) are given to the detector as unlabelled texts to self-train on.
 
     Args:
         detector: An unfitted (or fitted: it is refitted) ``ObjectionDetector``.
         journeys: The corpus messages in conversation order; labelled ids must be among them.
         path: The labels CSV.
+        unlabelled_max: Most unlabelled messages used (0: none); None: the detector's
+            ``settings.tagging.unlabelled_max`` (the default settings' without settings).
         progress: Show embedding progress.
 
     Returns:
@@ -269,9 +274,22 @@ def fit_with_labels(detector: Any, journeys: pd.DataFrame, path: str | Path, *,
         logging.getLogger("mining").warning(Warnings.W500.format(path=path, count=blank))
     rows = msgs.set_index("message_id").reindex(labels["message_id"])
     texts = rows["text"].fillna("").astype(str).tolist()
+    if unlabelled_max is None:
+        settings = getattr(detector, "settings", None)
+        if settings is None:
+            from mining.config import Settings  # startup: pydantic only when needed
+
+            settings = Settings()
+        unlabelled_max = settings.tagging.unlabelled_max
+    rest = msgs[~msgs["message_id"].isin(set(labels["message_id"]))]
+    if len(rest) > unlabelled_max:
+        keep = np.random.default_rng(0).choice(len(rest), unlabelled_max, replace=False)
+        rest = rest.iloc[np.sort(keep)]
     detector.fit(texts, labels["is_objection"].astype(int).to_numpy(),
                  context=rows["context"].fillna("").astype(str).tolist(),
-                 categories=labels["category"].tolist(), progress=progress)
+                 categories=labels["category"].tolist(),
+                 unlabelled=rest[["text", "context"]] if len(rest) else None,
+                 progress=progress)
     detector.labels_report_["blank_rows_skipped"] = blank
     detector.labels_report_["file"] = str(path)
     return detector
@@ -285,7 +303,10 @@ def labels_summary(detector: Any) -> str:
     auc = f", ROC AUC {r['builtin_auc']:.2f}" if "builtin_auc" in r else ""
     cv = (f"; the taught model's cross-validated ROC AUC on them is "
           f"{r['cross_validated_auc']:.2f}" if "cross_validated_auc" in r else "")
+    self_trained = (f" It self-trained on {r['unlabelled']} unlabelled message(s), "
+                    f"{r.get('pseudo_labels', 0)} of them sure enough to use."
+                    if r.get("unlabelled") else "")
     return (f"Objection detector taught with {r.get('n_labels', 0)} label(s) "
             f"({r.get('n_objections', 0)} objections; {r.get('blank_rows_skipped', 0)} blank "
             f"row(s) skipped). The built-in model agreed with {r.get('builtin_agreement', 0):.0%}"
-            f" of them{auc}{cv}.")
+            f" of them{auc}{cv}.{self_trained}")

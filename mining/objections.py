@@ -210,6 +210,20 @@ def _balanced(y: np.ndarray) -> np.ndarray:
     return np.where(pos, 0.5 / max(pos.sum(), 1), 0.5 / max((~pos).sum(), 1)) * len(y)
 
 
+def _correction(Z: np.ndarray, y: np.ndarray, C: float,
+                weight: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """The correction learned from labels: its weights and intercept.
+
+    An L2 logistic regression, classes balanced (``weight``: per-row weights instead).
+    """
+    # heavy: sklearn.linear_model loads only when _correction() runs
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=float(C), max_iter=2000)
+    lr.fit(Z, y, sample_weight=_balanced(y) if weight is None else weight)
+    return lr.coef_[0], float(lr.intercept_[0])
+
+
 class ObjectionDetector(ClassifierMixin, BaseEstimator):
     """Score customer texts as objections and name their category (a scikit-learn classifier).
 
@@ -222,6 +236,12 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         C: Inverse L2 strength of the logistic regression (on standardised features).
         label_C: Inverse L2 strength of the correction learned from the user's labels, or
             "auto" to choose it from :data:`LABEL_CS` by cross-validation on the labels.
+        pseudo_weight: When taught with labels and given unlabelled texts of the same corpus:
+            the weight of the unlabelled texts the correction is sure about, with the label
+            it gives them, relative to the user's labels (0.5: half as much in all); 0 turns
+            this self-training off.
+        pseudo_confidence: Probability (or 1 minus it) from which an unlabelled text counts
+            as sure.
         category_precision: Held-out precision a named category must reach; below the
             matching probability the category is ``other``.
         examples: Dialogue examples file; None for the packaged one.
@@ -230,7 +250,8 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
 
     def __init__(self, taxonomy: Any = None, embedder: Any = None, settings: Any = None,
                  threshold: float = 0.5, C: float = 0.05, label_C: Any = "auto",
-                 category_precision: float = 0.8, examples: Any = None, top_k: int = 3) -> None:
+                 category_precision: float = 0.8, examples: Any = None, top_k: int = 3,
+                 pseudo_weight: float = 0.5, pseudo_confidence: float = 0.9) -> None:
         self.taxonomy = taxonomy
         self.embedder = embedder
         self.settings = settings
@@ -240,6 +261,8 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         self.category_precision = category_precision
         self.examples = examples
         self.top_k = top_k
+        self.pseudo_weight = pseudo_weight
+        self.pseudo_confidence = pseudo_confidence
 
     # ---------------------------------------------------------------------------- helpers
     def _embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
@@ -285,6 +308,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any = None, y: Any = None, *, vectors: np.ndarray | None = None,
             context: Sequence[str] | None = None, categories: Sequence[Any] | None = None,
+            unlabelled: Any = None, unlabelled_vectors: np.ndarray | None = None,
             progress: bool = False) -> ObjectionDetector:
         """Fit on the built-in examples, plus the user's labelled texts when given.
 
@@ -295,6 +319,9 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
             vectors: The texts' vectors from the detector's embedder; None embeds them.
             context: Per labelled text, the agent turn it replies to.
             categories: Per labelled text, an objection category, ``other`` or None.
+            unlabelled: With labels: unlabelled texts of the same corpus (a sequence of str, or
+                a DataFrame with ``text`` and optional ``context``) for self-training; None: none.
+            unlabelled_vectors: Their vectors from the detector's embedder; None embeds them.
             progress: Show a progress bar while embedding.
 
         Returns:
@@ -303,11 +330,11 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         # small linear models: one BLAS thread is much faster than many on a shared machine
         with threadpool_limits(1, user_api="blas"):
             return self._fit(X, y, vectors=vectors, context=context, categories=categories,
-                             progress=progress)
+                             unlabelled=(unlabelled, unlabelled_vectors), progress=progress)
 
     def _fit(self, X: Any, y: Any, *, vectors: np.ndarray | None,
              context: Sequence[str] | None, categories: Sequence[Any] | None,
-             progress: bool) -> ObjectionDetector:
+             unlabelled: tuple[Any, Any], progress: bool) -> ObjectionDetector:
         tax_key = self.taxonomy if self.taxonomy is None or isinstance(self.taxonomy, str) \
             else str(getattr(self.taxonomy, "source", self.taxonomy))
         key = (self.embedder, tax_key, str(self.examples)) \
@@ -348,7 +375,7 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
                                              "knn_vectors_", "knn_labels_"),
                    lambda: self._fit_binary(Xb, yb, _balanced(yb)))
         if user is not None:
-            self._teach(Xu, yu)
+            self._teach(Xu, yu, self._unlabelled_rows(*unlabelled, progress=progress))
         # the category model depends on the user's labels only through their categories
         self._memo(("categories", key, self.category_precision)
                    if int(pos.sum()) == len(cat_labels) else None,
@@ -448,7 +475,17 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         self.knn_labels_ = np.asarray(y, np.int64)
         self.oof_score_ = oof
 
-    def _teach(self, Xu: np.ndarray, yu: np.ndarray) -> None:
+    def _unlabelled_rows(self, texts: Any, vectors: Any, *, progress: bool) -> np.ndarray | None:
+        """Feature rows of the unlabelled texts given to :meth:`fit` (None without any)."""
+        if texts is None or self.pseudo_weight <= 0:
+            return None
+        ntexts, nctx = _texts_and_context(texts, None)
+        if not ntexts:
+            return None
+        vecs = vectors if vectors is not None else self._embed(ntexts, progress)
+        return self._design(ntexts, np.asarray(vecs), nctx)[0]
+
+    def _teach(self, Xu: np.ndarray, yu: np.ndarray, Xn: np.ndarray | None = None) -> None:
         """Learn from the user's labels: a correction on top of the built-in model.
 
         A logistic regression is fitted on the labels alone with two kinds of input: the
@@ -458,11 +495,16 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         chosen by cross-validated log-loss on the labels: with few labels it stays close to the
         built-in model, with many it learns what the built-in examples did not say. Both stages
         are linear, so they fold into one weight vector (``coef_``, ``intercept_``).
+
+        With unlabelled rows ``Xn`` of the same corpus (self-training), the correction then
+        labels them; those it is sure about (probability at least ``pseudo_confidence``, or
+        at most 1 minus it) are added with that label, classes balanced among them and
+        weighted ``pseudo_weight`` in all relative to the labels, and the correction is fitted
+        again with the same L2 strength. So the many unlabelled messages of the user's corpus
+        carry what a few labels taught to their near neighbours.
         """
-        # heavy: these sklearn modules load only when _teach() runs
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.metrics import log_loss, roc_auc_score
-        from sklearn.model_selection import StratifiedKFold
+        # heavy: sklearn.metrics loads only when _teach() runs
+        from sklearn.metrics import roc_auc_score
 
         a, b = self.calibration_
         logit0 = self._logit(Xu)
@@ -471,24 +513,21 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
                   "builtin_agreement": round(float(((base >= self.threshold) == yu).mean()), 4),
                   "builtin_auc": round(float(roc_auc_score(yu, base)), 4)}
         Z = np.column_stack([logit0, (Xu - self.mean_) / self.scale_])
-        counts = np.bincount(yu, minlength=2)
-        C = self.label_C
-        if C == "auto":
-            C, k = LABEL_CS[1], int(min(FOLDS, counts.min()))
-            if k >= 2:
-                folds = list(StratifiedKFold(k, shuffle=True, random_state=0).split(Z, yu))
-                losses, aucs = {}, {}
-                for c in LABEL_CS:
-                    oof = np.zeros(len(yu))
-                    for tr, te in folds:
-                        lr = LogisticRegression(C=c, max_iter=2000,
-                                                class_weight="balanced").fit(Z[tr], yu[tr])
-                        oof[te] = lr.predict_proba(Z[te])[:, 1]
-                    losses[c], aucs[c] = log_loss(yu, oof), roc_auc_score(yu, oof)
-                C = min(losses, key=losses.get)
-                report["cross_validated_auc"] = round(float(aucs[C]), 4)
-        lr = LogisticRegression(C=float(C), max_iter=2000, class_weight="balanced").fit(Z, yu)
-        w, b2 = lr.coef_[0], float(lr.intercept_[0])
+        C, cv_auc = self._choose_label_C(Z, yu)
+        if cv_auc is not None:
+            report["cross_validated_auc"] = cv_auc
+        w, b2 = _correction(Z, yu, C)
+        if Xn is not None and len(Xn):
+            Zn = np.column_stack([self._logit(Xn), (Xn - self.mean_) / self.scale_])
+            pn = _sigmoid(Zn @ w + b2)
+            sure = (pn >= self.pseudo_confidence) | (pn <= 1.0 - self.pseudo_confidence)
+            yn = (pn[sure] >= 0.5).astype(int)
+            report["unlabelled"], report["pseudo_labels"] = int(len(Xn)), int(sure.sum())
+            report["pseudo_objections"] = int(yn.sum())
+            if len(set(yn.tolist())) == 2:
+                share = self.pseudo_weight * len(yu) / len(yn)
+                weight = np.r_[_balanced(yu), _balanced(yn) * share]
+                w, b2 = _correction(np.vstack([Z, Zn[sure]]), np.r_[yu, yn], C, weight)
         rest = w[1:] / self.scale_
         self.coef_ = w[0] * a * self.coef_ + rest
         self.intercept_ = float(w[0] * (a * self.intercept_ + b) - rest @ self.mean_ + b2)
@@ -496,6 +535,32 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         self.calibration_ = (1.0, 0.0)
         report["label_C"] = float(C)
         self.labels_report_ = report
+
+    def _choose_label_C(self, Z: np.ndarray, yu: np.ndarray) -> tuple[float, float | None]:
+        """The correction's L2 strength and the cross-validated ROC AUC at it.
+
+        ``label_C``, or the one of :data:`LABEL_CS` with the least cross-validated log-loss on
+        the labels (the ROC AUC is None when not cross-validated).
+        """
+        # heavy: these sklearn modules load only when _choose_label_C() runs
+        from sklearn.metrics import log_loss, roc_auc_score
+        from sklearn.model_selection import StratifiedKFold
+
+        if self.label_C != "auto":
+            return float(self.label_C), None
+        k = int(min(FOLDS, np.bincount(yu, minlength=2).min()))
+        if k < 2:
+            return LABEL_CS[1], None
+        folds = list(StratifiedKFold(k, shuffle=True, random_state=0).split(Z, yu))
+        losses, aucs = {}, {}
+        for c in LABEL_CS:
+            oof = np.zeros(len(yu))
+            for tr, te in folds:
+                w, b = _correction(Z[tr], yu[tr], c)
+                oof[te] = _sigmoid(Z[te] @ w + b)
+            losses[c], aucs[c] = log_loss(yu, oof, labels=[0, 1]), roc_auc_score(yu, oof)
+        C = min(losses, key=losses.get)
+        return C, round(float(aucs[C]), 4)
 
     def _fit_categories(self, tf: TaxonomyFile, vecs: np.ndarray, cues: np.ndarray,
                         labels: list[str]) -> None:
@@ -643,7 +708,8 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
             np.save(folder / f"{name}.npy", np.asarray(arr, np.float64), allow_pickle=False)
         config = {
             "params": {"threshold": self.threshold, "C": self.C,
-                       "label_C": self.label_C,
+                       "label_C": self.label_C, "pseudo_weight": self.pseudo_weight,
+                       "pseudo_confidence": self.pseudo_confidence,
                        "category_precision": self.category_precision, "top_k": self.top_k,
                        "embedder": embedder_name(self.embedder)},
             "taxonomy": self.taxonomy_.model_dump(mode="json"),

@@ -111,6 +111,11 @@ def test_labels_round_trip_label_fill_tag_changes_the_labelled_kind(chats, tmp_p
                                   "--embedder", "hash", "--reducer", "pca", *extra])
         assert res.exit_code == 0, res.output
     assert "taught with" in res.output and "1 blank row" in res.output
+    # the corpus's other customer messages were given to self-train on
+    config = json.loads((taught / "model" / "objections" / "config.json").read_text())
+    n_customer = sum(role == "customer" for _, role, _ in CHAT)
+    assert config["labels"]["unlabelled"] == n_customer - 9  # 9 filled rows, 1 blank
+    assert f"self-trained on {n_customer - 9} unlabelled" in res.output
     before = pd.read_parquet(plain / "tags.parquet").set_index("message_id")
     after = pd.read_parquet(taught / "tags.parquet").set_index("message_id")
     kind = [f"m{i}" for i, (_, role, text) in enumerate(CHAT) if "wobbly" in text]

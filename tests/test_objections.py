@@ -111,6 +111,21 @@ def test_objections_save_load_roundtrip(hash_detector, tmp_path):
     assert loaded.get_params()["threshold"] == hash_detector.threshold
 
 
+def test_objections_saved_detector_without_self_training_params_loads(hash_detector, tmp_path):
+    import json
+
+    hash_detector.save(tmp_path / "det")
+    config_path = tmp_path / "det" / "config.json"
+    config = json.loads(config_path.read_text())
+    for name in ("pseudo_weight", "pseudo_confidence"):  # saved before self-training existed
+        del config["params"][name]
+    config_path.write_text(json.dumps(config))
+    loaded = ObjectionDetector.load(tmp_path / "det")
+    assert loaded.pseudo_weight == 0.5 and loaded.pseudo_confidence == 0.9
+    np.testing.assert_allclose(loaded.predict_proba(["too expensive"]),
+                               hash_detector.predict_proba(["too expensive"]))
+
+
 def test_objections_examples_file_has_many_varied_examples_and_more_negatives():
     ex = load_examples()
     assert (ex["is_objection"] == 1).sum() >= 150 and (ex["is_objection"] == 0).sum() >= 150
@@ -151,6 +166,31 @@ def test_objections_user_labels_teach_the_detector(hash_detector):
     assert taught.predict(probe)[0] == 1
     assert taught.labels_report_["n_labels"] == 16
     assert 0.0 <= taught.labels_report_["builtin_agreement"] <= 1.0
+
+
+def test_objections_self_training_pseudo_labels_the_sure_unlabelled_texts():
+    colours = ("red", "blue", "green", "oak", "pine", "white", "black", "grey")
+    texts = [f"the {c} one has a wobbly leg" for c in colours] + \
+        [f"the {c} one arrived today" for c in colours]
+    y = [1] * 8 + [0] * 8
+    more = ("brown", "teal", "cherry", "maple", "navy", "beige")
+    unlabelled = [f"the {c} one has a wobbly leg" for c in more] + \
+        [f"the {c} one arrived today" for c in more] + ["hmm", "ok then"]
+    plain = ObjectionDetector(embedder="hash", label_C=0.3).fit(texts, y)
+    off = ObjectionDetector(embedder="hash", label_C=0.3, pseudo_weight=0.0).fit(
+        texts, y, unlabelled=unlabelled)
+    np.testing.assert_allclose(off.coef_, plain.coef_)  # weight 0: self-training is off
+    assert "pseudo_labels" not in off.labels_report_
+    on = ObjectionDetector(embedder="hash", label_C=0.3, pseudo_confidence=0.6).fit(
+        texts, y, unlabelled=unlabelled)
+    report = on.labels_report_
+    assert report["unlabelled"] == len(unlabelled)
+    assert 0 < report["pseudo_objections"] < report["pseudo_labels"] <= len(unlabelled)
+    assert not np.allclose(on.coef_, plain.coef_)
+    # the sure texts were labelled as the correction scores them: refitting with them keeps
+    # the wobbly legs objections and the arrivals not
+    p = on.predict_proba(unlabelled[:12])[:, 1]
+    assert (p[:6] >= 0.5).all() and (p[6:12] < 0.5).all()
 
 
 def test_objections_fit_refuses_texts_without_labels():
