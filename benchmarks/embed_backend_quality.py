@@ -138,6 +138,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[42, 43, 44])
     ap.add_argument("--skip", nargs="*", default=[], choices=["themes", "objections", "stages"])
+    ap.add_argument("--results", default="embed_backend_quality",
+                    help="results file name in benchmarks/results (without .md/.json)")
     args = ap.parse_args()
     from mining.embed import get_embedder
 
@@ -161,8 +163,8 @@ def main() -> None:
     res["cosine_onnx_vs_torch"] = cosine("onnx", "torch")
     res["seconds"] = round(time.perf_counter() - t0, 1)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "embed_backend_quality.json").write_text(json.dumps(res, indent=2) + "\n")
-    (OUT / "embed_backend_quality.md").write_text(render_md(res))
+    (OUT / f"{args.results}.json").write_text(json.dumps(res, indent=2) + "\n")
+    (OUT / f"{args.results}.md").write_text(render_md(res))
     print(render_md(res))
 
 
