@@ -245,7 +245,7 @@ class ThemeModel(BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.mean_ = (X[ok].mean(axis=0) if self.center else np.zeros(X.shape[1])).astype(
             np.float32)
-        Xc = _cl.unit(X - self.mean_).astype(np.float32)
+        Xc = _cl.unit(X - self.mean_).astype(np.float32, copy=False)
         idx = np.flatnonzero(ok)
         n_ok = len(idx)
         idx = idx[fit_sample(texts, idx, self.fit_sample_max, self.seed)]  # capped (sample.py)
@@ -332,7 +332,7 @@ class ThemeModel(BaseEstimator):
         V = self._vectors(texts, vectors)
         if V.shape[1] != self.n_features_in_:
             raise InputError(Errors.E305.format(got=V.shape[1], want=self.n_features_in_))
-        return texts, _cl.unit(V - self.mean_).astype(np.float32)
+        return texts, _cl.unit(V - self.mean_).astype(np.float32, copy=False)
 
     def transform(self, X: Any, vectors: Any = None) -> np.ndarray:
         """Cosine similarity of each text to each theme centroid.
