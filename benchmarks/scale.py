@@ -155,8 +155,11 @@ def _growth(entries: list[dict], stage: str) -> str:
 
 
 def _single(runs: list[dict]) -> list[dict]:
-    """Single-process runs on the backend of the latest single-process run (one code state)."""
-    solo = [r for r in runs if r["workers"] == 0]
+    """Single-process runs on the backend of the latest single-process run (one code state).
+
+    Runs kept under a ``label`` (earlier code or corpus, kept for the record) are left out.
+    """
+    solo = [r for r in runs if r["workers"] == 0 and not r.get("label")]
     if not solo:
         return []
     latest = max(solo, key=lambda r: r.get("finished", ""))

@@ -243,9 +243,14 @@ class ThemeModel(BaseEstimator):
         if ok.sum() < _MIN_ITEMS:
             raise InputError(Errors.E302.format(need=_MIN_ITEMS, got=int(ok.sum())))
         self.n_features_in_ = X.shape[1]
-        self.mean_ = (X[ok].mean(axis=0) if self.center else np.zeros(X.shape[1])).astype(
-            np.float32)
-        Xc = _cl.unit(X - self.mean_).astype(np.float32, copy=False)
+        self.mean_ = ((X if ok.all() else X[ok]).mean(axis=0) if self.center
+                      else np.zeros(X.shape[1])).astype(np.float32)
+        # _cl.unit(X - mean_), scaled in place: one corpus-sized array, not three
+        Xc = np.asarray(X - self.mean_, dtype=np.float32)
+        del X
+        norms = np.linalg.norm(Xc, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        Xc /= norms
         idx = np.flatnonzero(ok)
         n_ok = len(idx)
         idx = idx[fit_sample(texts, idx, self.fit_sample_max, self.seed)]  # capped (sample.py)
