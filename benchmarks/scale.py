@@ -155,8 +155,11 @@ def _growth(entries: list[dict], stage: str) -> str:
 
 
 def _single(runs: list[dict]) -> list[dict]:
-    """Single-process runs on the backend of the latest single-process run (one code state)."""
-    solo = [r for r in runs if r["workers"] == 0]
+    """Single-process runs on the backend of the latest single-process run (one code state).
+
+    Runs kept under a ``label`` (earlier code or corpus, kept for the record) are left out.
+    """
+    solo = [r for r in runs if r["workers"] == 0 and not r.get("label")]
     if not solo:
         return []
     latest = max(solo, key=lambda r: r.get("finished", ""))
@@ -214,8 +217,43 @@ def write_markdown(results: dict, notes: list[str] = ()) -> str:
         md += ["", "Growth of each stage with N (exponent b in t ~ N^b between the smallest and "
                "largest N, single process): " + ", ".join(
                    f"{s} {_growth(single, s)}" for s in stages if _growth(single, s)) + "."]
+    md += peak_lines(runs)
     md += estimate_1m(runs)
     return "\n".join(md) + "\n"
+
+
+def _step_rank(step: str) -> int:
+    """Where a step ends in a run: ingest, tag's steps, tag, reports, write."""
+    return 1 if step.startswith("tag.") else {"ingest": 0, "tag": 2, "reports": 3}.get(step, 4)
+
+
+def peak_lines(runs: list[dict]) -> list[str]:
+    """The process's peak memory at the end of each step (run.json ``peak_rss_mb_by_step``)."""
+    have = [r for r in runs if r.get("run_json_scale", {}).get("peak_rss_mb_by_step")]
+    if not have:
+        return []
+    steps = sorted(dict.fromkeys(s for r in have for s in r["run_json_scale"]
+                                 ["peak_rss_mb_by_step"]),
+                   key=_step_rank)  # stable: tag's steps keep their order
+    lines = ["", "Peak memory of the run's process (MB, `ru_maxrss`) when each step ended "
+             "(run.json `scale.peak_rss_mb_by_step`; it never falls, so the first step at the "
+             "final value is the one that set the peak):", "",
+             "| step | " + " | ".join(_key(r) for r in have) + " |", "|---|" + "---|" * len(have)]
+    for step in steps:
+        lines.append(f"| {step} | " + " | ".join(
+            f"{r['run_json_scale']['peak_rss_mb_by_step'].get(step, ''):,}"
+            if step in r["run_json_scale"]["peak_rss_mb_by_step"] else "" for r in have) + " |")
+    lines.append("")
+    for r in have:
+        peaks = r["run_json_scale"]["peak_rss_mb_by_step"]
+        top = max(peaks.values())
+        first = next(s for s in sorted(peaks, key=_step_rank) if peaks[s] == top)
+        before = [peaks[s] for s in sorted(peaks, key=_step_rank)
+                  if _step_rank(s) <= _step_rank(first) and s != first and peaks[s] < top]
+        lines.append(f"- {_key(r)}: peak {top:,.0f} MB, reached in `{first}`"
+                     + (f" (from {max(before):,.0f} MB at the end of the step before)"
+                        if before else "") + ".")
+    return lines
 
 
 #: Steps that run on the workers with --workers/--cluster (mining.distributed); the rest run on

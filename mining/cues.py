@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mining.taxonomy import compile_matcher
+from mining.taxonomy import compile_matcher, matcher_rules
 from mining.text.segment import get_nlp
 
 if TYPE_CHECKING:
@@ -37,6 +37,79 @@ WISH_VERBS = frozenset({"want", "wanna", "like", "wish", "fancy", "love"})
 
 #: How far after a cue match a cancel pattern may start (tokens).
 CANCEL_REACH = 8
+
+#: Token attributes whose exact values the prefilter checks (:class:`RequiredWords`).
+_EXACT_ATTRS = frozenset({"LEMMA", "LOWER", "ORTH", "TEXT"})
+#: Token operators that make a pattern token required (appears at least once).
+_REQUIRED_OPS = frozenset({None, "1", "+"})
+
+
+class RequiredWords:
+    """A cheap test of whether a document can match any pattern of a Matcher at all.
+
+    spaCy's Matcher calls a Python predicate per token for every ``IN`` set of every pattern,
+    so most of its time goes on documents that match nothing. A pattern can only match where
+    each of its required tokens (no ``OP``, or ``+``) finds a token with one of its exact
+    ``LEMMA``/``LOWER``/``ORTH`` values. :meth:`possible` says False only when no pattern has
+    all its required values among the document's tokens: the Matcher would then return no
+    match, so skipping it changes nothing. Patterns with no exact-valued required token make
+    every document possible.
+
+    Args:
+        rules: Rule name -> token patterns (:func:`mining.taxonomy.matcher_rules`).
+    """
+
+    def __init__(self, rules: dict[str, list[list[dict[str, Any]]]]) -> None:
+        # heavy: spacy.strings loads only when a matcher is built
+        from spacy.strings import get_string_id
+
+        sets: dict[frozenset[int], int] = {}
+        needs: list[list[int]] = []
+        self.always = False
+        for pattern in (p for pats in rules.values() for p in pats):
+            values = [_exact_values(token, get_string_id) for token in pattern]
+            need = [sets.setdefault(s, len(sets)) for s in values if s]
+            self.always |= not need
+            needs.append(need)
+        self.index: dict[int, list[int]] = {}
+        for values, i in sets.items():
+            for v in values:
+                self.index.setdefault(v, []).append(i)
+        width = max((len(n) for n in needs), default=1)
+        pad = len(sets)  # an always-present column fills short rows
+        self.needs = np.array([n + [pad] * (width - len(n)) for n in needs] or [[pad]],
+                              dtype=np.int64)
+        self.n_sets = len(sets)
+
+    def possible(self, doc: Any) -> bool:
+        """Whether some pattern has every required value in ``doc`` (False: no match)."""
+        if self.always:
+            return True
+        from spacy.attrs import LEMMA, LOWER, ORTH
+
+        hit = np.zeros(self.n_sets + 1, dtype=bool)
+        hit[-1] = True
+        found = False
+        for v in set(doc.to_array([ORTH, LOWER, LEMMA]).ravel().tolist()):
+            sets = self.index.get(v)
+            if sets:
+                hit[sets] = found = True
+        return found and bool(hit[self.needs].all(axis=1).any())
+
+
+def _exact_values(token: dict[str, Any], string_id: Any) -> frozenset[int]:
+    """The string ids one of which a required pattern token must have (empty: no constraint)."""
+    if token.get("OP") not in _REQUIRED_OPS:
+        return frozenset()
+    for key, value in token.items():
+        if str(key).upper() not in _EXACT_ATTRS:
+            continue
+        if isinstance(value, str):
+            return frozenset({string_id(value)})
+        if isinstance(value, dict) and isinstance(value.get("IN"), list) and \
+                all(isinstance(v, str) for v in value["IN"]):
+            return frozenset(string_id(v) for v in value["IN"])
+    return frozenset()
 
 
 @dataclass
@@ -78,6 +151,7 @@ class CueMatcher:
         self._index = {c: i for i, c in enumerate(self.categories)}
         self.nlp = get_nlp(nlp_name)
         self.matcher = compile_matcher(tf, self.nlp.vocab)
+        self.required = RequiredWords(matcher_rules(tf))
         self.negators = {n.lower() for n in tf.negation.lemmas}
         self.window = tf.negation.window
 
@@ -111,7 +185,7 @@ class CueMatcher:
                          matches=all_matches)
 
     def _match_doc(self, doc: Any) -> tuple[list[dict[str, Any]], int]:
-        raw = self.matcher(doc)
+        raw = self.matcher(doc) if self.required.possible(doc) else []
         if not raw:
             return [], -1
         vocab = self.nlp.vocab.strings

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +33,7 @@ import pandas as pd
 import mining
 from mining.embed import _LOADED, get_embedder
 from mining.errors import ConfigError, Errors
-from mining.progress import Progress
+from mining.progress import Progress, peak_rss_mb
 from mining.schema import conform, empty
 from mining.tagging import STEPS, TagResult, make_context, run_steps
 from mining.tagging.steps import load_or_fit, segment_units
@@ -422,12 +421,7 @@ def run_facts(settings: Settings) -> dict[str, Any]:
         (the backend of the embedder used, e.g. ``onnx-int8``/``torch``, None when not loaded),
         ``workers`` (0: in process) and ``cluster``.
     """
-    # posix-only: the resource module does not exist on Windows
-    import resource
-
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    rss_mb = rss / 2**20 if sys.platform == "darwin" else rss / 1024  # bytes on macOS, else KiB
     emb = _LOADED.get((settings.embed.model, settings.embed.backend))
-    return {"peak_rss_mb": round(rss_mb, 1),
+    return {"peak_rss_mb": peak_rss_mb(),
             "embed_backend": getattr(emb, "backend", None) if emb is not None else None,
             "workers": settings.scale.workers, "cluster": settings.scale.cluster}

@@ -382,9 +382,12 @@ def embed_texts(
     todo = np.flatnonzero(~found)
     if len(todo):
         new = _encode_sorted(emb, [unique[i] for i in todo], batch_size, progress)
-        if vectors is None:
+        if vectors is None and len(todo) == len(unique):
+            vectors = new  # nothing cached: no second matrix of the same size
+        elif vectors is None:
             vectors = np.zeros((len(unique), new.shape[1]), dtype=np.float32)
-        vectors[todo] = new
+        if vectors is not new:
+            vectors[todo] = new
         if store is not None:
             try:
                 store.add(keys[todo], new)
@@ -393,7 +396,8 @@ def embed_texts(
     assert vectors is not None
     log.debug("embeddings: %d texts, %d unique, %d from the cache, %d embedded with %s",
               len(texts), len(unique), int(found.sum()), len(todo), emb.name)
-    return vectors[inverse]
+    # every text distinct: inverse is 0..n-1, so the rows are already in order (no copy)
+    return vectors if len(unique) == len(texts) else vectors[inverse]
 
 
 def _encode_sorted(emb: Embedder, texts: list[str], batch_size: int,
@@ -411,15 +415,23 @@ def _encode_sorted(emb: Embedder, texts: list[str], batch_size: int,
     chunks = [[texts[i] for i in order[lo:lo + chunk]] for lo in range(0, len(order), chunk)]
     backend = getattr(emb, "backend", None)
     what = f"Embedding {len(texts):,} texts ({emb.name}{', ' + backend if backend else ''})"
+    rows = np.asarray(order, dtype=np.int64)
+    out: np.ndarray | None = None
     with Progress.coerce(progress).task(what, total=len(texts)) as task:
         if hasattr(emb, "encode_many"):  # e.g. mining.distributed: chunks run on Dask workers
-            parts = [np.asarray(p, dtype=np.float32)
-                     for p in emb.encode_many(chunks, batch_size, advance=task.advance)]
+            parts = emb.encode_many(chunks, batch_size, advance=task.advance)
         else:
-            parts = []
-            for batch in chunks:
-                parts.append(np.asarray(emb.encode(batch, **kwargs), dtype=np.float32))
-                task.advance(len(batch))
-    out = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
-    out[np.asarray(order)] = np.concatenate(parts)
+            parts = (_advanced(emb.encode(batch, **kwargs), task, len(batch)) for batch in chunks)
+        for k, part in enumerate(parts):  # each chunk straight into place: no concatenated copy
+            part = np.asarray(part, dtype=np.float32)
+            if out is None:
+                out = np.empty((len(texts), part.shape[1]), dtype=np.float32)
+            out[rows[k * chunk:(k + 1) * chunk]] = part
+    assert out is not None
     return out
+
+
+def _advanced(vectors: Any, task: Any, n: int) -> Any:
+    """``vectors``, after counting ``n`` texts as done on the progress ``task``."""
+    task.advance(n)
+    return vectors

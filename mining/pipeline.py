@@ -54,6 +54,7 @@ class RunResult:
         events: The corpus events.
         outcomes: The corpus outcomes.
         timings: Stage name -> wall-clock seconds.
+        peak_rss_mb: Stage name -> peak memory of the process (MB) when the stage ended.
         counts: Named counts (messages, journeys, themes, ...), as in ``run.json``.
         out_dir: The output folder, when one was written.
         files: Output file paths relative to ``out_dir``.
@@ -67,6 +68,7 @@ class RunResult:
     events: pd.DataFrame
     outcomes: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     out_dir: Path | None = None
     files: list[str] = field(default_factory=list)
@@ -175,6 +177,8 @@ def run(
         tagged = tag(corpus, settings=settings, taxonomy_dir=taxonomy_dir, model_dir=model_dir,
                      progress=stages)
     stages.timings.update({f"tag.{k}": stages.timings.pop(k, v) for k, v in tagged.timings.items()})
+    stages.peaks.update({f"tag.{k}": stages.peaks.pop(k) for k in tagged.timings
+                         if k in stages.peaks})
     with stages.stage("reports", "Joining outcomes and computing reports"):
         reports = run_reports(tagged.tags, corpus.outcomes, corpus.events,
                               messages=corpus.messages, settings=settings)
@@ -183,6 +187,7 @@ def run(
                        outcomes=corpus.outcomes, tag_result=tagged)
     result.counts = _counts(result)
     result.timings = stages.timings
+    result.peak_rss_mb = stages.peaks  # the write step adds its own
     if out_dir is not None:  # atomic: a staging folder, moved into place, run.json last
         with stages.stage("write", f"Writing outputs to {out_dir}"):
             write_outputs(result, out_dir, settings=settings, inputs=paths, started=started,

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -99,6 +100,16 @@ class Task:
         return text + ")"
 
 
+def peak_rss_mb() -> float | None:
+    """Peak resident memory of this process so far, in MB (None where ``resource`` is missing)."""
+    try:
+        import resource  # posix-only: not on Windows
+    except ImportError:
+        return None
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(rss / 2**20 if sys.platform == "darwin" else rss / 1024, 1)  # bytes / KiB
+
+
 class Progress:
     """Progress display and per-step timings for one run (see the module docstring).
 
@@ -113,6 +124,9 @@ class Progress:
         self.enabled = bool(enabled)
         self.interval = float(interval)
         self.timings: dict[str, float] = {}
+        #: Step name -> the process's peak memory (MB) when the step ended: the first step
+        #: whose value reaches the run's peak is the one that set it.
+        self.peaks: dict[str, float] = {}
         self._terminal = terminal
         self._console: Any = None
         self._live: Any = None  # the running status spinner, paused while a task bar runs
@@ -209,6 +223,9 @@ class Progress:
         with self._open(name) if mode == "log" else contextlib.nullcontext():
             yield
         self.timings[name] = round(time.perf_counter() - t0, 3)
+        peak = peak_rss_mb()
+        if peak is not None:
+            self.peaks[name] = peak
         if mode == "terminal":
             self._console_().print(f"  [green]✓[/green] {name} {self.timings[name]:.1f} s",
                                    highlight=False)

@@ -109,9 +109,15 @@ def cosine_knn(
         rows = np.arange(len(sims))
         if exclude_self:
             sims[rows, lo + rows] = np.inf
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < n else \
-            np.tile(np.arange(n), (len(sims), 1))
-        psims = np.take_along_axis(sims, part, axis=1)
+        # negated in place, and only the k columns of the partition kept: no second block-sized
+        # array, no (block, n) index array alive at the next product (the kinds' fits run side
+        # by side, each with its own block)
+        neg = np.negative(sims, out=sims)
+        del sims
+        part = np.argpartition(neg, k - 1, axis=1)[:, :k].copy() if k < n else \
+            np.tile(np.arange(n), (len(neg), 1))
+        psims = -np.take_along_axis(neg, part, axis=1)
+        del neg
         order = np.argsort(-psims, axis=1, kind="stable")
         idx[lo:lo + block] = np.take_along_axis(part, order, axis=1)
         d = 1.0 - np.take_along_axis(psims, order, axis=1)

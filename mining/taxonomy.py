@@ -606,6 +606,19 @@ def check_path(path: str | Path) -> tuple[list[str], list[str]]:
     return summaries, problems
 
 
+def matcher_rules(tf: TaxonomyFile) -> dict[str, list[list[dict[str, Any]]]]:
+    """Rule name -> token patterns: one rule per category with cues, plus ``__cancel__``."""
+    rules = {}
+    for name, cat in tf.categories.items():
+        pats = [p for c in cat.cues for p in compile_cue(c)]
+        if pats:
+            rules[name] = pats
+    cancel = [p for c in tf.negation.cancel for p in compile_cue(c)]
+    if cancel:
+        rules["__cancel__"] = cancel
+    return rules
+
+
 def compile_matcher(tf: TaxonomyFile, vocab: Any) -> Any:
     """Build a spaCy Matcher with one rule per category (cues) plus ``__cancel__``.
 
@@ -614,17 +627,12 @@ def compile_matcher(tf: TaxonomyFile, vocab: Any) -> Any:
         vocab: The pipeline's vocab.
 
     Returns:
-        The :class:`spacy.matcher.Matcher`.
+        The :class:`spacy.matcher.Matcher` of :func:`matcher_rules`.
     """
     # heavy: spacy.matcher loads only when compile_matcher() runs
     from spacy.matcher import Matcher
 
     matcher = Matcher(vocab)
-    for name, cat in tf.categories.items():
-        pats = [p for c in cat.cues for p in compile_cue(c)]
-        if pats:
-            matcher.add(name, pats)
-    cancel = [p for c in tf.negation.cancel for p in compile_cue(c)]
-    if cancel:
-        matcher.add("__cancel__", cancel)
+    for name, pats in matcher_rules(tf).items():
+        matcher.add(name, pats)
     return matcher

@@ -83,6 +83,12 @@ def test_cli_run_end_to_end_and_model_reuse(tmp_path):
     assert run_json["counts"]["messages"] == data["n_messages"]
     assert run_json["counts"]["journeys"] == 40
     assert {"ingest", "tag", "reports", "write", "total"} <= set(run_json["timings_seconds"])
+    # peak memory at the end of each step (ru_maxrss never falls): which step set the peak
+    peaks = run_json["scale"]["peak_rss_mb_by_step"]
+    order = ["ingest", "tag.embed_units", "tag.fit_or_assign_themes", "tag", "reports", "write"]
+    assert set(order) <= set(peaks)
+    assert [peaks[k] for k in order] == sorted(peaks[k] for k in order)
+    assert 0 < peaks["write"] <= run_json["scale"]["peak_rss_mb"]
     assert run_json["settings"]["embed"]["model"] == "hash"
     assert run_json["versions"]["journeymine"]
     tags = pd.read_parquet(out / "tags.parquet")

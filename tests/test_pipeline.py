@@ -77,6 +77,12 @@ def test_pipeline_demo_run_writes_everything(demo_run):
     assert counts["themes"] > 0 and counts["objection_messages"] > 0
     run_json = json.loads((out / "run.json").read_text())
     assert {"ingest", "tag", "reports", "write", "total"} <= set(run_json["timings_seconds"])
+    # the process's peak memory at the end of each step: never falls, ends at the run's peak
+    peaks = run_json["scale"]["peak_rss_mb_by_step"]
+    assert {"ingest", "tag.embed_units", "tag", "reports", "write"} <= set(peaks)
+    order = ["ingest", "tag.embed_units", "tag.fit_or_assign_themes", "tag", "reports", "write"]
+    assert [peaks[k] for k in order] == sorted(peaks[k] for k in order)
+    assert 0 < peaks["write"] <= run_json["scale"]["peak_rss_mb"]
     assert run_json["counts"] == counts
     assert any((out / "model").iterdir())
     page = (out / "report.html").read_text(encoding="utf-8")

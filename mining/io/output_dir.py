@@ -34,6 +34,7 @@ import pandas as pd
 from mining.distributed import run_facts
 from mining.errors import Errors, InputError
 from mining.io.writers import write_table
+from mining.progress import peak_rss_mb
 from mining.reports._data import stage_names
 from mining.reports.html import write_report_html
 from mining.text.pseudonyms import ID_COLUMNS, mapping_frame
@@ -302,6 +303,8 @@ def write_outputs(
             files.append(_write_pseudonyms(result, stage))
         result.files = files + ["run.json"]
         result.timings["write"] = round(time.perf_counter() - t0, 3)
+        if isinstance(getattr(result, "peak_rss_mb", None), dict):
+            result.peak_rss_mb["write"] = peak_rss_mb()
         if t_start is not None:
             result.timings["total"] = round(time.perf_counter() - t_start, 3)
         _status_json(stage / "run.json", run_json(result, settings, inputs=inputs,
@@ -363,7 +366,9 @@ def run_json(result: RunResult, settings: Settings | None, *, inputs: list[str] 
         "settings": recorded_settings(settings),
         "counts": result.counts,
         "timings_seconds": result.timings,
-        "scale": run_facts(settings) if settings is not None else None,
+        "scale": ({**run_facts(settings),
+                   "peak_rss_mb_by_step": dict(getattr(result, "peak_rss_mb", {}) or {})}
+                  if settings is not None else None),
         "files": result.files,
     }
 

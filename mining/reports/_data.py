@@ -17,6 +17,7 @@ Every report calls these helpers, so the definitions they encode hold everywhere
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -311,7 +312,7 @@ def resolve_as_of(as_of: Any, tags: pd.DataFrame, events: pd.DataFrame | None,
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def quotes(messages: pd.DataFrame | None, max_chars: int = 160) -> dict[str, str] | None:
+def quotes(messages: pd.DataFrame | None, max_chars: int = 160) -> Mapping[str, str] | None:
     """Map ``message_id`` to its redacted ``clean_text`` (never the raw ``text``), shortened.
 
     Personal names found anywhere in ``messages`` are replaced by ``<NAME>``.
@@ -337,7 +338,7 @@ def quotes(messages: pd.DataFrame | None, max_chars: int = 160) -> dict[str, str
     return redact_quotes(out, messages)  # personal names too, not only authors
 
 
-def pick_examples(ids: list[str], texts: dict[str, str] | None, n: int = 2) -> list[str]:
+def pick_examples(ids: list[str], texts: Mapping[str, str] | None, n: int = 2) -> list[str]:
     """Up to ``n`` quotes for ``ids`` (in the given order), padded with empty strings."""
     found: list[str] = []
     if texts:

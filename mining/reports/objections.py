@@ -36,7 +36,8 @@ COLUMNS = [
 
 
 def _row(
-    level: str, key: str, stage: str, grp: pd.DataFrame, base: set, j: pd.DataFrame, texts
+    level: str, key: str, stage: str, grp: pd.DataFrame, base: set, j: pd.DataFrame, texts,
+    base_converted: int | None = None,
 ) -> dict:
     """Counts of one (level, objection, stage) row, before rates and tests.
 
@@ -48,6 +49,9 @@ def _row(
         base: The journeys at this stage.
         j: One row per journey (``converted``, ``days_to_convert``).
         texts: Message id -> redacted text, for examples.
+        base_converted: Converted journeys in ``base``, when already counted (the conversions
+            of the journeys without the objection are then that count less the raised ones in
+            ``base``, instead of a lookup of every other journey per row).
 
     Returns:
         The row, with helper counts ``_k1``, ``_n2``, ``_k2``.
@@ -56,7 +60,12 @@ def _row(
     raised = set(grp["journey_id"])
     rest = base - raised
     k1 = int(converted.loc[list(raised)].sum())
-    k2 = int(converted.loc[list(rest)].sum()) if rest else 0
+    if not rest:
+        k2 = 0
+    elif base_converted is None:
+        k2 = int(converted.loc[list(rest)].sum())
+    else:
+        k2 = base_converted - int(converted.loc[list(raised & base)].sum())
     days = j.loc[list(raised)]
     days = days.loc[days["converted"], "days_to_convert"].dropna()
     cats = grp["objection_category"].dropna()
@@ -130,6 +139,7 @@ def objections_by_stage(
     if "objection_probability" in obj:
         obj = obj.sort_values("objection_probability", ascending=False, kind="mergesort",
                               na_position="last")
+    base_converted = {s: int(j["converted"].loc[list(b)].sum()) for s, b in at_stage.items()}
     rows = []
     for level in levels:
         col = {"category": "objection_category", "theme": "objection_theme"}[level]
@@ -138,7 +148,8 @@ def objections_by_stage(
             here = sub if stage == ANY_STAGE else sub[sub["stage"] == stage]
             base = at_stage.get(stage, set())
             for key, grp in here.groupby(col, sort=True):
-                rows.append(_row(level, str(key), stage, grp, base, j, texts))
+                rows.append(_row(level, str(key), stage, grp, base, j, texts,
+                                 base_converted.get(stage, 0)))
     if not rows:
         return _data.empty_report(COLUMNS)
     df = pd.DataFrame(rows)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from mining.text.person_names import mask_in_context, names_in_text
@@ -383,24 +383,62 @@ def redact_names(text: str, names: Iterable[str] | None = None,
     return mask_names(text, names, vocatives)
 
 
-def redact_quotes(quotes: dict[str, str], messages: Any) -> dict[str, str]:
+def redact_quotes(quotes: dict[str, str], messages: Any) -> Mapping[str, str]:
     """Replace personal names in example quotes (``message_id -> quote``) of a report.
+
+    A report shows a few quotes out of every message of the corpus, so each quote is masked
+    when it is first read (:class:`RedactedQuotes`), not all of them up front.
 
     Args:
         quotes: The quotes, already PII-redacted ``clean_text``.
         messages: The messages table they were taken from (names are found in all of it).
     """
-    # heavy: the mining.themes package loads sklearn; only when redact_quotes() runs
-    from mining.themes.names import mask_names
-
     if not quotes:
         return quotes
-    names, vocatives = corpus_person_names(messages)
-    out = {}
-    for k, v in quotes.items():  # word by word: one set lookup per word, not one big pattern
-        v = _NAME_TOKEN.sub(lambda m: _mask_word(m.group(0), names), v)
-        out[k] = mask_in_context(mask_names(v, (), vocatives), NAME_PLACEHOLDER)
-    return out
+    return RedactedQuotes(quotes, messages)
+
+
+class RedactedQuotes(Mapping):
+    """``message_id -> quote`` with personal names masked, each quote on first access (cached).
+
+    Args:
+        quotes: The quotes, already PII-redacted ``clean_text``.
+        messages: The messages table the names are found in (:func:`corpus_person_names`,
+            once, on the first access).
+    """
+
+    def __init__(self, quotes: dict[str, str], messages: Any) -> None:
+        self._raw, self._messages = quotes, messages
+        self._done: dict[str, str] = {}
+        self._names: tuple[frozenset[str], frozenset[str]] | None = None
+
+    def __getitem__(self, key: str) -> str:
+        if key in self._done:
+            return self._done[key]
+        text = self._raw[key]
+        if self._names is None:
+            self._names = corpus_person_names(self._messages)
+            self._messages = None  # the names are all that is needed from the table
+        self._done[key] = out = _mask_quote(text, *self._names)
+        return out
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def _mask_quote(text: str, names: frozenset[str], vocatives: frozenset[str]) -> str:
+    """One quote with names masked: word by word (one set lookup per word), then in context."""
+    # heavy: the mining.themes package loads sklearn; only when a quote is masked
+    from mining.themes.names import mask_names
+
+    text = _NAME_TOKEN.sub(lambda m: _mask_word(m.group(0), names), text)
+    return mask_in_context(mask_names(text, (), vocatives), NAME_PLACEHOLDER)
 
 
 _NAME_TOKEN = re.compile(r"(?<!\w)[^\W\d_]+(?:['’-][^\W\d_]+)*(?!\w)")

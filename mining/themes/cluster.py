@@ -125,8 +125,13 @@ def centroids(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def canonical(X: np.ndarray) -> np.ndarray:
     """Return float32 unit rows rounded to :data:`VECTOR_DECIMALS` (None: not rounded)."""
-    U = unit(np.asarray(X, dtype=np.float64))
-    return (U if VECTOR_DECIMALS is None else np.round(U, VECTOR_DECIMALS)).astype(np.float32)
+    U = np.array(X, dtype=np.float64)  # a copy, scaled and rounded in place (as unit(), round())
+    norms = np.linalg.norm(U, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    U /= norms
+    if VECTOR_DECIMALS is not None:
+        np.round(U, VECTOR_DECIMALS, out=U)
+    return U.astype(np.float32)
 
 
 def unit(X: np.ndarray) -> np.ndarray:

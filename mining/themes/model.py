@@ -243,9 +243,14 @@ class ThemeModel(BaseEstimator):
         if ok.sum() < _MIN_ITEMS:
             raise InputError(Errors.E302.format(need=_MIN_ITEMS, got=int(ok.sum())))
         self.n_features_in_ = X.shape[1]
-        self.mean_ = (X[ok].mean(axis=0) if self.center else np.zeros(X.shape[1])).astype(
-            np.float32)
-        Xc = _cl.unit(X - self.mean_).astype(np.float32)
+        self.mean_ = ((X if ok.all() else X[ok]).mean(axis=0) if self.center
+                      else np.zeros(X.shape[1])).astype(np.float32)
+        # _cl.unit(X - mean_), scaled in place: one corpus-sized array, not three
+        Xc = np.asarray(X - self.mean_, dtype=np.float32)
+        del X
+        norms = np.linalg.norm(Xc, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        Xc /= norms
         idx = np.flatnonzero(ok)
         n_ok = len(idx)
         idx = idx[fit_sample(texts, idx, self.fit_sample_max, self.seed)]  # capped (sample.py)
@@ -332,7 +337,7 @@ class ThemeModel(BaseEstimator):
         V = self._vectors(texts, vectors)
         if V.shape[1] != self.n_features_in_:
             raise InputError(Errors.E305.format(got=V.shape[1], want=self.n_features_in_))
-        return texts, _cl.unit(V - self.mean_).astype(np.float32)
+        return texts, _cl.unit(V - self.mean_).astype(np.float32, copy=False)
 
     def transform(self, X: Any, vectors: Any = None) -> np.ndarray:
         """Cosine similarity of each text to each theme centroid.
