@@ -85,6 +85,7 @@ class RequiredWords:
         """Whether some pattern has every required value in ``doc`` (False: no match)."""
         if self.always:
             return True
+        # heavy: spacy.attrs loads only when a matcher runs (spaCy is loaded by then anyway)
         from spacy.attrs import LEMMA, LOWER, ORTH
 
         hit = np.zeros(self.n_sets + 1, dtype=bool)
