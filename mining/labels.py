@@ -275,12 +275,9 @@ def fit_with_labels(detector: Any, journeys: pd.DataFrame, path: str | Path, *,
     rows = msgs.set_index("message_id").reindex(labels["message_id"])
     texts = rows["text"].fillna("").astype(str).tolist()
     if unlabelled_max is None:
-        settings = getattr(detector, "settings", None)
-        if settings is None:
-            from mining.config import Settings  # startup: pydantic only when needed
+        from mining.config import Settings  # startup: pydantic only when needed
 
-            settings = Settings()
-        unlabelled_max = settings.tagging.unlabelled_max
+        unlabelled_max = (getattr(detector, "settings", None) or Settings()).tagging.unlabelled_max
     rest = msgs[~msgs["message_id"].isin(set(labels["message_id"]))]
     if len(rest) > unlabelled_max:
         keep = np.random.default_rng(0).choice(len(rest), unlabelled_max, replace=False)

@@ -303,8 +303,8 @@ def write_outputs(
             files.append(_write_pseudonyms(result, stage))
         result.files = files + ["run.json"]
         result.timings["write"] = round(time.perf_counter() - t0, 3)
-        if isinstance(getattr(result, "peak_rss_mb", None), dict):
-            result.peak_rss_mb["write"] = peak_rss_mb()
+        if (peak := peak_rss_mb()) is not None:
+            result.peak_rss_mb["write"] = peak
         if t_start is not None:
             result.timings["total"] = round(time.perf_counter() - t_start, 3)
         _status_json(stage / "run.json", run_json(result, settings, inputs=inputs,
@@ -366,8 +366,7 @@ def run_json(result: RunResult, settings: Settings | None, *, inputs: list[str] 
         "settings": recorded_settings(settings),
         "counts": result.counts,
         "timings_seconds": result.timings,
-        "scale": ({**run_facts(settings),
-                   "peak_rss_mb_by_step": dict(getattr(result, "peak_rss_mb", {}) or {})}
+        "scale": ({**run_facts(settings), "peak_rss_mb_by_step": dict(result.peak_rss_mb)}
                   if settings is not None else None),
         "files": result.files,
     }

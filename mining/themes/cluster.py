@@ -125,20 +125,20 @@ def centroids(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def canonical(X: np.ndarray) -> np.ndarray:
     """Return float32 unit rows rounded to :data:`VECTOR_DECIMALS` (None: not rounded)."""
-    U = np.array(X, dtype=np.float64)  # a copy, scaled and rounded in place (as unit(), round())
-    norms = np.linalg.norm(U, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    U /= norms
+    U = unit(np.array(X, dtype=np.float64), inplace=True)  # one copy, scaled and rounded in place
     if VECTOR_DECIMALS is not None:
         np.round(U, VECTOR_DECIMALS, out=U)
     return U.astype(np.float32)
 
 
-def unit(X: np.ndarray) -> np.ndarray:
-    """Return rows scaled to length 1 (zero rows stay zero)."""
+def unit(X: np.ndarray, *, inplace: bool = False) -> np.ndarray:
+    """Return rows scaled to length 1 (zero rows stay zero); ``inplace``: scale ``X`` itself."""
     X = np.asarray(X)
     n = np.linalg.norm(X, axis=1, keepdims=True)
     n[n == 0] = 1.0
+    if inplace:
+        X /= n
+        return X
     return X / n
 
 

@@ -245,12 +245,9 @@ class ThemeModel(BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.mean_ = ((X if ok.all() else X[ok]).mean(axis=0) if self.center
                       else np.zeros(X.shape[1])).astype(np.float32)
-        # _cl.unit(X - mean_), scaled in place: one corpus-sized array, not three
-        Xc = np.asarray(X - self.mean_, dtype=np.float32)
+        # scaled in place: one corpus-sized array, not three
+        Xc = _cl.unit(np.asarray(X - self.mean_, dtype=np.float32), inplace=True)
         del X
-        norms = np.linalg.norm(Xc, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        Xc /= norms
         idx = np.flatnonzero(ok)
         n_ok = len(idx)
         idx = idx[fit_sample(texts, idx, self.fit_sample_max, self.seed)]  # capped (sample.py)
