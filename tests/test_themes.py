@@ -288,6 +288,22 @@ def test_themes_vectors_are_rounded_so_float_noise_does_not_matter():
     assert m1.themes_.equals(m2.themes_)
 
 
+def test_canonical_in_blocks_equals_the_whole_array_at_once(monkeypatch):
+    """canonical() works a block of rows at a time to save memory; the numbers must be those
+    of scaling and rounding the whole array in float64 in one go."""
+    from mining.themes import cluster
+
+    X = np.random.default_rng(3).normal(size=(1000, 24)).astype(np.float32)
+    X[7] = 0.0  # a zero row stays zero
+    whole = cluster.unit(X.astype(np.float64))
+    whole = np.round(whole, cluster.VECTOR_DECIMALS).astype(np.float32)
+    monkeypatch.setattr(cluster, "CANONICAL_BLOCK", 37)  # blocks that do not divide 1,000
+    got = cluster.canonical(X)
+    assert got.dtype == np.float32 and got.shape == X.shape
+    np.testing.assert_array_equal(got, whole)
+    assert not got[7].any()
+
+
 @pytest.mark.slow
 def test_themes_same_texts_same_themes_whatever_the_batching(st_embedder, themes_real_fit):
     """On torch the real model embeds a text slightly differently in another batch (padding);

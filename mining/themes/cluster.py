@@ -123,12 +123,25 @@ def centroids(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return unit(C).astype(np.float32)
 
 
+#: Rows per block in :func:`canonical` (its float64 work space is one block, not the corpus).
+CANONICAL_BLOCK = 4096
+
+
 def canonical(X: np.ndarray) -> np.ndarray:
-    """Return float32 unit rows rounded to :data:`VECTOR_DECIMALS` (None: not rounded)."""
-    U = unit(np.array(X, dtype=np.float64), inplace=True)  # one copy, scaled and rounded in place
-    if VECTOR_DECIMALS is not None:
-        np.round(U, VECTOR_DECIMALS, out=U)
-    return U.astype(np.float32)
+    """Return float32 unit rows rounded to :data:`VECTOR_DECIMALS` (None: not rounded).
+
+    Works in float64 one block of :data:`CANONICAL_BLOCK` rows at a time, so the only
+    corpus-sized array it makes is the float32 result (each row's numbers do not depend on
+    the block it is in).
+    """
+    X = np.asarray(X)
+    out = np.empty(X.shape, dtype=np.float32)
+    for lo in range(0, len(X), CANONICAL_BLOCK):
+        U = unit(np.array(X[lo:lo + CANONICAL_BLOCK], dtype=np.float64), inplace=True)
+        if VECTOR_DECIMALS is not None:
+            np.round(U, VECTOR_DECIMALS, out=U)
+        out[lo:lo + CANONICAL_BLOCK] = U
+    return out
 
 
 def unit(X: np.ndarray, *, inplace: bool = False) -> np.ndarray:

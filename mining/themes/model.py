@@ -245,8 +245,9 @@ class ThemeModel(BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.mean_ = ((X if ok.all() else X[ok]).mean(axis=0) if self.center
                       else np.zeros(X.shape[1])).astype(np.float32)
-        # scaled in place: one corpus-sized array, not three
-        Xc = _cl.unit(np.asarray(X - self.mean_, dtype=np.float32), inplace=True)
+        # X is _vectors()' own copy: centred and scaled in place, one corpus-sized array
+        X -= self.mean_
+        Xc = _cl.unit(X, inplace=True)
         del X
         idx = np.flatnonzero(ok)
         n_ok = len(idx)
