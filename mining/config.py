@@ -92,6 +92,9 @@ class TaggingSettings(_Section):
     # theme kinds (objection, intent, reply) fitted at once on threads; 0: one per core, 1: in
     # turn (same themes either way: each fit is seeded and independent)
     theme_threads: int = Field(0, ge=0)
+    # processes that share the cue matching of a large batch (spaCy holds the GIL); 0: one per
+    # core, 1: this process only (same tags either way: mining.cue_pool)
+    cue_processes: int = Field(0, ge=0)
     labels: Path | None = None  # a filled-in `journeymine label` CSV: teach the detector (#11)
     # with labels: the corpus's unlabelled customer messages (at most this many, a seeded random
     # sample) the detector self-trains on (docs/objections.md, "Teaching"); 0: off

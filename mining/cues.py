@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mining import cue_pool
 from mining.taxonomy import compile_matcher, matcher_rules
 from mining.text.segment import get_nlp
 
@@ -132,10 +133,24 @@ class CueResult:
     matches: list[list[dict[str, Any]]] = field(default_factory=list)
     first_cancel: np.ndarray | None = None
 
+    @classmethod
+    def concat(cls, parts: Sequence[CueResult]) -> CueResult:
+        """The results of consecutive batches as one result, rows in order."""
+        return cls(counts=np.concatenate([p.counts for p in parts]),
+                   negated=np.concatenate([p.negated for p in parts]),
+                   cancelled=np.concatenate([p.cancelled for p in parts]),
+                   matches=[m for p in parts for m in p.matches],
+                   first_cancel=np.concatenate([p.first_cancel for p in parts]))
+
 
 def spacy_name(settings: Any) -> str:
     """Return the spaCy pipeline named by ``settings.embed.spacy_model`` ("" for blank English)."""
     return getattr(getattr(settings, "embed", None), "spacy_model", "") or ""
+
+
+def cue_processes(settings: Any) -> int:
+    """Processes that match one large batch, from ``settings.tagging.cue_processes``."""
+    return cue_pool.processes(getattr(getattr(settings, "tagging", None), "cue_processes", 1))
 
 
 class CueMatcher:
@@ -144,10 +159,14 @@ class CueMatcher:
     Args:
         tf: A validated taxonomy file.
         nlp_name: spaCy pipeline name (``mining.text.segment.get_nlp``); empty for blank English.
+        processes: Processes that share a batch of :data:`mining.cue_pool.SPLIT_MIN` texts or
+            more (:func:`cue_processes`); 1 matches everything in this process.
     """
 
-    def __init__(self, tf: TaxonomyFile, nlp_name: str = "") -> None:
+    def __init__(self, tf: TaxonomyFile, nlp_name: str = "", processes: int = 1) -> None:
         self.tf = tf
+        self.nlp_name = nlp_name
+        self.processes = max(1, int(processes))
         self.categories = tf.names
         self._index = {c: i for i, c in enumerate(self.categories)}
         self.nlp = get_nlp(nlp_name)
@@ -157,15 +176,27 @@ class CueMatcher:
         self.window = tf.negation.window
 
     def match(self, texts: Sequence[str], batch_size: int = 256) -> CueResult:
-        """Match every text.
+        """Match every text (a large batch shared with helper processes: ``mining.cue_pool``).
 
         Args:
             texts: Texts (lowercased here, as the lookup lemmatizer expects); None counts as empty.
             batch_size: Texts per ``nlp.pipe`` batch.
 
         Returns:
-            A :class:`CueResult`.
+            A :class:`CueResult`, the same however the batch was shared.
         """
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        if self.processes < 2 or len(texts) < cue_pool.SPLIT_MIN:
+            return self.match_here(texts, batch_size)
+        (lo, hi), *rest = cue_pool.parts(len(texts), self.processes)
+        futures = [(cue_pool.submit(self, texts[a:b], batch_size, len(rest)), texts[a:b])
+                   for a, b in rest]
+        first = self.match_here(texts[lo:hi], batch_size)
+        return CueResult.concat([first, *(cue_pool.result(f, self, part, batch_size)
+                                          for f, part in futures)])
+
+    def match_here(self, texts: Sequence[str], batch_size: int = 256) -> CueResult:
+        """Match every text in this process (:meth:`match`'s arguments and result)."""
         n, k = len(texts), len(self.categories)
         counts = np.zeros((n, k), dtype=np.float32)
         negated = np.zeros((n, k), dtype=np.float32)

@@ -236,6 +236,7 @@ class Warnings(metaclass=_WithCodes):
     W210 = "The embedding model '{name}' runs on torch instead of int8 ONNX Runtime ({detail}); it works, only slower."
     # issue 14 (single-machine speed): the fitted built-in model cache (mining.fitted_cache)
     W211 = "The cached fitted model '{path}' is damaged ({detail}); it was removed and the model is fitted again."
+    W212 = "A cue-matching helper process stopped ({detail}); its part of the batch was matched in this process instead (slower, same tags)."
     W600 = "{unmatched} of {total} outcome rows name no journey in the tags, and {missing} of {journeys} journeys have no outcome (counted as not converted). Check that the outcomes belong to these tags."
 
     # --- issue 16 (W610-W619)

@@ -50,7 +50,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from mining.cues import CueMatcher, spacy_name
+from mining.cues import CueMatcher, cue_processes, spacy_name
 from mining.embed import embed_texts
 from mining.errors import ConfigError, Errors, InputError, NotFittedError
 from mining.persist import embedder_name, write_model_files
@@ -341,10 +341,12 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
             if isinstance(self.embedder, str) else None
         if key is not None and key in _BUILTIN_CACHE:
             tf, builtin, bvec, Xb, cues_b = _BUILTIN_CACHE[key]
-            self.matcher_ = CueMatcher(tf, spacy_name(self.settings))
+            self.matcher_ = CueMatcher(tf, spacy_name(self.settings),
+                                       cue_processes(self.settings))
         else:
             tf, builtin = self._builtin()
-            self.matcher_ = CueMatcher(tf, spacy_name(self.settings))
+            self.matcher_ = CueMatcher(tf, spacy_name(self.settings),
+                                       cue_processes(self.settings))
             bvec = self._embed(builtin["text"].tolist(), progress)
             Xb, cues_b = self._design(builtin["text"].tolist(), bvec,
                                       builtin["context"].tolist())
@@ -747,7 +749,8 @@ class ObjectionDetector(ClassifierMixin, BaseEstimator):
         params = dict(config["params"])
         det = cls(**params)
         det.taxonomy_ = TaxonomyFile.model_validate(config["taxonomy"])
-        det.matcher_ = CueMatcher(det.taxonomy_, spacy_name(det.settings))
+        det.matcher_ = CueMatcher(det.taxonomy_, spacy_name(det.settings),
+                                  cue_processes(det.settings))
         det.prototypes_ = Prototypes.load(folder, "examples", config["prototypes"])
         for name in ("coef", "mean", "scale", "category_coef", "category_intercept",
                      "knn_vectors", "knn_labels"):

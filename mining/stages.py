@@ -54,7 +54,7 @@ from sklearn.exceptions import NotFittedError as SkNotFitted
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from mining.cues import CueMatcher, spacy_name
+from mining.cues import CueMatcher, cue_processes, spacy_name
 from mining.embed import embed_texts
 from mining.errors import ConfigError, Errors, InputError, NotFittedError, Warnings
 from mining.persist import embedder_name, write_model_files
@@ -233,7 +233,7 @@ class StageTagger(BaseEstimator):
         self.stages_ = tf.names
         self.classes_ = np.array(tf.names, dtype=object)
         self.log_trans_, self.log_start_ = transition_matrix(tf)
-        self.matcher_ = CueMatcher(tf, spacy_name(self.settings))
+        self.matcher_ = CueMatcher(tf, spacy_name(self.settings), cue_processes(self.settings))
         self.event_stage_ = {ev.lower(): i for i, name in enumerate(self.stages_)
                              for ev in tf.categories[name].events}
 

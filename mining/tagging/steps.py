@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mining.cues import CueMatcher, spacy_name
+from mining.cues import CueMatcher, cue_processes, spacy_name
 from mining.embed import embed_texts
 from mining.errors import ConfigError, Errors
 from mining.journeys import build_journeys as _build
@@ -239,15 +239,15 @@ def classify_intents_and_replies(ctx: TagContext) -> TagContext:
     answers = ctx.replies_to.iloc[agent].notna().to_numpy(bool)
     replies = Prototypes.from_taxonomy(ctx.taxonomy.replies, embedder=ctx.embedder,
                                        settings=ctx.settings)
-    nlp_name = spacy_name(ctx.settings)
+    nlp_name, procs = spacy_name(ctx.settings), cue_processes(ctx.settings)
     ctx.strategies = classify_replies(texts.iloc[agent].tolist(), ctx.message_vectors[agent],
-                                      replies, CueMatcher(ctx.taxonomy.replies, nlp_name),
+                                      replies, CueMatcher(ctx.taxonomy.replies, nlp_name, procs),
                                       min_similarity=min_similarity, always=answers)
     customer = np.flatnonzero(ctx.is_customer)
     intents = Prototypes.from_taxonomy(ctx.taxonomy.intents, embedder=ctx.embedder,
                                        settings=ctx.settings)
     ctx.intents = classify_replies(texts.iloc[customer].tolist(), ctx.message_vectors[customer],
-                                   intents, CueMatcher(ctx.taxonomy.intents, nlp_name),
+                                   intents, CueMatcher(ctx.taxonomy.intents, nlp_name, procs),
                                    min_similarity=min_similarity)
     return ctx
 

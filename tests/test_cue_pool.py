@@ -1,0 +1,81 @@
+"""Cue matching shared with helper processes (mining.cue_pool) gives the one-process result."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from mining import cue_pool
+from mining.cues import CueMatcher, CueResult, cue_processes
+from mining.taxonomy import load_taxonomy
+
+TEXTS = [
+    "That's way too expensive for us right now.", "The price isn't an issue, honestly.",
+    "We don't want to be locked in to a long contract.", "Not too expensive at all.",
+    "Let me talk to my manager first and get back to you.", "Hi! How much is the premium plan?",
+    "Sounds great, sign me up.", "We already use another tool for this.", "ok", "", None,
+    "Could you do a discount if we pay yearly?", "I'd need to think about it over the weekend.",
+    "Honestly the contract length worries me, but the price is fine.",
+    "Send me the invoice and I'll pay today.", "We can waive the setup fee this month.",
+]
+
+
+def _same(a: CueResult, b: CueResult) -> None:
+    assert a.matches == b.matches
+    for name in ("counts", "negated", "cancelled", "first_cancel"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return load_taxonomy()
+
+
+def test_parts_cover_the_batch_in_order():
+    for n, k in [(10, 3), (2000, 2), (7, 7), (5, 9), (1, 2)]:
+        got = cue_pool.parts(n, k)
+        assert got[0][0] == 0 and got[-1][1] == n
+        assert all(a[1] == b[0] for a, b in zip(got, got[1:], strict=False))
+        sizes = [b - a for a, b in got]
+        assert max(sizes) - min(sizes) <= 1 and min(sizes) >= 1
+
+
+def test_processes_follow_the_setting_and_stay_single_in_daemons(monkeypatch):
+    monkeypatch.setattr(cue_pool.os, "cpu_count", lambda: 4)
+    assert [cue_pool.processes(s) for s in (0, 1, 2, 9)] == [4, 1, 2, 4]
+    settings = SimpleNamespace(tagging=SimpleNamespace(cue_processes=3))
+    assert cue_processes(settings) == 3
+    monkeypatch.setattr(cue_pool.multiprocessing, "current_process",
+                        lambda: SimpleNamespace(daemon=True))  # e.g. a Dask worker
+    assert cue_pool.processes(0) == 1
+
+
+@pytest.mark.parametrize("kind", ["objections", "stages"])
+def test_a_batch_shared_with_a_helper_matches_like_one_process(taxonomy, kind, monkeypatch):
+    monkeypatch.setattr(cue_pool, "SPLIT_MIN", 8)  # small batches split too
+    texts = TEXTS * 3  # 48 texts: this process matches 24, a spawned helper the other 24
+    alone = CueMatcher(getattr(taxonomy, kind)).match(texts)
+    shared = CueMatcher(getattr(taxonomy, kind), processes=2).match(texts)
+    _same(shared, alone)
+    assert sum(len(m) for m in alone.matches[24:]) > 0  # the helper's half had matches to find
+
+
+def test_a_dead_helper_is_replaced_by_matching_here(taxonomy, caplog):
+    matcher = CueMatcher(taxonomy.objections, processes=2)
+    dead: Future = Future()
+    dead.set_exception(BrokenProcessPool("killed"))
+    with caplog.at_level(logging.WARNING, logger="mining.cue_pool"):
+        got = cue_pool.result(dead, matcher, TEXTS, 256)
+    _same(got, matcher.match_here(TEXTS))
+    assert "W212" in caplog.text
+
+
+def test_concat_joins_results_in_order(taxonomy):
+    matcher = CueMatcher(taxonomy.objections)
+    _same(CueResult.concat([matcher.match(TEXTS[:5]), matcher.match(TEXTS[5:])]),
+          matcher.match(TEXTS))
