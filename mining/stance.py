@@ -258,8 +258,10 @@ def stance_features(texts: Sequence[str], contexts: Sequence[str | None] | None 
     """
     if contexts is None:
         contexts = [""] * len(texts)
-    rows = [_one(t if isinstance(t, str) else "", c if isinstance(c, str) else "")
-            for t, c in zip(texts, contexts, strict=True)]
+    pairs = [(t if isinstance(t, str) else "", c if isinstance(c, str) else "")
+             for t, c in zip(texts, contexts, strict=True)]
+    done: dict[tuple[str, str], list[float]] = {}  # a repeated (text, context) is scored once
+    rows = [done[p] if p in done else done.setdefault(p, _one(*p)) for p in pairs]
     if not rows:
         return np.zeros((0, len(STANCE_FEATURES)))
     return np.asarray(rows, dtype=np.float64)
