@@ -78,6 +78,8 @@ def _executor(helpers: int) -> ProcessPoolExecutor:
                 _pool.shutdown(wait=False, cancel_futures=False)
             _pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"))
             _pool_size = helpers
+            log.info("cue matching: %d helper process(es) started (tagging.cue_processes)",
+                     helpers)
         return _pool
 
 
