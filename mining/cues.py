@@ -133,6 +133,14 @@ class CueResult:
     matches: list[list[dict[str, Any]]] = field(default_factory=list)
     first_cancel: np.ndarray | None = None
 
+    def take(self, rows: np.ndarray) -> CueResult:
+        """The results of the texts at ``rows`` (repeats allowed; match dicts are copies)."""
+        return CueResult(counts=self.counts[rows], negated=self.negated[rows],
+                         cancelled=self.cancelled[rows],
+                         matches=[[dict(m) for m in self.matches[i]] for i in rows.tolist()],
+                         first_cancel=None if self.first_cancel is None
+                         else self.first_cancel[rows])
+
     @classmethod
     def concat(cls, parts: Sequence[CueResult]) -> CueResult:
         """The results of consecutive batches as one result, rows in order."""
@@ -183,9 +191,17 @@ class CueMatcher:
             batch_size: Texts per ``nlp.pipe`` batch.
 
         Returns:
-            A :class:`CueResult`, the same however the batch was shared.
+            A :class:`CueResult`, the same however the batch was shared or repeats were merged.
         """
-        texts = [t if isinstance(t, str) else "" for t in texts]
+        prepared = [t.lower() if isinstance(t, str) else "" for t in texts]
+        first: dict[str, int] = {}  # a repeated text is matched once (its result is its own)
+        rows = np.fromiter((first.setdefault(t, len(first)) for t in prepared), dtype=np.int64,
+                           count=len(prepared))
+        found = self._match_shared(list(first), batch_size)
+        return found if len(first) == len(prepared) else found.take(rows)
+
+    def _match_shared(self, texts: list[str], batch_size: int) -> CueResult:
+        """Match ``texts``, sharing a large batch with helper processes (:meth:`match`)."""
         if self.processes < 2 or len(texts) < cue_pool.SPLIT_MIN:
             return self.match_here(texts, batch_size)
         (lo, hi), *rest = cue_pool.parts(len(texts), self.processes)

@@ -79,3 +79,16 @@ def test_concat_joins_results_in_order(taxonomy):
     matcher = CueMatcher(taxonomy.objections)
     _same(CueResult.concat([matcher.match(TEXTS[:5]), matcher.match(TEXTS[5:])]),
           matcher.match(TEXTS))
+
+
+def test_repeated_texts_are_matched_once_with_the_same_result(taxonomy, monkeypatch):
+    matcher = CueMatcher(taxonomy.objections)
+    texts = [t.upper() if i % 3 == 0 and t else t for i, t in enumerate(TEXTS * 4)]
+    seen = []
+    here = matcher.match_here
+    monkeypatch.setattr(matcher, "match_here", lambda t, b=256: seen.append(len(t)) or here(t, b))
+    got = matcher.match(texts)
+    assert seen == [len({t.lower() if t else "" for t in texts})]  # each distinct text once
+    _same(got, here(texts))
+    a, b = got.matches[0], got.matches[len(TEXTS)]  # one text, two rows: equal, not shared
+    assert a == b and (not a or a[0] is not b[0])
