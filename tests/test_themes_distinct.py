@@ -98,7 +98,8 @@ def _ref_find_names(texts, authors=()):
 def _ref_surface_forms(texts):
     nlp = get_nlp()
     counts: dict[str, Counter] = {}
-    for doc in nlp.pipe(t.lower() if isinstance(t, str) else "" for t in texts):
+    for doc in nlp.pipe((t.lower() if isinstance(t, str) else "" for t in texts), batch_size=256,
+                        disable=["sentencizer"]):
         for tok in doc:
             if tok.is_alpha:
                 counts.setdefault((tok.lemma_ or tok.text).lower(), Counter())[tok.lower_] += 1
@@ -107,11 +108,11 @@ def _ref_surface_forms(texts):
 
 def _ref_lemmatize(texts):
     nlp = get_nlp()
+    prepared = [PLACEHOLDER_RE.sub(" ", t).lower() if isinstance(t, str) else "" for t in texts]
     out = []
-    for t in texts:
-        t = PLACEHOLDER_RE.sub(" ", t).lower() if isinstance(t, str) else ""
+    for doc in nlp.pipe(prepared, batch_size=256, disable=["sentencizer"]):
         lemmas = []
-        for tok in nlp(t):
+        for tok in doc:
             if tok.is_stop or tok.is_punct or tok.is_space or tok.like_num or tok.like_url:
                 continue
             lemma = (tok.lemma_ or tok.text).lower().strip()
@@ -121,6 +122,23 @@ def _ref_lemmatize(texts):
             lemmas.append(lemma)
         out.append(lemmas)
     return out
+
+
+def _ref_word_counts(texts):
+    counts: Counter = Counter()
+    for t in texts:
+        if isinstance(t, str):
+            counts.update(w.lower() for w in labels._WORD.findall(t))
+    return counts
+
+
+def _ref_lexicon(texts):
+    """The attributes of ``labels.Lexicon(texts)``, computed reading every text."""
+    counts = _ref_word_counts(texts)
+    vocab = common_words()
+    return SimpleNamespace(forms=_ref_surface_forms(texts), counts=counts, vocab=vocab,
+                           fixes=labels.spelling_fixes(counts, vocab),
+                           lemma_of=lemma_map(sorted(counts)))
 
 
 # ---------------------------------------------------------------------------- corpora
@@ -196,14 +214,13 @@ def test_themes_distinct_find_names_matches_reading_every_text(seed):
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_themes_distinct_word_counts_weighted_same_order(seed):
+def test_themes_distinct_word_counts_and_lexicon_weighted_same_order(seed):
     texts = _corpus(seed) + [None, 3.5]
-    ref: Counter = Counter()
-    for t in texts:
-        if isinstance(t, str):
-            ref.update(w.lower() for w in labels._WORD.findall(t))
+    ref = _ref_word_counts(texts)
     got = word_counts(texts)
     assert got == ref and list(got) == list(ref)
+    lex, ref_lex = labels.Lexicon(texts), _ref_lexicon(texts)
+    assert vars(lex) == vars(ref_lex) and list(lex.forms) == list(ref_lex.forms)
 
 
 def test_themes_distinct_surface_forms_weighted_by_repeats():
