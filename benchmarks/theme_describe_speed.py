@@ -15,8 +15,9 @@ it times, side by side in one process:
 as it read before issue 14); "after" is the current code. Each result is checked equal to the
 reference; each timing is the best of ``--repeat`` runs, before and after alternating.
 
-Usage: python benchmarks/theme_describe_speed.py [--messages 10000] [--repeat 2]
-Writes benchmarks/results/theme_describe_speed.json and .md.
+Usage: python benchmarks/theme_describe_speed.py [--messages 10000] [--repeat 3]
+Writes benchmarks/results/theme_describe_speed.json and .md (``theme_describe_speed_<N>.*`` for
+another N).
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def _pairs(texts: list[str], authors: list[str], ref) -> list[tuple]:  # noqa: A
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=10_000)
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     ref = _references()
     kinds, raw, authors = _units(args.messages)
@@ -124,8 +125,9 @@ def main() -> None:
 def _write(rows: list[dict], args: argparse.Namespace) -> None:
     cmd = "python benchmarks/theme_describe_speed.py " + " ".join(sys.argv[1:])
     res = {"command": cmd, "messages": args.messages, "repeat": args.repeat, "rows": rows}
+    stem = "theme_describe_speed" + ("" if args.messages == 10_000 else f"_{args.messages}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "theme_describe_speed.json").write_text(json.dumps(res, indent=2))
+    (RESULTS / f"{stem}.json").write_text(json.dumps(res, indent=2))
     md = ["# Theme description: each distinct text once", "",
           f"Command: `{cmd}`; synthetic scale corpus (`benchmarks/scale_corpus.py`, seed 7, "
           f"{args.messages:,} messages, development data). Before = one pass per text "
@@ -138,7 +140,7 @@ def _write(rows: list[dict], args: argparse.Namespace) -> None:
     tb = sum(r["before_s"] for r in rows)
     ta = sum(r["after_s"] for r in rows)
     md += ["", f"Total: {tb:.2f} s before, {ta:.2f} s after ({tb / ta:.2f}x)."]
-    (RESULTS / "theme_describe_speed.md").write_text("\n".join(md) + "\n")
+    (RESULTS / f"{stem}.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
 
 

@@ -279,3 +279,17 @@ def test_themes_distinct_describe_levels_masks_each_distinct_text_once(monkeypat
     hierarchy.describe_levels(model, texts, X, lemmatize(texts), found, frozenset({"will"}))
     assert sorted(calls) == sorted(set(texts))
     assert seen["texts"] == [names.mask_names(t, found, {"will"}) for t in texts]
+
+
+def test_themes_distinct_corpus_person_names_matches_reading_every_text():
+    import pandas as pd
+
+    from mining.text.redact import corpus_person_names
+
+    texts = _corpus(5, n=300)
+    authors = ["Will Turner", "Priya Shah", None] * 100
+    msgs = pd.DataFrame({"text": texts, "author": authors})
+    got_names, got_vocatives = corpus_person_names(msgs)
+    ref = _ref_find_names(texts, ["Will Turner", "Priya Shah"])
+    assert got_names == ref
+    assert got_vocatives == names.author_words(["Will Turner", "Priya Shah"], ref)
