@@ -143,6 +143,9 @@ def corpus_names(texts: Sequence[str], low: Counter, known: Iterable[str] = (),
                  single_limit: int | None = None) -> set[str]:
     """Rules 1-5 over a corpus; returns lowercase name tokens that are not common words.
 
+    Each distinct text is read once; a text written ``k`` times counts ``k`` times in the
+    document frequencies of rule 4 and in the corpus size, exactly as if each copy were read.
+
     Args:
         texts: The texts, as written.
         low: How often each lowercased word is written in lower case in the corpus.
@@ -156,13 +159,14 @@ def corpus_names(texts: Sequence[str], low: Counter, known: Iterable[str] = (),
     doc_freq: Counter = Counter()
     singles: set[str] = set()
     vocatives: set[str] = set()
-    for t in texts:
+    for t, k in Counter(texts).items():  # distinct texts, first occurrence order
         names |= _cued(t, vocab)[0]
         m = _VOCATIVE_RE.match(t)
         if m and _name_like(m.group(1), vocab):
             vocatives.add(m.group(1).lower())
         words = {w for w in _CAP_RE.findall(t) if w[0].isupper()}
-        doc_freq.update({w.lower() for w in words})
+        for w in {w.lower() for w in words}:
+            doc_freq[w] += k
         singles |= {w.lower() for w in words if _name_like(w, vocab)}
         for m in _PAIR_RE.finditer(t):  # two uncommon capitalised words: a full name
             if _name_like(m.group(1), vocab) and _name_like(m.group(2), vocab):
@@ -222,12 +226,16 @@ def _ner_pipeline():  # noqa: ANN202 - a spaCy Language or None
 
 
 def ner_names(texts: Sequence[str], limit: int = 20_000) -> set[str]:
-    """Tokens of PERSON entities from a trained spaCy pipeline, when one is installed (rule 5)."""
+    """Tokens of PERSON entities from a trained spaCy pipeline, when one is installed (rule 5).
+
+    Reads the first ``limit`` texts, each distinct one once.
+    """
     nlp = _ner_pipeline()
     if nlp is None:
         return set()
     out: set[str] = set()
-    for doc in nlp.pipe(list(texts)[:limit], batch_size=256):
+    # each distinct text of the first ``limit`` once: a text's entities do not depend on others
+    for doc in nlp.pipe(list(dict.fromkeys(list(texts)[:limit])), batch_size=256):
         for ent in doc.ents:
             if ent.label_ == "PERSON":
                 out |= {t.lower_ for t in ent if t.is_alpha and len(t) >= 2}

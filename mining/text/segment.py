@@ -171,7 +171,7 @@ def lemmatize(
         batch_size: Texts per ``nlp.pipe`` batch.
 
     Returns:
-        One list of lemmas per text, in token order.
+        One list of lemmas per text, in token order (each distinct text is parsed once).
 
     Raises:
         ConfigError: [E201] when the pipeline cannot be loaded.
@@ -186,8 +186,10 @@ def lemmatize(
         prepared.append(t.lower() if blank else t)
     disable = [p for p in ("sentencizer", "senter", "parser", "ner") if nlp.has_pipe(p)]
     vocab = nlp.vocab
-    out: list[list[str]] = []
-    for doc in nlp.pipe(prepared, batch_size=batch_size, disable=disable):
+    done: dict[str, list[str]] = {}  # each distinct prepared text is parsed once
+    distinct = dict.fromkeys(prepared)
+    for text, doc in zip(distinct, nlp.pipe(distinct, batch_size=batch_size, disable=disable),
+                         strict=True):
         lemmas = []
         for tok in doc:
             if tok.is_stop or tok.is_punct or tok.is_space or tok.like_num or tok.like_url:
@@ -196,5 +198,5 @@ def lemmatize(
             if len(lemma) < 2 or not any(c.isalpha() for c in lemma) or vocab[lemma].is_stop:
                 continue
             lemmas.append(lemma)
-        out.append(lemmas)
-    return out
+        done[text] = lemmas
+    return [list(done[t]) for t in prepared]  # a list of its own per text, as before

@@ -93,8 +93,9 @@ def describe_levels(model: Any, texts: list[str], X: np.ndarray, lemmas: list,
     if names:  # personal names never become keywords or labels
         drop = set(names) | {w for lem in lemmatize(sorted(names)) for w in lem}
         lemmas = [[w for w in lem if w not in drop] for lem in lemmas]
-    if names or vocatives:  # nor example text
-        texts = [mask_names(t, names, vocatives) for t in texts]
+    if names or vocatives:  # nor example text; each distinct text masked once
+        masked = {t: mask_names(t, names, vocatives) for t in dict.fromkeys(texts)}
+        texts = [masked[t] for t in texts]
     lex = Lexicon(texts)
     labels = np.asarray(model.labels_)
     fine = describe_themes(model.kind, texts, X, labels, model.centroids_, lemmas,

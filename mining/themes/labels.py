@@ -85,11 +85,11 @@ def _edits1(word: str) -> set[str]:
 
 
 def word_counts(texts: Sequence[str]) -> Counter:
-    """Count lowercased alphabetic words in ``texts``."""
+    """Count lowercased alphabetic words in ``texts`` (each distinct text read once, weighted)."""
     counts: Counter = Counter()
-    for t in texts:
-        if isinstance(t, str):
-            counts.update(w.lower() for w in _WORD.findall(t))
+    for t, k in Counter(t for t in texts if isinstance(t, str)).items():
+        for w in _WORD.findall(t):
+            counts[w.lower()] += k
     return counts
 
 
@@ -321,12 +321,15 @@ def disambiguate(labels: Sequence[str], keywords: Sequence[Sequence[str]]) -> li
 
 
 def lemma_map(texts: Sequence[str], nlp_name: str = "") -> dict[str, str]:
-    """Map each lowercased word of ``texts`` to its lemma (spaCy lookup lemmatiser)."""
+    """Map each lowercased word of ``texts`` to its lemma (spaCy lookup lemmatiser).
+
+    Each distinct lowercased text is parsed once; a word keeps the lemma of its first occurrence.
+    """
     nlp = get_nlp(nlp_name)
     disable = [p for p in ("sentencizer", "senter", "parser", "ner") if nlp.has_pipe(p)]
     out: dict[str, str] = {}
-    for doc in nlp.pipe((t.lower() if isinstance(t, str) else "" for t in texts),
-                        batch_size=256, disable=disable):
+    distinct = dict.fromkeys(t.lower() if isinstance(t, str) else "" for t in texts)
+    for doc in nlp.pipe(distinct, batch_size=256, disable=disable):
         for tok in doc:
             if tok.is_alpha and tok.lower_ not in out:
                 out[tok.lower_] = (tok.lemma_ or tok.lower_).lower()
@@ -348,12 +351,14 @@ def surface_forms(texts: Sequence[str], nlp_name: str = "") -> dict[str, str]:
     """
     nlp = get_nlp(nlp_name)
     disable = [p for p in ("sentencizer", "senter", "parser", "ner") if nlp.has_pipe(p)]
+    # each distinct lowercased text is parsed once; its words count as often as it occurs
+    weight = Counter(t.lower() if isinstance(t, str) else "" for t in texts)
     counts: dict[str, Counter] = {}
-    for doc in nlp.pipe((t.lower() if isinstance(t, str) else "" for t in texts),
-                        batch_size=256, disable=disable):
+    for doc, k in zip(nlp.pipe(weight, batch_size=256, disable=disable), weight.values(),
+                      strict=True):
         for tok in doc:
             if tok.is_alpha:
-                counts.setdefault((tok.lemma_ or tok.text).lower(), Counter())[tok.lower_] += 1
+                counts.setdefault((tok.lemma_ or tok.text).lower(), Counter())[tok.lower_] += k
     return {lem: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for lem, c in counts.items()}
 
 

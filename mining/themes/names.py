@@ -108,18 +108,20 @@ def _name_tokens(name: str) -> list[str]:
 def _case_counts(texts: Sequence[str]) -> tuple[Counter, Counter, set[str]]:
     """Count each lowercased word's capitalised mid-sentence and lowercase occurrences.
 
+    Each distinct text is read once and its counts weighted by how often it occurs.
+
     Returns:
         ``(capitalised mid-sentence counts, lowercase counts, words ever written capitalised)``.
     """
     cap: Counter = Counter()
     low: Counter = Counter()
     ever_cap: set[str] = set()
-    for t in texts:
+    for t, k in Counter(texts).items():
         for m in _MID_CAP_RE.finditer(t):
-            cap[(m.group(1) or m.group(2)).lower()] += 1
+            cap[(m.group(1) or m.group(2)).lower()] += k
         for w in _TOKEN_RE.findall(t):
             if w.islower():
-                low[w] += 1
+                low[w] += k
             elif w[0].isupper():
                 ever_cap.add(w.lower())
     return cap, low, ever_cap
@@ -127,6 +129,9 @@ def _case_counts(texts: Sequence[str]) -> tuple[Counter, Counter, set[str]]:
 
 def find_names(texts: Sequence[str], authors: Iterable[str] = ()) -> frozenset[str]:
     """Find the personal names used in ``texts`` (see the module docstring for the rules).
+
+    Each distinct text is read once (counts weighted by its occurrences); the result is the
+    same as reading every text in turn.
 
     Args:
         texts: The texts (as written, before any filler removal: greetings carry names).
@@ -137,13 +142,14 @@ def find_names(texts: Sequence[str], authors: Iterable[str] = ()) -> frozenset[s
     """
     vocab = common_words()
     texts = [t for t in texts if isinstance(t, str) and t]
+    distinct = list(dict.fromkeys(texts))  # order of first occurrence
     cap, low, ever_cap = _case_counts(texts)
     names: set[str] = set()
     for author in {str(a) for a in authors if isinstance(a, str) and a.strip()}:
         for tok in _name_tokens(author):
             if tok not in vocab or cap[tok] > low[tok]:
                 names.add(tok)
-    for t in texts:
+    for t in distinct:
         found = [m.group(1) for m in _GREETING_RE.finditer(t)
                  if (m.group(2) or "").lower() not in _GROUP_WORDS]
         found += [m.group(1) for m in _SIGNOFF_RE.finditer(t)]
@@ -151,7 +157,7 @@ def find_names(texts: Sequence[str], authors: Iterable[str] = ()) -> frozenset[s
             tok = tok.lower()
             if len(tok) >= 2 and tok not in vocab and tok in ever_cap:
                 names.add(tok)
-    for t in texts:  # people talked about: "my colleague Priya", "Priya has Tuesday free"
+    for t in distinct:  # people talked about: "my colleague Priya", "Priya has Tuesday free"
         for m in _PERSON_CONTEXT_RE.finditer(t):
             word = m.group(1) or m.group(2)
             tok = word.lower()
@@ -159,16 +165,38 @@ def find_names(texts: Sequence[str], authors: Iterable[str] = ()) -> frozenset[s
                 names.add(tok)
     names |= corpus_names(texts, low, names)
     if names:  # surnames next to a known first name ("Marta Nowak")
-        pair = re.compile(r"\b(" + _WORD + r")\s+(" + _WORD + r")")
-        for t in texts:
-            for m in pair.finditer(t):
-                a, b = m.group(1), m.group(2)
-                if a.lower() in names and b[:1].isupper() and b.lower() not in vocab:
-                    names.add(b.lower())
-                elif b.lower() in names and a[:1].isupper() and a.lower() not in vocab \
-                        and a.lower() not in {w.split()[0] for w in ADDRESS_WORDS}:
-                    names.add(a.lower())
+        _add_surnames(texts, distinct, names, vocab)
     return frozenset(n for n in names if len(n) >= 2)
+
+
+_WORD_PAIR_RE = re.compile(r"\b(" + _WORD + r")\s+(" + _WORD + r")")
+_ADDRESS_FIRST = frozenset(w.split()[0] for w in ADDRESS_WORDS)
+
+
+def _add_surnames(texts: Sequence[str], distinct: Sequence[str], names: set[str],
+                  vocab: frozenset[str]) -> None:
+    """Add to ``names`` the capitalised uncommon words next to a name, reading ``texts`` in turn.
+
+    A name added while reading one text counts for the texts (and word pairs) after it, so the
+    pairs are replayed for every text in order; only the regex matching is done once per
+    distinct text, keeping the pairs where a name could be added whatever ``names`` holds.
+    """
+    pairs: dict[str, list[tuple[str, str, bool, bool]]] = {}
+    for t in distinct:
+        found = []
+        for m in _WORD_PAIR_RE.finditer(t):
+            a, b = m.group(1), m.group(2)
+            b_new = b[:1].isupper() and b.lower() not in vocab
+            a_new = a[:1].isupper() and a.lower() not in vocab and a.lower() not in _ADDRESS_FIRST
+            if a_new or b_new:
+                found.append((a.lower(), b.lower(), a_new, b_new))
+        pairs[t] = found
+    for t in texts:
+        for a, b, a_new, b_new in pairs[t]:
+            if a in names and b_new:
+                names.add(b)
+            elif b in names and a_new:
+                names.add(a)
 
 
 def author_words(authors: Iterable[str], names: Iterable[str]) -> frozenset[str]:
