@@ -69,15 +69,18 @@ def training_snapshots(j: pd.DataFrame, status: pd.Series, as_of: Any,
     """Candidate snapshots of closed journeys (before the open-at-cut check on features)."""
     closed = j[(status != "open") & j["first_ts"].notna()]
     closed = closed[~(closed["converted"] & closed["converted_at"].isna())]
-    rows = [(jid, start + pd.Timedelta(days=d), conv_at)
-            for jid, start, conv_at in zip(closed.index, closed["first_ts"],
-                                           closed["converted_at"], strict=True)
-            for d in days]
-    s = pd.DataFrame(rows, columns=["journey_id", "cut", "converted_at"])
-    if s.empty:
-        return s
-    s["cut"] = pd.to_datetime(s["cut"], utc=True)
-    s["converted_at"] = pd.to_datetime(s["converted_at"], utc=True)
+    if closed.empty or not len(days):
+        return pd.DataFrame([], columns=["journey_id", "cut", "converted_at"])
+    # journey by journey, each journey's days in order (one row per journey and day)
+    k = len(days)
+    offsets = pd.TimedeltaIndex([pd.Timedelta(days=d) for d in days])
+    start = pd.DatetimeIndex(closed["first_ts"]).repeat(k)
+    s = pd.DataFrame({
+        "journey_id": np.repeat(closed.index.to_numpy(dtype=object), k),
+        "cut": pd.to_datetime(start + np.tile(offsets, len(closed)), utc=True),
+        "converted_at": pd.to_datetime(pd.DatetimeIndex(closed["converted_at"]).repeat(k),
+                                       utc=True),
+    })
     keep = (s["cut"] < as_of) & ~(s["converted_at"] <= s["cut"]).fillna(False)
     return s[keep].reset_index(drop=True)
 
