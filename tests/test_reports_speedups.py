@@ -174,3 +174,15 @@ def test_reports_speedups_journey_views_match_per_group_loops():
                      "converted": bool(conv.get(jid, False))})
     want = pd.DataFrame(rows, columns=["journey_id", "steps", "converted"])
     pd.testing.assert_frame_equal(stage_paths(t, o, max_steps=2), want, check_exact=True)
+
+
+def test_reports_speedups_leads_reuse_the_playbook_of_the_same_run():
+    from mining.leads.score import leads_report
+    from mining.reports import run_reports
+    from tests._leads_data import corpus
+
+    tags, outcomes, events = corpus(n=60)
+    together = run_reports(tags, outcomes, events, names=["playbook", "leads"])
+    alone = leads_report(tags, outcomes, events)
+    assert len(alone)
+    pd.testing.assert_frame_equal(together["leads"], alone, check_exact=True)

@@ -305,6 +305,7 @@ def leads_report(
     settings: Any = None,
     *,
     as_of: Any = None,
+    rules: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The open journeys most worth a call today: scores with their next best action.
 
@@ -319,6 +320,8 @@ def leads_report(
         messages: Unused (same signature as every report).
         settings: ``Settings`` or None.
         as_of: Scoring time (default: the end of the data).
+        rules: The playbook report of the same inputs and ``as_of``, when already computed
+            (``run_reports`` passes it); None computes it.
 
     Returns:
         A DataFrame with :data:`LEADS_COLUMNS`, most likely to convert first.
@@ -336,7 +339,7 @@ def leads_report(
     if res.scores.empty:
         return _data.empty_report(LEADS_COLUMNS)
     acts = next_actions(tags, outcomes, events, settings, journeys=res.scores["journey_id"],
-                        as_of=as_of)
+                        as_of=as_of, rules=rules)
     out = res.scores.merge(acts, on="journey_id", how="left")[LEADS_COLUMNS]
     out.attrs["validation"] = res.meta["validation"]
     return out

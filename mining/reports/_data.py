@@ -122,7 +122,8 @@ def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
     map an empty series onto datetimes: "Cannot cast DatetimeArray to dtype float64").
     """
     out = values.reindex(pd.Index(keys.to_numpy(dtype=object, na_value=None), dtype=object))
-    return pd.Series(out.to_numpy(), index=keys.index, dtype=values.dtype, name=keys.name)
+    # .array, not .to_numpy(): timezone-aware times would become one Timestamp object each
+    return pd.Series(out.array, index=keys.index, dtype=values.dtype, name=keys.name)
 
 
 def prepare_tags(tags: pd.DataFrame) -> pd.DataFrame:
