@@ -186,3 +186,14 @@ def test_reports_speedups_leads_reuse_the_playbook_of_the_same_run():
     alone = leads_report(tags, outcomes, events)
     assert len(alone)
     pd.testing.assert_frame_equal(together["leads"], alone, check_exact=True)
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", "object"])
+def test_reports_speedups_stage_order_same_for_every_label_dtype(dtype):
+    from mining.reports import _data
+
+    labels = ["decision", None, "awareness", "zz-custom", "", "decision"]
+    s = pd.Series(labels, dtype=dtype)
+    assert _data.stage_order(s) == _data.stage_order(list(labels)) == \
+        _data.stage_order(pd.Series(labels, dtype="object"))
+    assert "zz-custom" in _data.stage_order(s)

@@ -87,7 +87,10 @@ def stage_order(stages: Any, settings: Any = None) -> list[str]:
     names = stage_names(settings)
     frame = stages if isinstance(stages, pd.DataFrame) else None
     labels = frame["stage"] if frame is not None else stages
-    found = {str(s) for s in pd.Series(list(labels), dtype="object").dropna()}
+    if isinstance(labels, pd.Series) and isinstance(labels.dtype, pd.StringDtype):
+        found = set(labels.dropna().unique().tolist())  # already str: no python loop per row
+    else:
+        found = {str(s) for s in pd.Series(list(labels), dtype="object").dropna()}
     extra = sorted(found - set(names))
     if extra and frame is not None and "journey_id" in frame:
         g = frame.groupby("journey_id", sort=False)
