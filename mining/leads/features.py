@@ -217,7 +217,11 @@ def _counts(df: pd.DataFrame, values: list[str], prefix: str) -> pd.DataFrame:
     if not values:
         return pd.DataFrame()
     known = df[df["v"].astype("object").isin(values)]
-    table = pd.crosstab(known.index, known["v"].astype(str))
+    if known.empty:
+        table = pd.crosstab(known.index, known["v"].astype(str))
+    else:  # the crosstab's counts; its python aggregation dominated the features at scale
+        table = known.groupby([known.index, known["v"].astype(str)]).size() \
+            .unstack(fill_value=0)
     table = table.reindex(columns=values, fill_value=0)
     table.columns = [f"{prefix}:{v}" for v in values]
     table.index.name = "_snap"

@@ -69,15 +69,18 @@ def training_snapshots(j: pd.DataFrame, status: pd.Series, as_of: Any,
     """Candidate snapshots of closed journeys (before the open-at-cut check on features)."""
     closed = j[(status != "open") & j["first_ts"].notna()]
     closed = closed[~(closed["converted"] & closed["converted_at"].isna())]
-    rows = [(jid, start + pd.Timedelta(days=d), conv_at)
-            for jid, start, conv_at in zip(closed.index, closed["first_ts"],
-                                           closed["converted_at"], strict=True)
-            for d in days]
-    s = pd.DataFrame(rows, columns=["journey_id", "cut", "converted_at"])
-    if s.empty:
-        return s
-    s["cut"] = pd.to_datetime(s["cut"], utc=True)
-    s["converted_at"] = pd.to_datetime(s["converted_at"], utc=True)
+    if closed.empty or not len(days):
+        return pd.DataFrame([], columns=["journey_id", "cut", "converted_at"])
+    # journey by journey, each journey's days in order (one row per journey and day)
+    k = len(days)
+    offsets = pd.TimedeltaIndex([pd.Timedelta(days=d) for d in days])
+    start = pd.DatetimeIndex(closed["first_ts"]).repeat(k)
+    s = pd.DataFrame({
+        "journey_id": np.repeat(closed.index.to_numpy(dtype=object), k),
+        "cut": pd.to_datetime(start + np.tile(offsets, len(closed)), utc=True),
+        "converted_at": pd.to_datetime(pd.DatetimeIndex(closed["converted_at"]).repeat(k),
+                                       utc=True),
+    })
     keep = (s["cut"] < as_of) & ~(s["converted_at"] <= s["cut"]).fillna(False)
     return s[keep].reset_index(drop=True)
 
@@ -302,6 +305,7 @@ def leads_report(
     settings: Any = None,
     *,
     as_of: Any = None,
+    rules: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The open journeys most worth a call today: scores with their next best action.
 
@@ -316,6 +320,8 @@ def leads_report(
         messages: Unused (same signature as every report).
         settings: ``Settings`` or None.
         as_of: Scoring time (default: the end of the data).
+        rules: The playbook report of the same inputs and ``as_of``, when already computed
+            (``run_reports`` passes it); None computes it.
 
     Returns:
         A DataFrame with :data:`LEADS_COLUMNS`, most likely to convert first.
@@ -333,7 +339,7 @@ def leads_report(
     if res.scores.empty:
         return _data.empty_report(LEADS_COLUMNS)
     acts = next_actions(tags, outcomes, events, settings, journeys=res.scores["journey_id"],
-                        as_of=as_of)
+                        as_of=as_of, rules=rules)
     out = res.scores.merge(acts, on="journey_id", how="left")[LEADS_COLUMNS]
     out.attrs["validation"] = res.meta["validation"]
     return out

@@ -93,6 +93,8 @@ def run_reports(
     for name in names or REPORTS:
         func = get_report(name)
         kw = {k: v for k, v in options.items() if k in OPTIONS[name] and v is not None}
+        if name == "leads" and "playbook" in out:  # its next actions read the playbook's rules
+            kw["rules"] = out["playbook"]
         out[name] = func(tags, outcomes, events=events, messages=messages, settings=settings,
                          **kw)
     return out

@@ -87,7 +87,10 @@ def stage_order(stages: Any, settings: Any = None) -> list[str]:
     names = stage_names(settings)
     frame = stages if isinstance(stages, pd.DataFrame) else None
     labels = frame["stage"] if frame is not None else stages
-    found = {str(s) for s in pd.Series(list(labels), dtype="object").dropna()}
+    if isinstance(labels, pd.Series) and isinstance(labels.dtype, pd.StringDtype):
+        found = set(labels.dropna().unique().tolist())  # already str: no python loop per row
+    else:
+        found = {str(s) for s in pd.Series(list(labels), dtype="object").dropna()}
     extra = sorted(found - set(names))
     if extra and frame is not None and "journey_id" in frame:
         g = frame.groupby("journey_id", sort=False)
@@ -122,7 +125,8 @@ def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
     map an empty series onto datetimes: "Cannot cast DatetimeArray to dtype float64").
     """
     out = values.reindex(pd.Index(keys.to_numpy(dtype=object, na_value=None), dtype=object))
-    return pd.Series(out.to_numpy(), index=keys.index, dtype=values.dtype, name=keys.name)
+    # .array, not .to_numpy(): timezone-aware times would become one Timestamp object each
+    return pd.Series(out.array, index=keys.index, dtype=values.dtype, name=keys.name)
 
 
 def prepare_tags(tags: pd.DataFrame) -> pd.DataFrame:

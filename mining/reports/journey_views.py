@@ -100,17 +100,21 @@ def intents_by_stage(tags: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.Da
     conv = journey_outcomes(tags, outcomes)
     it = tags.dropna(subset=["intent_theme"])
     it = it[it["intent_theme"].astype(str).str.len() > 0]
-    rows = []
-    for (stage, intent), grp in it.groupby(["stage", "intent_theme"]):
-        js = list(set(grp["journey_id"].dropna()))
-        rows.append(
-            {
-                "stage": stage,
-                "intent": str(intent),
-                "journeys": len(js),
-                "converted_share": float(conv.reindex(js).mean()) if js else float("nan"),
-            }
-        )
+    keys = ["stage", "intent_theme"]
+    groups = it.groupby(keys).size().index  # every (stage, intent) in order, as grouped
+    # each group's distinct journeys (a journey counts once per group) and their outcome
+    once = it.loc[it["journey_id"].notna(), keys + ["journey_id"]].drop_duplicates()
+    once = once.assign(_conv=once["journey_id"].map(conv).astype(float))
+    per = once.groupby(keys)["_conv"].agg(["size", "mean"]).reindex(groups)
+    rows = [
+        {
+            "stage": stage,
+            "intent": str(intent),
+            "journeys": int(n) if n == n else 0,
+            "converted_share": float(share) if n == n else float("nan"),
+        }
+        for (stage, intent), n, share in zip(groups, per["size"], per["mean"], strict=True)
+    ]
     return pd.DataFrame(rows, columns=["stage", "intent", "journeys", "converted_share"])
 
 
@@ -132,19 +136,17 @@ def stage_paths(
     t = t.assign(_row=range(len(t))).sort_values(
         ["journey_id", "timestamp", "_row"], na_position="last"
     )
-    rows = []
-    for jid, grp in t.groupby("journey_id", sort=False):
-        steps: list[str] = []
-        for s in grp["stage"].astype(str):
-            if not steps or steps[-1] != s:
-                steps.append(s)
-        rows.append(
-            {
-                "journey_id": jid,
-                "steps": tuple(steps[:max_steps]),
-                "converted": bool(conv.get(jid, False)),
-            }
-        )
+    t = t[t["journey_id"].notna()]
+    paths: dict = {}  # journey -> its stages, repeats collapsed; journeys in order of appearance
+    for jid, s in zip(t["journey_id"].tolist(), t["stage"].astype(str).tolist(), strict=True):
+        steps = paths.setdefault(jid, [])
+        if not steps or steps[-1] != s:
+            steps.append(s)
+    rows = [
+        {"journey_id": jid, "steps": tuple(steps[:max_steps]),
+         "converted": bool(conv.get(jid, False))}
+        for jid, steps in paths.items()
+    ]
     return pd.DataFrame(rows, columns=["journey_id", "steps", "converted"])
 
 

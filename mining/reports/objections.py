@@ -36,8 +36,8 @@ COLUMNS = [
 
 
 def _row(
-    level: str, key: str, stage: str, grp: pd.DataFrame, base: set, j: pd.DataFrame, texts,
-    base_converted: int | None = None,
+    level: str, key: str, stage: str, grp: dict, base: np.ndarray, j: dict, texts,
+    base_converted: int,
 ) -> dict:
     """Counts of one (level, objection, stage) row, before rates and tests.
 
@@ -45,37 +45,35 @@ def _row(
         level: ``"category"`` or ``"theme"``.
         key: The objection (category or theme).
         stage: The stage, or :data:`ANY_STAGE`.
-        grp: The objection messages of this row.
-        base: The journeys at this stage.
-        j: One row per journey (``converted``, ``days_to_convert``).
+        grp: The objection messages of this row, in example order: ``"journey"`` (position of
+            the journey in ``j``) and ``"message_id"`` arrays, ``"category"`` (their
+            ``objection_category`` Series).
+        base: Boolean mask over the journeys of ``j``: those at this stage.
+        j: One entry per journey, by position: ``"converted"`` (bool array) and
+            ``"days_to_convert"`` (float array).
         texts: Message id -> redacted text, for examples.
-        base_converted: Converted journeys in ``base``, when already counted (the conversions
-            of the journeys without the objection are then that count less the raised ones in
-            ``base``, instead of a lookup of every other journey per row).
+        base_converted: Converted journeys in ``base`` (the conversions of the journeys without
+            the objection are that count less the raised ones in ``base``).
 
     Returns:
         The row, with helper counts ``_k1``, ``_n2``, ``_k2``.
     """
     converted = j["converted"]
-    raised = set(grp["journey_id"])
-    rest = base - raised
-    k1 = int(converted.loc[list(raised)].sum())
-    if not rest:
-        k2 = 0
-    elif base_converted is None:
-        k2 = int(converted.loc[list(rest)].sum())
-    else:
-        k2 = base_converted - int(converted.loc[list(raised & base)].sum())
-    days = j.loc[list(raised)]
-    days = days.loc[days["converted"], "days_to_convert"].dropna()
-    cats = grp["objection_category"].dropna()
-    ex = _data.pick_examples(list(grp["message_id"]), texts)
+    raised = np.unique(grp["journey"])
+    in_base = raised[base[raised]]
+    n_rest = int(base.sum()) - len(in_base)
+    k1 = int(converted[raised].sum())
+    k2 = 0 if not n_rest else base_converted - int(converted[in_base].sum())
+    days = j["days_to_convert"][raised[converted[raised]]]
+    days = days[~np.isnan(days)]
+    cats = grp["category"].dropna()
+    ex = _data.pick_examples(grp["message_id"], texts)
     return {
         "level": level, "objection": key,
         "category": str(cats.mode().iloc[0]) if len(cats) else pd.NA,
-        "stage": stage, "messages": len(grp), "journeys": len(raised),
-        "journeys_at_stage": len(base), "_k1": k1, "_n2": len(rest), "_k2": k2,
-        "median_days_to_convert": float(days.median()) if len(days) else np.nan,
+        "stage": stage, "messages": len(grp["message_id"]), "journeys": len(raised),
+        "journeys_at_stage": int(base.sum()), "_k1": k1, "_n2": n_rest, "_k2": k2,
+        "median_days_to_convert": float(pd.Series(days).median()) if len(days) else np.nan,
         "example_1": ex[0], "example_2": ex[1],
     }
 
@@ -98,6 +96,30 @@ def _add_rates(df: pd.DataFrame, cfg) -> None:
     df["p_value"] = stats.fisher_exact_many(df["_k1"], df["journeys"], df["_k2"], df["_n2"])
     df["q_value"] = stats.bh_qvalues(df["p_value"])
     df["low_support"] = df["journeys"] < cfg.min_support
+
+
+def _journey_mask(journeys: pd.Index, ids: pd.Series) -> np.ndarray:
+    """Boolean mask over ``journeys``: True for the journeys named in ``ids``."""
+    mask = np.zeros(len(journeys), dtype=bool)
+    pos = journeys.get_indexer(pd.unique(ids.to_numpy(dtype=object)))
+    mask[pos[pos >= 0]] = True
+    return mask
+
+
+def _groups(keys: pd.Series, pos: np.ndarray):
+    """``(key, positions)`` per distinct key in sorted key order, positions in their given order.
+
+    The same groups, in the same order, as ``frame.groupby(keys, sort=True)`` would give, without
+    slicing a frame per group.
+    """
+    if not len(keys):
+        return []
+    keys = keys.reset_index(drop=True)
+    gb = keys.groupby(keys, sort=True)
+    codes = gb.ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    return zip(gb.size().index, np.split(pos[order], bounds), strict=True)
 
 
 def objections_by_stage(
@@ -132,24 +154,31 @@ def objections_by_stage(
     order = _data.stage_order(t, settings)
     j = _data.journeys(t, _data.prepare_outcomes(outcomes, t), order=order)
     texts = _data.quotes(messages if messages is not None else tags)
-    all_journeys = set(j.index)
-    at_stage = {s: set(t.loc[t["stage"] == s, "journey_id"]) for s in order}
-    at_stage[ANY_STAGE] = all_journeys
+    jpos = pd.Index(j.index)
+    at_stage = {s: _journey_mask(jpos, t.loc[t["stage"] == s, "journey_id"]) for s in order}
+    at_stage[ANY_STAGE] = np.ones(len(jpos), dtype=bool)
     obj = t[(t["role"] == "customer") & t["is_objection"]].copy()
     if "objection_probability" in obj:
         obj = obj.sort_values("objection_probability", ascending=False, kind="mergesort",
                               na_position="last")
-    base_converted = {s: int(j["converted"].loc[list(b)].sum()) for s, b in at_stage.items()}
+    conv = j["converted"].to_numpy(dtype=bool)
+    jd = {"converted": conv, "days_to_convert": j["days_to_convert"].to_numpy(dtype=float)}
+    base_converted = {s: int(conv[b].sum()) for s, b in at_stage.items()}
     rows = []
     for level in levels:
         col = {"category": "objection_category", "theme": "objection_theme"}[level]
         sub = obj[obj[col].notna()]
+        journey = jpos.get_indexer(sub["journey_id"])
+        mids, cats = sub["message_id"].to_numpy(dtype=object), sub["objection_category"]
+        stages = sub["stage"]
         for stage in order + [ANY_STAGE]:
-            here = sub if stage == ANY_STAGE else sub[sub["stage"] == stage]
-            base = at_stage.get(stage, set())
-            for key, grp in here.groupby(col, sort=True):
-                rows.append(_row(level, str(key), stage, grp, base, j, texts,
-                                 base_converted.get(stage, 0)))
+            here = np.arange(len(sub)) if stage == ANY_STAGE else \
+                np.flatnonzero((stages == stage).fillna(False).to_numpy(dtype=bool))
+            for key, pos in _groups(sub[col].iloc[here], here):
+                grp = {"journey": journey[pos], "message_id": mids[pos],
+                       "category": cats.iloc[pos]}
+                rows.append(_row(level, str(key), stage, grp, at_stage[stage], jd, texts,
+                                 base_converted[stage]))
     if not rows:
         return _data.empty_report(COLUMNS)
     df = pd.DataFrame(rows)

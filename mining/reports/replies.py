@@ -101,6 +101,8 @@ def resolution_flags(t: pd.DataFrame, j: pd.DataFrame, order: list[str]) -> pd.D
     category = t["objection_category"].fillna(UNCATEGORISED).to_numpy()
     stamps = t["timestamp"].tolist()
     message = t["message_id"].to_numpy()
+    converted = dict(zip(j.index, j["converted"].astype(bool).tolist(), strict=True))
+    converted_at = dict(zip(j.index, j["converted_at"], strict=True))
     rows = []
     for jid, idx in t.groupby("journey_id", sort=False).indices.items():
         r = rank[idx]
@@ -112,7 +114,7 @@ def resolution_flags(t: pd.DataFrame, j: pd.DataFrame, order: list[str]) -> pd.D
             if not np.isnan(r[p]):
                 best = r[p] if np.isnan(best) else max(best, r[p])
         is_obj, cats, mids = objection[idx], category[idx], message[idx]
-        conv, conv_at = bool(j.at[jid, "converted"]), j.at[jid, "converted_at"]
+        conv, conv_at = converted[jid], converted_at[jid]
         ts = [stamps[i] for i in idx]
         for p in np.flatnonzero(is_obj):
             again = bool(np.any(is_obj[p + 1:] & (cats[p + 1:] == cats[p])))
@@ -153,23 +155,31 @@ def _assign_strategies(res: pd.DataFrame, t: pd.DataFrame) -> pd.Series:
     return reply_id
 
 
-def _example_pairs(res: pd.DataFrame, reply_id: pd.Series, texts: dict) -> dict[str, str]:
-    """Example "objection → reply" quotes by objection message id.
+class _ExamplePairs:
+    """Example "objection → reply" quotes by objection message id, each made when first read.
+
+    A report shows two pairs per row, so only those quotes are masked (``texts`` masks on access),
+    not one pair per objection of the corpus.
 
     Args:
         res: One row per objection (``message_id``).
         reply_id: The reply used for each objection, aligned with ``res``.
-        texts: Message id -> redacted quote.
-
-    Returns:
-        Objection message id -> "objection → reply" text, where both texts are known.
+        texts: Message id -> redacted quote, or None.
     """
-    pairs = {}
-    if texts:
-        for oid, rid in zip(res["message_id"], reply_id, strict=True):
-            if isinstance(rid, str) and oid in texts and rid in texts:
-                pairs[oid] = f"{texts[oid]} → {texts[rid]}"
-    return pairs
+
+    def __init__(self, res: pd.DataFrame, reply_id: pd.Series, texts) -> None:
+        self._texts = texts
+        self._reply = dict(zip(res["message_id"], reply_id, strict=True)) if texts else {}
+
+    def __bool__(self) -> bool:
+        return bool(self._reply)
+
+    def get(self, oid: str, default: str | None = None) -> str | None:
+        """``"objection → reply"`` where both texts are known, else ``default``."""
+        rid, texts = self._reply.get(oid), self._texts
+        if isinstance(rid, str) and oid in texts and rid in texts:
+            return f"{texts[oid]} → {texts[rid]}"
+        return default
 
 
 def _add_rates(df: pd.DataFrame, cfg) -> None:
@@ -240,7 +250,7 @@ def replies_report(
         return _data.empty_report(COLUMNS)
     reply_id = _assign_strategies(res, t)
     texts = _data.quotes(messages if messages is not None else tags, max_chars=120)
-    pairs = _example_pairs(res, reply_id, texts)
+    pairs = _ExamplePairs(res, reply_id, texts)
     rows = []
     special = {NO_REPLY, UNCLASSIFIED}
     for (cat, st), grp in res.groupby(["category", "strategy"], sort=True):

@@ -401,11 +401,17 @@ def redact_quotes(quotes: dict[str, str], messages: Any) -> Mapping[str, str]:
 class RedactedQuotes(Mapping):
     """``message_id -> quote`` with personal names masked, each quote on first access (cached).
 
+    A masked quote is remembered by its text, so a text shared by several messages (or by several
+    reports' quotes of the same corpus: the names are remembered per table) is masked once.
+
     Args:
         quotes: The quotes, already PII-redacted ``clean_text``.
         messages: The messages table the names are found in (:func:`corpus_person_names`,
             once, on the first access).
     """
+
+    #: The names the remembered masks were made with, and text -> masked text (one corpus).
+    _memo: tuple[Any, dict[str, str]] = (None, {})
 
     def __init__(self, quotes: dict[str, str], messages: Any) -> None:
         self._raw, self._messages = quotes, messages
@@ -419,8 +425,19 @@ class RedactedQuotes(Mapping):
         if self._names is None:
             self._names = corpus_person_names(self._messages)
             self._messages = None  # the names are all that is needed from the table
-        self._done[key] = out = _mask_quote(text, *self._names)
+        names, by_text = RedactedQuotes._memo
+        if names is not self._names:  # another corpus: forget the other one's quotes
+            by_text = {}
+            RedactedQuotes._memo = (self._names, by_text)
+        out = by_text.get(text)
+        if out is None:
+            by_text[text] = out = _mask_quote(text, *self._names)
+        self._done[key] = out
         return out
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The masked quote, or ``default`` when ``key`` has none (no exception raised)."""
+        return self[key] if key in self._raw else default
 
     def __contains__(self, key: object) -> bool:
         return key in self._raw
