@@ -103,6 +103,31 @@ def result(future: Future[CueResult], matcher: CueMatcher, texts: list[str], bat
         return matcher.match_here(texts, batch_size)
 
 
+def prestart(tfs: list[TaxonomyFile], nlp_name: str, count: int) -> None:
+    """Start the helpers for ``count`` matching processes and build ``tfs``' matchers there.
+
+    Returns at once: the helpers start while this process goes on (e.g. embeds), so the first
+    shared batch does not wait for them. Nothing happens for ``count`` below 2.
+    """
+    if count < 2:
+        return
+    pool = _executor(count - 1)
+    for _ in range(count - 1):
+        pool.submit(_build_in_helper, [(key_of(tf, nlp_name), tf) for tf in tfs], nlp_name)
+
+
+def _build_in_helper(tfs: list[tuple[str, TaxonomyFile]], nlp_name: str) -> int:
+    """Run in a helper: build (and keep) the matchers of ``tfs``; how many were new."""
+    # cycle: mining.cues imports this module (the helper imports it when it first runs)
+    from mining.cues import CueMatcher
+
+    new = [key for key, tf in tfs if key not in _matchers]
+    for key, tf in tfs:
+        if key in new:
+            _matchers[key] = CueMatcher(tf, nlp_name, processes=1)
+    return len(new)
+
+
 def _match_in_helper(key: str, tf: TaxonomyFile, nlp_name: str, texts: list[str],
                      batch_size: int) -> CueResult:
     """Run in a helper: match ``texts`` with the (cached) matcher of ``tf``."""

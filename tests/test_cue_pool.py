@@ -92,3 +92,14 @@ def test_repeated_texts_are_matched_once_with_the_same_result(taxonomy, monkeypa
     _same(got, here(texts))
     a, b = got.matches[0], got.matches[len(TEXTS)]  # one text, two rows: equal, not shared
     assert a == b and (not a or a[0] is not b[0])
+
+
+def test_prestart_builds_each_matcher_once_and_needs_two_processes(taxonomy, monkeypatch):
+    monkeypatch.setattr(cue_pool, "_matchers", {})
+    tfs = [(cue_pool.key_of(tf, ""), tf) for tf in (taxonomy.objections, taxonomy.stages)]
+    assert cue_pool._build_in_helper(tfs, "") == 2  # what a helper runs when prestarted
+    assert cue_pool._build_in_helper(tfs, "") == 0
+    started = []
+    monkeypatch.setattr(cue_pool, "_executor", lambda n: started.append(n))
+    cue_pool.prestart([taxonomy.objections], "", 1)  # one process: no helper at all
+    assert started == []

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from mining import cue_pool
 from mining.cues import CueMatcher, cue_processes, spacy_name
 from mining.embed import embed_texts
 from mining.errors import ConfigError, Errors
@@ -54,6 +55,10 @@ def embed_units(ctx: TagContext) -> TagContext:
     """Embed the units; a message's vector is the normalised mean of its units' vectors."""
     units, journeys = ctx.units, ctx.journeys
     assert units is not None and journeys is not None
+    if len(units) >= cue_pool.SPLIT_MIN:  # cue matching will be shared: start its helpers now
+        tax = ctx.taxonomy
+        cue_pool.prestart([tax.objections, tax.stages, tax.replies, tax.intents],
+                          spacy_name(ctx.settings), cue_processes(ctx.settings))
     ctx.unit_vectors = embed_texts(units["text"].tolist(), model=ctx.embedder,
                                    settings=ctx.settings, progress=ctx.progress)
     dim = ctx.unit_vectors.shape[1] if len(ctx.unit_vectors) else 1
