@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mining import cue_pool
+from mining.config import TaggingSettings
 from mining.taxonomy import compile_matcher, matcher_rules
 from mining.text.segment import get_nlp
 
@@ -157,8 +158,14 @@ def spacy_name(settings: Any) -> str:
 
 
 def cue_processes(settings: Any) -> int:
-    """Processes that match one large batch, from ``settings.tagging.cue_processes``."""
-    return cue_pool.processes(getattr(getattr(settings, "tagging", None), "cue_processes", 1))
+    """Processes that match one large batch, from ``settings.tagging.cue_processes``.
+
+    Without settings (a model loaded from disk keeps none) the setting's default applies.
+    """
+    tagging = getattr(settings, "tagging", None)
+    if tagging is None:
+        tagging = TaggingSettings()
+    return cue_pool.processes(tagging.cue_processes)
 
 
 class CueMatcher:

@@ -103,3 +103,14 @@ def test_prestart_builds_each_matcher_once_and_needs_two_processes(taxonomy, mon
     monkeypatch.setattr(cue_pool, "_executor", lambda n: started.append(n))
     cue_pool.prestart([taxonomy.objections], "", 1)  # one process: no helper at all
     assert started == []
+
+
+def test_models_without_settings_use_the_default_and_a_run_applies_its_own(taxonomy):
+    from mining.config import Settings
+    from mining.tagging.steps import _run_settings
+
+    assert cue_processes(None) == cue_pool.processes(Settings().tagging.cue_processes)
+    model = SimpleNamespace(matcher_=CueMatcher(taxonomy.stages, processes=2))  # as loaded
+    settings = Settings()
+    settings.tagging.cue_processes = 1
+    assert _run_settings(model, SimpleNamespace(settings=settings)).matcher_.processes == 1

@@ -128,11 +128,20 @@ def load_or_fit(ctx: TagContext, cls: Any, name: str, taxonomy_file: Any,
         return ctx.models[name]
     folder = ctx.saved(name)
     if folder is not None:
-        return check_taxonomy(cls.load(folder), name, taxonomy_file, ctx)
+        return _run_settings(check_taxonomy(cls.load(folder), name, taxonomy_file, ctx), ctx)
     from mining.fitted_cache import fit_or_reuse  # fitted once per package version (cached)
 
-    return fit_or_reuse(cls(taxonomy=ctx.taxonomy, embedder=ctx.embedder, settings=ctx.settings,
-                            **params), progress=bool(ctx.progress))
+    return _run_settings(fit_or_reuse(cls(taxonomy=ctx.taxonomy, embedder=ctx.embedder,
+                                          settings=ctx.settings, **params),
+                                      progress=bool(ctx.progress)), ctx)
+
+
+def _run_settings(model: Any, ctx: TagContext) -> Any:
+    """A loaded model's cue matcher shares batches as this run's settings say (not as saved)."""
+    matcher = getattr(model, "matcher_", None)
+    if matcher is not None:
+        matcher.processes = cue_processes(ctx.settings)
+    return model
 
 
 def detect_objections(ctx: TagContext) -> TagContext:
