@@ -9,20 +9,11 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from _cue_texts import TEXTS
 
 from mining import cue_pool
 from mining.cues import CueMatcher, CueResult, cue_processes
 from mining.taxonomy import load_taxonomy
-
-TEXTS = [
-    "That's way too expensive for us right now.", "The price isn't an issue, honestly.",
-    "We don't want to be locked in to a long contract.", "Not too expensive at all.",
-    "Let me talk to my manager first and get back to you.", "Hi! How much is the premium plan?",
-    "Sounds great, sign me up.", "We already use another tool for this.", "ok", "", None,
-    "Could you do a discount if we pay yearly?", "I'd need to think about it over the weekend.",
-    "Honestly the contract length worries me, but the price is fine.",
-    "Send me the invoice and I'll pay today.", "We can waive the setup fee this month.",
-]
 
 
 def _same(a: CueResult, b: CueResult) -> None:
@@ -58,11 +49,11 @@ def test_processes_follow_the_setting_and_stay_single_in_daemons(monkeypatch):
 @pytest.mark.parametrize("kind", ["objections", "stages"])
 def test_a_batch_shared_with_a_helper_matches_like_one_process(taxonomy, kind, monkeypatch):
     monkeypatch.setattr(cue_pool, "SPLIT_MIN", 8)  # small batches split too
-    texts = TEXTS * 3  # 48 texts: this process matches 24, a spawned helper the other 24
+    texts = TEXTS * 3  # this process matches the first half, a spawned helper the rest
     alone = CueMatcher(getattr(taxonomy, kind)).match(texts)
     shared = CueMatcher(getattr(taxonomy, kind), processes=2).match(texts)
     _same(shared, alone)
-    assert sum(len(m) for m in alone.matches[24:]) > 0  # the helper's half had matches to find
+    assert sum(len(m) for m in alone.matches[len(texts) // 2:]) > 0  # the helper had some
 
 
 def test_a_dead_helper_is_replaced_by_matching_here(taxonomy, caplog):

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _cue_texts import TEXTS
 
 from mining.cues import CueMatcher, RequiredWords
 from mining.taxonomy import load_taxonomy
-
-TEXTS = [
-    "That's way too expensive for us right now.", "The price isn't an issue, honestly.",
-    "We don't want to be locked in to a long contract.", "Not too expensive at all.",
-    "Let me talk to my manager first and get back to you.", "Hi! How much is the premium plan?",
-    "Sounds great, sign me up.", "We already use another tool for this.", "ok", "", None,
-    "Could you do a discount if we pay yearly?", "I'd need to think about it over the weekend.",
-    "What do you offer for small teams?", "We can waive the setup fee this month.",
-]
 
 
 @pytest.fixture(scope="module")
