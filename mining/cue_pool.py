@@ -118,26 +118,26 @@ def prestart(tfs: list[TaxonomyFile], nlp_name: str, count: int) -> None:
 
 def _build_in_helper(tfs: list[tuple[str, TaxonomyFile]], nlp_name: str) -> int:
     """Run in a helper: build (and keep) the matchers of ``tfs``; how many were new."""
-    # cycle: mining.cues imports this module (the helper imports it when it first runs)
-    from mining.cues import CueMatcher
-
-    new = [key for key, tf in tfs if key not in _matchers]
+    new = sum(key not in _matchers for key, _ in tfs)
     for key, tf in tfs:
-        if key in new:
-            _matchers[key] = CueMatcher(tf, nlp_name, processes=1)
-    return len(new)
+        _matcher(key, tf, nlp_name)
+    return new
 
 
 def _match_in_helper(key: str, tf: TaxonomyFile, nlp_name: str, texts: list[str],
                      batch_size: int) -> CueResult:
     """Run in a helper: match ``texts`` with the (cached) matcher of ``tf``."""
-    matcher = _matchers.get(key)
-    if matcher is None:
+    return _matcher(key, tf, nlp_name).match_here(texts, batch_size)
+
+
+def _matcher(key: str, tf: TaxonomyFile, nlp_name: str) -> CueMatcher:
+    """In a helper: the matcher of ``tf`` under ``key``, built on first use and kept."""
+    if key not in _matchers:
         # cycle: mining.cues imports this module (the helper imports it when it first runs)
         from mining.cues import CueMatcher
 
-        matcher = _matchers[key] = CueMatcher(tf, nlp_name, processes=1)
-    return matcher.match_here(texts, batch_size)
+        _matchers[key] = CueMatcher(tf, nlp_name, processes=1)
+    return _matchers[key]
 
 
 def shutdown() -> None:

@@ -139,8 +139,7 @@ class CueResult:
         return CueResult(counts=self.counts[rows], negated=self.negated[rows],
                          cancelled=self.cancelled[rows],
                          matches=[[dict(m) for m in self.matches[i]] for i in rows.tolist()],
-                         first_cancel=None if self.first_cancel is None
-                         else self.first_cancel[rows])
+                         first_cancel=self.first_cancel[rows])
 
     @classmethod
     def concat(cls, parts: Sequence[CueResult]) -> CueResult:

@@ -415,12 +415,9 @@ class RedactedQuotes(Mapping):
 
     def __init__(self, quotes: dict[str, str], messages: Any) -> None:
         self._raw, self._messages = quotes, messages
-        self._done: dict[str, str] = {}
         self._names: tuple[frozenset[str], frozenset[str]] | None = None
 
     def __getitem__(self, key: str) -> str:
-        if key in self._done:
-            return self._done[key]
         text = self._raw[key]
         if self._names is None:
             self._names = corpus_person_names(self._messages)
@@ -432,7 +429,6 @@ class RedactedQuotes(Mapping):
         out = by_text.get(text)
         if out is None:
             by_text[text] = out = _mask_quote(text, *self._names)
-        self._done[key] = out
         return out
 
     def get(self, key: str, default: Any = None) -> Any:
