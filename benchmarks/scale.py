@@ -35,6 +35,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale_corpus import write_corpus  # noqa: E402
 
 
+def machine() -> str:
+    """The CPU this run had: model name, cores, and whether it has AVX-512 VNNI (int8 speed).
+
+    Wall and CPU seconds of runs on different machines do not compare: the int8 ONNX model runs
+    several times faster with VNNI.
+    """
+    model, flags = "unknown CPU", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and model == "unknown CPU":
+                model = " ".join(value.split())
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:
+        pass
+    vnni = "avx512_vnni" if "avx512_vnni" in flags else ("avx_vnni" if "avx_vnni" in flags
+                                                         else "no VNNI")
+    return f"{model}, {os.cpu_count()} cores, {vnni}"
+
+
 def _env(cache: Path) -> dict[str, str]:
     env = dict(os.environ, JOURNEYMINE_CACHE=str(cache), PYTHONPATH=str(ROOT),
                HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
@@ -136,6 +157,7 @@ def measure(n: int, workers: int, backend: str, seed: int) -> dict:
         "max_log_silence_s": SILENCE.get("max_s"),
         "log_lines": len(log_text.splitlines()),
         "cpus": os.cpu_count(),
+        "machine": machine(),
         "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
 
@@ -176,7 +198,7 @@ def write_markdown(results: dict, notes: list[str] = ()) -> str:
                     key=lambda s: (s == "total", s))
     head = ["run", "messages", "distinct", "wall s", "CPU s", "msg/s",
             "peak RSS MB (child / tree)", "load 1m before-after", "longest log silence s",
-            "finished"]
+            "finished", "machine"]
     md = ["# Scale: `journeymine run` end to end", "",
           "Command: `python benchmarks/scale.py N [--workers K] [--backend B]` (corpus from "
           "`benchmarks/scale_corpus.py`; fresh process, empty embedding cache; the fitted "
@@ -191,7 +213,8 @@ def write_markdown(results: dict, notes: list[str] = ()) -> str:
         md.append(f"| {_key(r)} | {c['messages']:,} | {c['distinct_share']:.1%} | {r['wall_s']} | "
                   f"{r.get('cpu_s', '')} | {r['messages_per_s']} | {r['peak_rss_child_mb']:,} / "
                   f"{r['peak_rss_tree_mb']:,} | {r['load_avg_1m'][0]}-{r['load_avg_1m'][1]} | "
-                  f"{r.get('max_log_silence_s', '')} | {r.get('finished', '')} |")
+                  f"{r.get('max_log_silence_s', '')} | {r.get('finished', '')} | "
+                  f"{r.get('machine', 'not recorded')} |")
     md += ["", *[f"- {note}" for note in notes]] if notes else []
     md += ["", "Seconds per stage (run.json `timings_seconds`):", "",
            "| stage | " + " | ".join(_key(r) for r in runs) + " |",

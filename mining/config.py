@@ -89,8 +89,9 @@ class TaggingSettings(_Section):
     # similarity at which an intent or reply strategy qualifies without a cue (real model scale)
     min_category_similarity: float = Field(0.45, ge=-1.0, le=1.0)
     min_theme_texts: int = Field(10, ge=3)  # fewest texts of a kind for which themes are fitted
-    # theme kinds (objection, intent, reply) fitted at once on threads; 0: one per core, 1: in
-    # turn (same themes either way: each fit is seeded and independent)
+    # theme kinds (objection, intent, reply) fitted at once on threads, beside the stage and
+    # intent steps when 2+; 0: one per core, 1: in turn in the themes step (same themes either
+    # way: each fit is seeded and independent)
     theme_threads: int = Field(0, ge=0)
     # processes that share the cue matching of a large batch (spaCy holds the GIL); 0: one per
     # core, 1: this process only (same tags either way: mining.cue_pool)

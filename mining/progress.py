@@ -232,6 +232,19 @@ class Progress:
         elif mode == "log":
             self._log("done %s in %.1f s", name, self.timings[name])
 
+    def note(self, what: str) -> None:
+        """Say ``what`` once, a line per line, from any thread (no spinner, no heartbeat).
+
+        For work running beside the current step (the background theme fits): a log line, or a
+        printed line on a terminal.
+        """
+        if self.mode == "log":
+            for line in what.splitlines():
+                self._log("%s", line)
+        elif self.mode == "terminal":
+            for line in what.splitlines():
+                self._console_().print(f"  {line}", highlight=False, markup=False)
+
     @contextlib.contextmanager
     def status(self, what: str) -> Iterator[None]:
         """A transient spinner showing ``what`` on a terminal; nothing otherwise.

@@ -99,3 +99,23 @@ def test_progress_log_mode_status_of_work_side_by_side_logs_a_line_each(caplog):
     assert all("\n" not in line for line in lines)
     assert any(line.startswith("Finding objection themes (10 units); Finding intent themes "
                                "(20 units): still running (") for line in lines)
+
+
+def test_progress_note_says_each_line_once_from_another_thread(caplog, capsys, monkeypatch):
+    """Work beside the running step (background theme fits) notes its lines without a spinner:
+    a log line each in log mode, a printed line each on a terminal, nothing when off."""
+    import threading
+
+    what = "Finding objection themes (10 units)\nFinding intent themes (20 units)"
+    progress = Progress(terminal=False)
+    with caplog.at_level(logging.INFO, logger="mining.progress"):
+        with progress.stage("stages", "Tagging journey stages"):
+            worker = threading.Thread(target=progress.note, args=(what,))
+            worker.start()
+            worker.join()
+    assert [r.getMessage() for r in caplog.records][1:3] == what.splitlines()
+    assert progress._doing == []  # the note left the heartbeat's stack alone
+    Progress(terminal=True).note(what)
+    assert capsys.readouterr().err.splitlines() == ["  " + line for line in what.splitlines()]
+    Progress.off().note(what)
+    assert capsys.readouterr().err == ""

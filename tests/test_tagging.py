@@ -35,7 +35,8 @@ def test_tagging_steps_are_named_short_functions_in_data_order():
     names = [step.__name__ for step, _ in STEPS]
     assert names[0] == "build_journeys" and names[-1] == "assemble_tags"
     assert names.index("embed_units") < names.index("detect_objections") \
-        < names.index("fit_or_assign_themes") < names.index("tag_stages")
+        < names.index("start_themes") < names.index("tag_stages") \
+        < names.index("fit_or_assign_themes") < names.index("assemble_tags")
     assert len(inspect.getsource(tag).splitlines()) < 40
 
 
@@ -91,23 +92,41 @@ def test_tagging_config_file_errors_are_numbered(tmp_path):
 
 
 def test_tagging_parallel_theme_fits_and_blocks_give_the_same_tags(mini, monkeypatch):
-    """Theme kinds fitted side by side, objections and stages scored in blocks (issue 14): the
-    same tags and themes as one kind after another and one call for everything."""
+    """Theme kinds fitted side by side in the background, objections and stages scored in blocks
+    (issue 14): the same tags and themes as one kind after another in the themes step and one
+    call for everything."""
     import pandas as pd
 
-    from mining.tagging import steps, tag
+    from mining.tagging import steps, tag, themes
 
     _, corpus = mini
+    started, real = [], themes.Background
+    monkeypatch.setattr(themes, "Background", lambda *a: started.append(a) or real(*a))
     one = _fast()
     one.tagging.theme_threads = 1
     base = tag(corpus, settings=one, progress=False)
+    assert not started  # one thread: the themes step fits them itself
     monkeypatch.setattr(steps, "OBJECTION_BLOCK", 7)
     monkeypatch.setattr(steps, "STAGE_BLOCK", 9)
     two = _fast()
     two.tagging.theme_threads = 2
     other = tag(corpus, settings=two, progress=False)
+    assert len(started) == 1  # two threads: fitted in the background beside the stage steps
     pd.testing.assert_frame_equal(other.tags, base.tags)
     pd.testing.assert_frame_equal(other.themes, base.themes)
+
+
+def test_tagging_error_in_background_theme_fit_is_raised_by_the_themes_step(mini, monkeypatch):
+    from mining.tagging import tag, themes
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("theme fit failed")
+
+    monkeypatch.setattr(themes, "_fit_one", broken)
+    settings = _fast()
+    settings.tagging.theme_threads = 2
+    with pytest.raises(RuntimeError, match="theme fit failed"):
+        tag(mini[1], settings=settings, progress=False)
 
 
 def test_tagging_journey_blocks_keep_journeys_whole():

@@ -4,9 +4,12 @@
 function ``step(ctx) -> ctx`` in :mod:`mining.tagging.steps`, :mod:`mining.tagging.themes` or
 :mod:`mining.tagging.assemble`, timed and reported by ``mining.progress``::
 
-    build_journeys -> segment_units -> embed_units -> detect_objections -> fit_or_assign_themes
+    build_journeys -> segment_units -> embed_units -> detect_objections -> start_themes
         -> summarise_objections -> tag_stages -> link_replies -> classify_intents_and_replies
-        -> assemble_tags
+        -> fit_or_assign_themes -> assemble_tags
+
+``start_themes`` starts the theme fits on a background thread; the steps after it do not read
+themes and run meanwhile, and ``fit_or_assign_themes`` waits for the fits and labels the units.
 
 ``journeymine run``, ``journeymine tag`` and ``journeymine themes`` all run these steps. The
 result's ``tags`` frame has exactly the columns of ``mining.schema.TAGS``
@@ -36,7 +39,7 @@ from mining.tagging.steps import (
     summarise_objections,
     tag_stages,
 )
-from mining.tagging.themes import fit_or_assign_themes
+from mining.tagging.themes import fit_or_assign_themes, start_themes
 from mining.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:
@@ -50,11 +53,12 @@ STEPS: tuple[tuple[Step, str], ...] = (
     (segment_units, "Splitting messages into sentences"),
     (embed_units, "Embedding sentences"),
     (detect_objections, "Detecting objections"),
-    (fit_or_assign_themes, "Finding themes"),
+    (start_themes, "Starting the theme fits beside the next steps"),
     (summarise_objections, "Summarising objections per message"),
     (tag_stages, "Tagging journey stages"),
     (link_replies, "Linking agent replies to objections"),
     (classify_intents_and_replies, "Classifying intents and reply strategies"),
+    (fit_or_assign_themes, "Finding themes"),
     (assemble_tags, "Assembling the tags table"),
 )
 

@@ -48,6 +48,8 @@ class TagContext:
         unit_evidence: Customer unit position -> the detector's evidence.
         models: Fitted models by name (``objections``, ``stages``, ``themes_<kind>``).
         theme_frames: One themes table per fitted kind.
+        theme_work: The theme fits running in the background (``start_themes``), taken by
+            ``fit_or_assign_themes``.
         objection_probability: Per message: the highest unit probability (NaN: none).
         best_unit: Per message: the unit with that probability (-1: none).
         is_customer: Per message: written by the customer.
@@ -80,6 +82,7 @@ class TagContext:
     unit_evidence: dict[int, dict[str, Any]] = field(default_factory=dict)
     models: dict[str, Any] = field(default_factory=dict)
     theme_frames: list[pd.DataFrame] = field(default_factory=list)
+    theme_work: Any = None
     objection_probability: np.ndarray | None = None
     best_unit: np.ndarray | None = None
     is_customer: np.ndarray | None = None

@@ -9,6 +9,7 @@ function for a single kind (:func:`theme_kind`).
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -35,41 +36,115 @@ def theme_rows(ctx: TagContext, kind: str) -> np.ndarray:
     return np.flatnonzero(roles == "agent")
 
 
+def start_themes(ctx: TagContext) -> TagContext:
+    """Start fitting (or assigning) the themes on a background thread, when there are 2+ threads.
+
+    The steps up to :func:`fit_or_assign_themes` do not read themes, so they run meanwhile and
+    the second core has work while the theme fits hold the GIL. The thread reads only the texts
+    handed to it and read-only fields of ``ctx``; it writes nothing until
+    :func:`fit_or_assign_themes` takes its result, so the tags are those of fitting in turn.
+    """
+    ctx.units["theme"] = pd.Series(pd.NA, index=ctx.units.index, dtype="string")
+    if ctx.fit_themes and _threads(ctx) >= 2:
+        ctx.theme_work = Background(_fit_kinds, ctx, _kind_texts(ctx), True)
+    return ctx
+
+
 def fit_or_assign_themes(ctx: TagContext) -> TagContext:
     """Fit or load objection, intent and reply themes; set ``units["theme"]`` to the label.
 
-    The kinds' models are fitted side by side on ``tagging.theme_threads`` threads (each fit is
-    seeded and uses only its own data, so the result is the one of fitting them in turn; the
-    UMAP layout, most of a fit, releases the GIL: ``mining.reduce``). Tables and labels are then
-    recorded in :data:`KINDS` order.
+    Takes the result of :func:`start_themes`' background work (waiting for it), or does the work
+    here when nothing was started. The kinds' models are fitted side by side on
+    ``tagging.theme_threads`` threads (each fit is seeded and uses only its own data, so the
+    result is the one of fitting them in turn; the UMAP layout, most of a fit, releases the GIL:
+    ``mining.reduce``). Tables and labels are then recorded in :data:`KINDS` order.
     """
-    ctx.units["theme"] = pd.Series(pd.NA, index=ctx.units.index, dtype="string")
+    if "theme" not in ctx.units.columns:
+        ctx.units["theme"] = pd.Series(pd.NA, index=ctx.units.index, dtype="string")
+    work, ctx.theme_work = ctx.theme_work, None
     if not ctx.fit_themes:
         return ctx
-    rows = {kind: theme_rows(ctx, kind) for kind in KINDS}
-    need = ctx.settings.tagging.min_theme_texts
-    jobs = {k: _prepare(ctx, k, ctx.units["text"].iloc[r].tolist())
-            for k, r in rows.items() if len(r) >= need}
-    done = _fit_all(ctx, jobs)
+    rows, done = work.result() if work is not None else _fit_kinds(ctx, _kind_texts(ctx), False)
     for kind in KINDS:
         if kind in done:
             theme_kind(ctx, kind, rows[kind], fitted=done[kind])
     return ctx
 
 
-def _fit_all(ctx: TagContext, jobs: dict[str, tuple[Any, bool, list[str], np.ndarray]]
-             ) -> dict[str, tuple[Any, np.ndarray, np.ndarray]]:
-    """Fit (or assign) every prepared kind, several at once; ``kind -> (model, ids, probs)``."""
-    threads = ctx.settings.tagging.theme_threads or os.cpu_count() or 1
+class Background:
+    """``fn(*args)`` on a daemon thread; :meth:`result` waits and returns it or re-raises.
+
+    Daemonic, so that a run stopped by an error elsewhere does not wait for the fits to exit.
+    """
+
+    def __init__(self, fn: Any, *args: Any) -> None:
+        self._out: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True,
+                                        name="journeymine-themes")
+        self._thread.start()
+
+    def _run(self, fn: Any, args: tuple[Any, ...]) -> None:
+        try:
+            self._out = fn(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
+            self._error = error
+
+    def result(self) -> Any:
+        """Wait for the work; its return value, or its exception raised here."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._out
+
+
+def _threads(ctx: TagContext) -> int:
+    return ctx.settings.tagging.theme_threads or os.cpu_count() or 1
+
+
+def _kind_texts(ctx: TagContext) -> dict[str, tuple[np.ndarray, list[str]]]:
+    """Per kind: the unit positions and texts (all kinds' positions; texts where enough)."""
+    need = ctx.settings.tagging.min_theme_texts
+    out = {}
+    for kind in KINDS:
+        rows = theme_rows(ctx, kind)
+        out[kind] = (rows, ctx.units["text"].iloc[rows].tolist() if len(rows) >= need else [])
+    return out
+
+
+def _fit_kinds(ctx: TagContext, kinds: dict[str, tuple[np.ndarray, list[str]]],
+               background: bool) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Prepare and fit every kind with enough units: ``(rows by kind, fitted by kind)``."""
+    need = ctx.settings.tagging.min_theme_texts
+    jobs = {k: _prepare(ctx, k, texts, show=not background)
+            for k, (rows, texts) in kinds.items() if len(rows) >= need}
+    return {k: rows for k, (rows, _) in kinds.items()}, _fit_all(ctx, jobs, background)
+
+
+def _fit_all(ctx: TagContext, jobs: dict[str, tuple[Any, bool, list[str], np.ndarray]],
+             background: bool = False) -> dict[str, tuple[Any, np.ndarray, np.ndarray]]:
+    """Fit (or assign) every prepared kind, several at once; ``kind -> (model, ids, probs)``.
+
+    In the background one line per kind is noted (a spinner belongs to the running step).
+    """
     # one line per kind ("Finding intent themes (3,080 units)"), as when fitted in turn
     what = "\n".join(f"{'Assigning' if j[1] else 'Finding'} {k} themes ({len(j[2]):,} units)"
                      for k, j in jobs.items())
+    if background:
+        ctx.progress.note(what)
+        return _fit_jobs(ctx, jobs)
     with ctx.progress.status(what):
-        if threads < 2 or len(jobs) < 2:
-            return {k: _fit_one(ctx, *j) for k, j in jobs.items()}
-        with ThreadPoolExecutor(min(threads, len(jobs))) as pool:
-            futures = {k: pool.submit(_fit_one, ctx, *j) for k, j in jobs.items()}
-            return {k: f.result() for k, f in futures.items()}
+        return _fit_jobs(ctx, jobs)
+
+
+def _fit_jobs(ctx: TagContext, jobs: dict[str, tuple[Any, bool, list[str], np.ndarray]]
+              ) -> dict[str, tuple[Any, np.ndarray, np.ndarray]]:
+    threads = _threads(ctx)
+    if threads < 2 or len(jobs) < 2:
+        return {k: _fit_one(ctx, *j) for k, j in jobs.items()}
+    with ThreadPoolExecutor(min(threads, len(jobs))) as pool:
+        futures = {k: pool.submit(_fit_one, ctx, *j) for k, j in jobs.items()}
+        return {k: f.result() for k, f in futures.items()}
 
 
 def theme_kind(ctx: TagContext, kind: str, rows: np.ndarray, min_texts: int | None = None,
@@ -122,12 +197,15 @@ def _model(ctx: TagContext, kind: str) -> tuple[Any, bool]:
                                     **ctx.plugins), False
 
 
-def _prepare(ctx: TagContext, kind: str, texts: list[str]
+def _prepare(ctx: TagContext, kind: str, texts: list[str], show: bool = True
              ) -> tuple[Any, bool, list[str], np.ndarray]:
-    """A kind's model (and whether it is fitted already), its texts and their focus vectors."""
+    """A kind's model (and whether it is fitted already), its texts and their focus vectors.
+
+    ``show``: the embedding may show its progress (not from a background thread).
+    """
     model, fitted = _model(ctx, kind)
     vectors = embed_texts(model.focus(texts), model=ctx.embedder, settings=ctx.settings,
-                          progress=bool(ctx.progress))
+                          progress=show and bool(ctx.progress))
     return model, fitted, texts, vectors
 
 
