@@ -51,10 +51,19 @@ def processes(setting: int) -> int:
     Args:
         setting: ``tagging.cue_processes``: 0 one per core, 1 this process only, N at most N.
     """
-    if multiprocessing.current_process().daemon:  # a Dask worker: no children allowed
+    if not can_share():
         return 1
     cores = os.cpu_count() or 1
     return max(1, min(int(setting) or cores, cores))
+
+
+def can_share() -> bool:
+    """Whether this process may start helpers: not inside a daemonic process (a Dask worker).
+
+    Asked when a batch is matched, not only when the setting is read: a model whose matcher was
+    set to share on the client is pickled to the workers as it is.
+    """
+    return not multiprocessing.current_process().daemon
 
 
 def parts(n: int, count: int) -> list[tuple[int, int]]:

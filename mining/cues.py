@@ -208,7 +208,7 @@ class CueMatcher:
 
     def _match_shared(self, texts: list[str], batch_size: int) -> CueResult:
         """Match ``texts``, sharing a large batch with helper processes (:meth:`match`)."""
-        if self.processes < 2 or len(texts) < cue_pool.SPLIT_MIN:
+        if self.processes < 2 or len(texts) < cue_pool.SPLIT_MIN or not cue_pool.can_share():
             return self.match_here(texts, batch_size)
         (lo, hi), *rest = cue_pool.parts(len(texts), self.processes)
         futures = [(cue_pool.submit(self, texts[a:b], batch_size, len(rest)), texts[a:b])

@@ -46,6 +46,23 @@ def test_processes_follow_the_setting_and_stay_single_in_daemons(monkeypatch):
     assert cue_pool.processes(0) == 1
 
 
+def test_a_sharing_matcher_sent_to_a_daemonic_process_matches_there(taxonomy, monkeypatch):
+    """A model fitted on the client with sharing on is pickled to Dask workers as it is: in a
+    daemonic process its matcher matches every text itself (no helper may be started there)."""
+    monkeypatch.setattr(cue_pool, "SPLIT_MIN", 8)
+    texts = TEXTS * 3
+    alone = CueMatcher(taxonomy.objections).match(texts)
+    shared = CueMatcher(taxonomy.objections, processes=2)
+    monkeypatch.setattr(cue_pool.multiprocessing, "current_process",
+                        lambda: SimpleNamespace(daemon=True))
+
+    def no_helper(*args, **kwargs):
+        raise AssertionError("daemonic processes are not allowed to have children")
+
+    monkeypatch.setattr(cue_pool, "submit", no_helper)
+    _same(shared.match(texts), alone)
+
+
 @pytest.mark.parametrize("kind", ["objections", "stages"])
 def test_a_batch_shared_with_a_helper_matches_like_one_process(taxonomy, kind, monkeypatch):
     monkeypatch.setattr(cue_pool, "SPLIT_MIN", 8)  # small batches split too
