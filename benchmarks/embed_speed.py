@@ -28,6 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scale import machine  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared/data, or $JOURNEYMINE_DATA (e.g. when the project is a git worktree elsewhere)
 SHARED = Path(os.environ.get("JOURNEYMINE_DATA") or ROOT.parent / "shared" / "data")
@@ -125,6 +128,7 @@ def main() -> None:
         "max_abs_diff_vs_direct": max_diff,
         "command": "python benchmarks/embed_speed.py " + " ".join(sys.argv[1:]),
         "load_avg_1m_at_end": os.getloadavg()[0],
+        "machine": machine(),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "embed_speed.json").write_text(json.dumps(res, indent=2))
@@ -134,7 +138,8 @@ def main() -> None:
         f"Command: `{res['command']}`; {res['texts']} banking77 test utterances "
         f"({res['unique_texts']} unique), packaged all-MiniLM-L6-v2 on CPU, batch size "
         f"{args.batch_size}; fastest of {args.repeats} alternating runs on a shared 2-core machine "
-        f"(1-min load average at the end {res['load_avg_1m_at_end']:.1f}).", "",
+        f"({res['machine']}; 1-min load average at the end {res['load_avg_1m_at_end']:.1f}).",
+        "",
         "| measurement | seconds |", "|---|---|",
         f"| `SentenceTransformer.encode(unique texts)` (torch fp32) | {d:.2f} |",
         f"| `embed_texts(unique texts)`, int8 ONNX backend, no cache | {o:.2f} |",
