@@ -7,9 +7,9 @@
 Tags the demo inputs of ``sample_transcripts/`` with the default settings (the packaged
 all-MiniLM-L6-v2, UMAP, HDBSCAN), or with ``--embedder hash``, and hashes the tags, themes and
 units tables as CSV (full float precision). The reference in
-``benchmarks/results/tags_identity.json`` was recorded from ``main`` before the tagging pipeline
-was split into named steps (issue 10); a comparison writes
-``benchmarks/results/tags_identity_check_<embedder>.json``.
+``benchmarks/results/tags_identity.json`` is recorded from the code before a change, in a fresh
+cache folder with a fixed pseudonym key (a random key per run would change every pseudonymous
+id); a comparison writes ``benchmarks/results/tags_identity_check_<embedder>.json``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "tags_identity.json"
 CHECK = ROOT / "benchmarks" / "results" / "tags_identity_check_{embedder}.json"
+#: Seed of the pseudonym key used in the fresh cache folder (identical ids run after run).
+FIXED_KEY_SEED = b"journeymine benchmarks/tags_identity.py"
 
 
 def _tag(embedder: str) -> object:
@@ -68,7 +70,11 @@ def main() -> int:
     if not (ROOT / "sample_transcripts").is_dir():
         print("sample_transcripts/ is not there; skipped")
         return 0
-    os.environ.setdefault("JOURNEYMINE_CACHE", tempfile.mkdtemp(prefix="tags-identity-"))
+    if "JOURNEYMINE_CACHE" not in os.environ:
+        cache = Path(tempfile.mkdtemp(prefix="tags-identity-"))
+        # a fixed pseudonym key: a new random one per run would change every pseudonymous id
+        (cache / "pseudonym.key").write_bytes(hashlib.sha256(FIXED_KEY_SEED).digest())
+        os.environ["JOURNEYMINE_CACHE"] = str(cache)
     got = hashes(args.embedder)
     ref = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     if args.record:
