@@ -180,17 +180,23 @@ NEGOTIATION = [
 
 
 @pytest.mark.slow
-def test_stages_a_single_session_chat_moves_through_the_stages(st_tagger, st_embedder):
-    from mining.embed import embed_texts
+def test_stages_a_single_session_chat_moves_through_the_stages():
+    """On the fp32 (torch) vectors, which are the same on every CPU: int8 arithmetic differs
+    between CPUs with and without VNNI, and this chat's price question sits at the boundary of
+    consideration and decision. The int8 backend's stage quality on real data is measured by
+    ``benchmarks/embed_backend_quality.py``."""
+    from mining.embed import embed_texts, get_embedder
 
+    fp32 = get_embedder("all-MiniLM-L6-v2", "torch")
+    tagger = StageTagger(embedder=fp32).fit()
     j = build_journeys(_chat(NEGOTIATION))
-    out = st_tagger.transform(j, embed_texts(j["clean_text"].tolist(), model=st_embedder,
-                                             progress=False))
-    ranks = [st_tagger.stages_.index(s) for s in out["stage"]]
+    out = tagger.transform(j, embed_texts(j["clean_text"].tolist(), model=fp32, progress=False,
+                                          cache=False))
+    ranks = [tagger.stages_.index(s) for s in out["stage"]]
     assert len(set(ranks)) >= 3, out["stage"].tolist()
     assert ranks == sorted(ranks), out["stage"].tolist()
     assert out["stage"].iloc[0] == "awareness"
-    assert ranks[-1] >= st_tagger.stages_.index("decision")
+    assert ranks[-1] >= tagger.stages_.index("decision")
 
 
 @pytest.mark.slow
