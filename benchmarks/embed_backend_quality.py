@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 OUT = ROOT / "benchmarks" / "results"
+from scale import machine  # noqa: E402
+
 # ../shared/data beside the project; from a git worktree one level deeper (themes_quality reads
 # the variable)
 os.environ.setdefault("JOURNEYMINE_BENCH_DATA", str(next(
@@ -162,6 +164,7 @@ def main() -> None:
               flush=True)
     res["cosine_onnx_vs_torch"] = cosine("onnx", "torch")
     res["seconds"] = round(time.perf_counter() - t0, 1)
+    res["machine"] = machine()
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{args.results}.json").write_text(json.dumps(res, indent=2) + "\n")
     (OUT / f"{args.results}.md").write_text(render_md(res))
@@ -176,7 +179,9 @@ def render_md(res: dict) -> str:
     """The results as a Markdown page."""
     t, o = res["backends"]["torch"], res["backends"]["onnx"]
     lines = ["# Embedding backend and quality: torch fp32 vs int8 ONNX", "",
-             f"Command: `nice -n 10 {res['command']}` ({res['seconds']:.0f} s). Packaged "
+             f"Command: `nice -n 10 {res['command']}` ({res['seconds']:.0f} s; "
+             f"{res.get('machine', 'machine not recorded')}: int8 arithmetic differs between "
+             "CPUs with and without VNNI). Packaged "
              "all-MiniLM-L6-v2; every model fitted from the project's own examples on the "
              "backend's vectors. Noise: the larger of the two backends' sd across seeds "
              "(at least 0.005).", ""]
