@@ -54,6 +54,9 @@ from mining.themes import ThemeModel  # noqa: E402
 from mining.themes import cluster as cl  # noqa: E402
 from mining.themes.focus import focus_texts  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _finish import finish  # noqa: E402
+
 SEEDS = [int(s) for s in os.environ.get("SEEDS", "42 43 44").split()]
 KS = [int(k) for k in os.environ.get("KS", "10 15 30").split()]
 THRESHOLDS = [float(t) for t in os.environ.get("TS", "0.5 0.6").split()]
@@ -67,18 +70,6 @@ FULL = os.environ.get("FULL", "1") == "1"
 HDB = os.environ.get("HDB", "1") == "1"
 GRAPH = os.environ.get("GRAPH", "1") == "1"
 DEFAULTS = os.environ.get("DEFAULTS", "1") == "1"
-
-
-def finish(X: np.ndarray, labels: np.ndarray, min_size: int) -> np.ndarray:
-    """Small clusters -> outliers; centroids; assign everything at cosine >= 0.3."""
-    labels = np.asarray(labels, dtype=np.int64).copy()
-    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
-    labels[np.isin(labels, ids[counts < min_size])] = -1
-    labels = cl.relabel(labels)
-    if labels.max() < 0:
-        labels = np.zeros(len(X), dtype=np.int64)
-    a, _ = cl.assign(X, cl.centroids(X, labels), 0.3)
-    return a
 
 
 def selftrain(X: np.ndarray, labels: np.ndarray, min_size: int) -> np.ndarray:

@@ -87,6 +87,9 @@ from mining.themes import ThemeModel  # noqa: E402
 from mining.themes import cluster as cl  # noqa: E402
 from mining.themes.focus import focus_texts  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _finish import finish  # noqa: E402
+
 SEEDS = [int(s) for s in os.environ.get("SEEDS", "42 43 44").split()]
 KS = [int(k) for k in os.environ.get("KS", "10 15 30").split()]
 AFFS = os.environ.get("AFFS", "cos st").split()
@@ -100,18 +103,6 @@ FULLFIT = os.environ.get("FULLFIT", "1") == "1"
 SK = os.environ.get("SK", "1") == "1"
 #: Neighbour whose distance is the local scale sigma_i (Zelnik-Manor & Perona use the 7th).
 SCALE_NN = 7
-
-
-def finish(X: np.ndarray, labels: np.ndarray, min_size: int) -> np.ndarray:
-    """Small clusters -> outliers; centroids; assign everything at cosine >= 0.3."""
-    labels = np.asarray(labels, dtype=np.int64).copy()
-    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
-    labels[np.isin(labels, ids[counts < min_size])] = -1
-    labels = cl.relabel(labels)
-    if labels.max() < 0:
-        labels = np.zeros(len(X), dtype=np.int64)
-    a, _ = cl.assign(X, cl.centroids(X, labels), 0.3)
-    return a
 
 
 def affinity(X: np.ndarray, k: int, kind: str) -> sparse.csr_matrix:
