@@ -131,7 +131,7 @@ def _fit_all(ctx: TagContext, jobs: dict[str, tuple[Any, bool, list[str], np.nda
     what = "\n".join(f"{'Assigning' if j[1] else 'Finding'} {k} themes ({len(j[2]):,} units)"
                      for k, j in jobs.items())
     if background:
-        ctx.progress.note(what)
+        ctx.progress.note("\n".join(f"In the background: {line}" for line in what.splitlines()))
         return _fit_jobs(ctx, jobs)
     with ctx.progress.status(what):
         return _fit_jobs(ctx, jobs)
