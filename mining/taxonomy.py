@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationErro
 
 from mining.errors import ConfigError, Errors
 from mining.text.segment import get_nlp
+from mining.text.spacy_import import import_spacy
 
 KINDS = ("stages", "objections", "intents", "replies")
 
@@ -297,6 +298,7 @@ _PAT_LINE = re.compile(r"^- \[pattern -> (\d+)(?: -> (.*?))?\] (.*)$")
 
 def check_cue(cue: Any, where: str) -> list[str]:
     """Validate one cue by adding it to a spaCy Matcher; return problems (empty when fine)."""
+    import_spacy()  # spaCy without torch (mining.text.spacy_import)
     # heavy: spacy.errors, spacy.matcher load only when check_cue() runs
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
@@ -629,6 +631,7 @@ def compile_matcher(tf: TaxonomyFile, vocab: Any) -> Any:
     Returns:
         The :class:`spacy.matcher.Matcher` of :func:`matcher_rules`.
     """
+    import_spacy()  # spaCy without torch (mining.text.spacy_import)
     # heavy: spacy.matcher loads only when compile_matcher() runs
     from spacy.matcher import Matcher
 

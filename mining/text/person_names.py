@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from mining.text.spacy_import import import_spacy
 from mining.text.wordlist import common_words, lower_words
 
 #: A capitalised word may be a name only when it appears in at most this many texts (or 0.1%).
@@ -90,6 +91,7 @@ def _vocab() -> frozenset[str]:
     words = lower_words()
     if not words:  # the shipped list is missing: fall back to the lemmatiser's vocabulary
         words = common_words()
+    import_spacy()  # spaCy without torch (mining.text.spacy_import)
     # heavy: spacy.lang loads only when _vocab() runs
     from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -215,7 +217,7 @@ def mask_in_context(text: str, placeholder: str = "<NAME>") -> str:
 def _ner_pipeline():  # noqa: ANN202 - a spaCy Language or None
     try:
         # heavy: spacy loads only when a NER pipeline is looked for
-        import spacy
+        spacy = import_spacy()
 
         for name in ("en_core_web_trf", "en_core_web_lg", "en_core_web_md", "en_core_web_sm"):
             if spacy.util.is_package(name):

@@ -25,6 +25,7 @@ import pandas as pd
 
 from mining.errors import ConfigError, Errors
 from mining.schema import conform, empty
+from mining.text.spacy_import import import_spacy
 
 if TYPE_CHECKING:  # heavy imports stay inside functions
     import spacy
@@ -58,8 +59,8 @@ def get_nlp(name: str = "") -> spacy.Language:
 
 @functools.lru_cache(maxsize=4)
 def _load_nlp(name: str) -> spacy.Language:
-    # heavy: spacy loads only when _load_nlp() runs
-    import spacy
+    # heavy: spacy loads only when _load_nlp() runs (without torch: mining.text.spacy_import)
+    spacy = import_spacy()
 
     if not name:
         nlp = spacy.blank("en")
