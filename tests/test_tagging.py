@@ -111,7 +111,8 @@ def test_tagging_parallel_theme_fits_and_blocks_give_the_same_tags(mini, monkeyp
     two = _fast()
     two.tagging.theme_threads = 2
     other = tag(corpus, settings=two, progress=False)
-    assert len(started) == 1  # two threads: fitted in the background beside the stage steps
+    # two threads: fitted in the background beside the stage steps
+    assert [a[0] for a in started].count(themes._fit_kinds) == 1
     pd.testing.assert_frame_equal(other.tags, base.tags)
     pd.testing.assert_frame_equal(other.themes, base.themes)
 
@@ -138,3 +139,23 @@ def test_tagging_journey_blocks_keep_journeys_whole():
     assert journey_blocks(ids, 4) == [(0, 7), (7, 10)]
     assert journey_blocks(ids, 100) == [(0, 10)]
     assert journey_blocks(pd.Series(list("aabaa")), 2) == [(0, 5)]  # not contiguous: one block
+
+
+def test_tagging_theme_fits_run_on_daemon_threads(mini, monkeypatch):
+    """The interpreter does not wait for daemon threads at exit: Ctrl-C during the background
+    theme fits ends the run at once (exit 130) instead of after the fits."""
+    import threading
+
+    from mining.tagging import tag, themes
+
+    seen, real = [], themes._fit_one
+
+    def spy(*args, **kwargs):
+        seen.append(threading.current_thread().daemon)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(themes, "_fit_one", spy)
+    settings = _fast()
+    settings.tagging.theme_threads = 2
+    tag(mini[1], settings=settings, progress=False)
+    assert len(seen) >= 2 and all(seen)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -139,12 +138,22 @@ def _fit_all(ctx: TagContext, jobs: dict[str, tuple[Any, bool, list[str], np.nda
 
 def _fit_jobs(ctx: TagContext, jobs: dict[str, tuple[Any, bool, list[str], np.ndarray]]
               ) -> dict[str, tuple[Any, np.ndarray, np.ndarray]]:
+    """Fit the jobs, at most ``_threads(ctx)`` at a time, each on a daemon thread.
+
+    Daemon threads (not a ``ThreadPoolExecutor``, whose threads the interpreter waits for at
+    exit): a run stopped with Ctrl-C exits at once instead of after the fits.
+    """
     threads = _threads(ctx)
     if threads < 2 or len(jobs) < 2:
         return {k: _fit_one(ctx, *j) for k, j in jobs.items()}
-    with ThreadPoolExecutor(min(threads, len(jobs))) as pool:
-        futures = {k: pool.submit(_fit_one, ctx, *j) for k, j in jobs.items()}
-        return {k: f.result() for k, f in futures.items()}
+    slots = threading.Semaphore(min(threads, len(jobs)))
+
+    def fit(job: tuple[Any, bool, list[str], np.ndarray]) -> tuple[Any, np.ndarray, np.ndarray]:
+        with slots:
+            return _fit_one(ctx, *job)
+
+    work = {k: Background(fit, j) for k, j in jobs.items()}
+    return {k: w.result() for k, w in work.items()}
 
 
 def theme_kind(ctx: TagContext, kind: str, rows: np.ndarray, min_texts: int | None = None,
