@@ -20,13 +20,13 @@ Definitions (also in docs/predict.md):
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from mining.background import Background
 from mining.config import ReportSettings, Settings
 from mining.errors import Errors, InputError, JourneymineError, Warnings
 from mining.leads import features as feats
@@ -185,10 +185,9 @@ def _validate_and_fit(snaps: pd.DataFrame, X: pd.DataFrame, y: np.ndarray, j: pd
     They are independent and each fit is seeded (same models as one after the other); the
     trees' Cython code releases the GIL, so the second core does half the work.
     """
-    with ThreadPoolExecutor(1) as pool:
-        validation = pool.submit(validate_out_of_time, snaps, X, y, j, cfg)
-        final = _scorer(cfg).fit(X.to_numpy(), y, groups=snaps["journey_id"].to_numpy())
-        return validation.result(), final
+    validation = Background(validate_out_of_time, snaps, X, y, j, cfg)
+    final = _scorer(cfg).fit(X.to_numpy(), y, groups=snaps["journey_id"].to_numpy())
+    return validation.result(), final
 
 
 def _scorer(cfg: Any) -> lm.LeadScorer:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from mining.background import Background
 from mining.embed import embed_texts
 from mining.schema import conform
 
@@ -68,33 +69,6 @@ def fit_or_assign_themes(ctx: TagContext) -> TagContext:
         if kind in done:
             theme_kind(ctx, kind, rows[kind], fitted=done[kind])
     return ctx
-
-
-class Background:
-    """``fn(*args)`` on a daemon thread; :meth:`result` waits and returns it or re-raises.
-
-    Daemonic, so that a run stopped by an error elsewhere does not wait for the fits to exit.
-    """
-
-    def __init__(self, fn: Any, *args: Any) -> None:
-        self._out: Any = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True,
-                                        name="journeymine-themes")
-        self._thread.start()
-
-    def _run(self, fn: Any, args: tuple[Any, ...]) -> None:
-        try:
-            self._out = fn(*args)
-        except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
-            self._error = error
-
-    def result(self) -> Any:
-        """Wait for the work; its return value, or its exception raised here."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._out
 
 
 def _threads(ctx: TagContext) -> int:
