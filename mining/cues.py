@@ -25,7 +25,6 @@ from mining import cue_pool
 from mining.config import TaggingSettings
 from mining.taxonomy import compile_matcher, matcher_rules
 from mining.text.segment import get_nlp
-from mining.text.spacy_import import import_spacy
 
 if TYPE_CHECKING:
     from mining.taxonomy import TaxonomyFile
@@ -63,7 +62,6 @@ class RequiredWords:
     """
 
     def __init__(self, rules: dict[str, list[list[dict[str, Any]]]]) -> None:
-        import_spacy()  # spaCy without torch (mining.text.spacy_import)
         # heavy: spacy.strings loads only when a matcher is built
         from spacy.strings import get_string_id
 

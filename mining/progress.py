@@ -254,8 +254,7 @@ class Progress:
         side by side), and the heartbeat names it while it runs.
         """
         if self.mode == "log":
-            for line in what.splitlines():
-                self._log("%s", line)
+            self.note(what)
             with self._open(what):
                 yield
             return

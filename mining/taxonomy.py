@@ -36,7 +36,6 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationErro
 
 from mining.errors import ConfigError, Errors
 from mining.text.segment import get_nlp
-from mining.text.spacy_import import import_spacy
 
 KINDS = ("stages", "objections", "intents", "replies")
 
@@ -298,7 +297,7 @@ _PAT_LINE = re.compile(r"^- \[pattern -> (\d+)(?: -> (.*?))?\] (.*)$")
 
 def check_cue(cue: Any, where: str) -> list[str]:
     """Validate one cue by adding it to a spaCy Matcher; return problems (empty when fine)."""
-    import_spacy()  # spaCy without torch (mining.text.spacy_import)
+    vocab = _nlp().vocab  # loads spaCy the one way (get_nlp: without torch)
     # heavy: spacy.errors, spacy.matcher load only when check_cue() runs
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
@@ -313,7 +312,7 @@ def check_cue(cue: Any, where: str) -> list[str]:
         return [Errors.E405.format(where=where, detail=err)]
     if not patterns or not all(patterns):
         return [Errors.E405.format(where=where, detail="the pattern has no tokens")]
-    matcher = Matcher(_nlp().vocab, validate=True)
+    matcher = Matcher(vocab, validate=True)
     try:
         matcher.add("cue", patterns)
     except MatchPatternError as err:
@@ -631,8 +630,7 @@ def compile_matcher(tf: TaxonomyFile, vocab: Any) -> Any:
     Returns:
         The :class:`spacy.matcher.Matcher` of :func:`matcher_rules`.
     """
-    import_spacy()  # spaCy without torch (mining.text.spacy_import)
-    # heavy: spacy.matcher loads only when compile_matcher() runs
+    # heavy: spacy.matcher loads only when compile_matcher() runs (spaCy is loaded with vocab)
     from spacy.matcher import Matcher
 
     matcher = Matcher(vocab)

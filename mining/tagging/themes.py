@@ -87,10 +87,9 @@ def _kind_texts(ctx: TagContext) -> dict[str, tuple[np.ndarray, list[str]]]:
 
 def _fit_kinds(ctx: TagContext, kinds: dict[str, tuple[np.ndarray, list[str]]],
                background: bool) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Prepare and fit every kind with enough units: ``(rows by kind, fitted by kind)``."""
-    need = ctx.settings.tagging.min_theme_texts
+    """Prepare and fit every kind with texts (enough units): ``(rows by kind, fitted by kind)``."""
     jobs = {k: _prepare(ctx, k, texts, show=not background)
-            for k, (rows, texts) in kinds.items() if len(rows) >= need}
+            for k, (_, texts) in kinds.items() if texts}
     return {k: rows for k, (rows, _) in kinds.items()}, _fit_all(ctx, jobs, background)
 
 

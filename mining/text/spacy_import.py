@@ -2,10 +2,11 @@
 
 That costs about 190 MB of memory and a second of start-up in every process that segments or
 matches cues (the run itself, each cue-matching helper, each Dask worker), although journeymine's
-spaCy pipelines (blank English, sentencizer, lookup lemmatizer, Matcher) never use it. The first
-spaCy import of a process therefore goes through :func:`import_spacy`, which hides torch from that
-one import; torch imports normally afterwards (the torch embedding backend still works), and thinc
-only believes it has no torch.
+spaCy pipelines (blank English, sentencizer, lookup lemmatizer, Matcher) never use it. The
+places that may import spaCy first therefore call :func:`import_spacy`: ``get_nlp`` (every
+pipeline, matcher and cue check starts there) and the name finder's stop words and NER lookup. It
+hides torch from that one import; torch imports normally afterwards (the torch embedding backend
+still works), and thinc only believes it has no torch.
 """
 
 from __future__ import annotations
